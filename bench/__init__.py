@@ -1,0 +1,1 @@
+"""Benchmark instrument: load generator, ceiling relay and named workloads (issue 5)."""

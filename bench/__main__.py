@@ -1,0 +1,48 @@
+"""Command line: `python -m bench <workload> [knobs]`, one JSON line per run on stdout."""
+
+import argparse
+import asyncio
+
+from bench.servers import raise_nofile
+from bench.workloads import Knobs, Shape, side_by_side
+
+MESSAGE_WORKLOADS = {
+    # name: (shape, default rates in messages/s, p99 limit in ms, stop at first failure)
+    "fanout": (Shape(rooms=1, members=50, senders=5), "100,200,400,800,1600", 100.0, True),
+    "rooms": (Shape(rooms=50, members=5, senders=2), "500,1000,2000,5000", 50.0, False),
+    "bigroom": (Shape(rooms=1, members=1000, senders=5), "10,25,50", 100.0, True),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-command per workload."""
+    root = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = root.add_subparsers(dest="workload", required=True)
+    for name, (_, rates, _, _) in MESSAGE_WORKLOADS.items():
+        cmd = sub.add_parser(name, help=f"{name} workload, chatserver beside the ceiling relay")
+        cmd.add_argument("--rates", default=rates, help="comma list of messages/s (total)")
+        cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per run")
+        cmd.add_argument("--size", type=int, default=100, help="characters per message")
+        cmd.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers")
+        cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
+        cmd.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
+    return root
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Run the chosen workload."""
+    shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
+    knobs = Knobs(args.duration, args.size, args.drain, args.concurrency)
+    rates = [float(r) for r in args.rates.split(",")]
+    await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure,
+                       tuple(args.targets.split(",")))
+
+
+def main() -> None:
+    """Entry point."""
+    raise_nofile()
+    asyncio.run(run(parser().parse_args()))
+
+
+if __name__ == "__main__":
+    main()

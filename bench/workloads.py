@@ -1,0 +1,113 @@
+"""The message workloads: fan-out, many rooms and big room, server beside the ceiling."""
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress, traffic
+from bench.provision import create_room, fake_members, register
+from bench.servers import Server, start, stop
+
+TARGETS = ("server", "ceiling")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Rooms, members per room and senders per room of a workload."""
+
+    rooms: int
+    members: int
+    senders: int
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Per-run settings shared by every message workload."""
+
+    duration: float
+    size: int
+    drain: float
+    concurrency: int
+
+
+def emit(line: dict[str, object]) -> None:
+    """Print one JSON result line on stdout."""
+    print(json.dumps(line), flush=True)
+
+
+async def plan(server: Server, shape: Shape) -> list[RoomPlan]:
+    """Provision the rooms of `shape` on `server` (nothing to do on the ceiling relay)."""
+    if server.target == "ceiling":
+        return [RoomPlan(r + 1, fake_members(shape.members), shape.senders) for r in range(shape.rooms)]
+    rooms = []
+    async with aiohttp.ClientSession() as session:
+        for r in range(shape.rooms):
+            members = await register(session, server.http, shape.members, f"r{r}u")
+            room_id = await create_room(session, server.http, f"bench {r}", members[0], members)
+            rooms.append(RoomPlan(room_id, members, shape.senders))
+    return rooms
+
+
+async def measure(
+    workload: str, server: Server, rooms: list[RoomPlan], rate: float, knobs: Knobs
+) -> dict[str, object]:
+    """Connect every planned socket, drive one rate through them, and report the run."""
+    progress(f"{workload} {server.target} rate={rate}: connecting")
+    async with client_session() as session:
+        sockets, handshakes, failed = await open_sockets(session, server, rooms, knobs.concurrency)
+        progress(f"{workload} {server.target} rate={rate}: {len(sockets)} sockets, sending")
+        try:
+            result = await traffic(
+                server, rooms, sockets, rate, knobs.duration, knobs.size, knobs.drain
+            )
+        finally:
+            await close_sockets(sockets)
+    line = {"workload": workload, "target": server.target, **result,
+            "handshakes_per_s": handshakes, "connect_failures": failed}
+    emit(line)
+    return line
+
+
+def healthy(line: dict[str, object], p99_limit: float) -> bool:
+    """True when a run lost nothing, duplicated nothing and kept p99 under the limit."""
+    return line["lost"] == 0 and line["duplicated"] == 0 and float(line["p99_ms"]) <= p99_limit  # type: ignore[arg-type]
+
+
+def ratio(workload: str, rate: float, pair: dict[str, dict[str, object]]) -> None:
+    """Emit the headline figure: server CPU per delivery over the ceiling's, at one rate."""
+    server, ceiling = pair["server"]["cpu_s_per_1k_deliveries"], pair["ceiling"]["cpu_s_per_1k_deliveries"]
+    if isinstance(server, float) and isinstance(ceiling, float) and ceiling > 0:
+        emit({"workload": workload, "target": "ratio", "rate": rate,
+              "cpu_per_delivery_server_over_ceiling": round(server / ceiling, 2)})
+
+
+async def side_by_side(
+    workload: str, shape: Shape, rates: list[float], knobs: Knobs, p99_limit: float,
+    stop_on_failure: bool = True, targets: tuple[str, ...] = TARGETS,
+) -> list[dict[str, object]]:
+    """Run every rate against chatserver and the ceiling relay, each until it fails."""
+    lines: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        servers = [await start(t, Path(tmp)) for t in targets]
+        try:
+            plans = {s.target: await plan(s, shape) for s in servers}
+            alive = {t: True for t in targets}
+            for rate in rates:
+                pair = {}
+                for server in servers:
+                    if alive[server.target]:
+                        line = await measure(workload, server, plans[server.target], rate, knobs)
+                        pair[server.target] = line
+                        lines.append(line)
+                        alive[server.target] = healthy(line, p99_limit) or not stop_on_failure
+                if len(pair) == 2:
+                    ratio(workload, rate, pair)
+                if not any(alive.values()):
+                    break
+        finally:
+            for server in servers:
+                await stop(server)
+    return lines
