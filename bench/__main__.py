@@ -3,6 +3,8 @@
 import argparse
 import asyncio
 
+from bench.history import history
+from bench.idle import idle
 from bench.servers import raise_nofile
 from bench.workloads import Knobs, Shape, side_by_side
 
@@ -24,18 +26,38 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per run")
         cmd.add_argument("--size", type=int, default=100, help="characters per message")
         cmd.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers")
-        cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
         cmd.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
+        cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
+    cmd = sub.add_parser("idle", help="idle sockets: RSS per socket and handshake rate")
+    cmd.add_argument("--sockets", type=int, default=10_000)
+    cmd.add_argument("--users", type=int, default=10)
+    cmd.add_argument("--rooms", type=int, default=10)
+    cmd.add_argument("--hold", type=float, default=5.0, help="seconds to hold the sockets open")
+    cmd.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
+    cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
+    cmd = sub.add_parser("history", help="a room of many messages: page latency, start-up")
+    cmd.add_argument("--messages", type=int, default=1_000_000)
+    cmd.add_argument("--requests", type=int, default=200, help="pages fetched per depth")
+    sub.add_parser("all", help="every workload with its defaults, one after the other")
     return root
 
 
 async def run(args: argparse.Namespace) -> None:
     """Run the chosen workload."""
-    shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
-    knobs = Knobs(args.duration, args.size, args.drain, args.concurrency)
-    rates = [float(r) for r in args.rates.split(",")]
-    await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure,
-                       tuple(args.targets.split(",")))
+    if args.workload == "all":
+        for name in (*MESSAGE_WORKLOADS, "idle", "history"):
+            await run(parser().parse_args([name]))
+    elif args.workload == "idle":
+        targets = tuple(args.targets.split(","))
+        await idle(args.users, args.rooms, args.sockets, args.hold, args.concurrency, targets)
+    elif args.workload == "history":
+        await history(args.messages, args.requests)
+    else:
+        shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
+        knobs = Knobs(args.duration, args.size, args.drain, args.concurrency)
+        rates = [float(r) for r in args.rates.split(",")]
+        targets = tuple(args.targets.split(","))
+        await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure, targets)
 
 
 def main() -> None:

@@ -49,15 +49,41 @@ class Tally:
     latencies_ms: array = field(default_factory=lambda: array("d"))
 
 
+def cpu_self() -> float:
+    """CPU seconds used by this generator process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def client_session() -> aiohttp.ClientSession:
     """A session without a connection cap, for many sockets to one host."""
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True))
 
 
+@dataclass
+class Opened:
+    """The sockets a connect phase opened and what the handshakes cost."""
+
+    sockets: list[Socket]
+    failures: int
+    handshakes_per_s: float
+    server_ms_per_handshake: float
+    gen_cpu_pct: float
+
+    def figures(self) -> dict[str, object]:
+        """The handshake figures of a result line."""
+        return {
+            "connect_failures": self.failures,
+            "handshakes_per_s": self.handshakes_per_s,
+            "server_cpu_ms_per_handshake": self.server_ms_per_handshake,
+            "gen_cpu_pct_handshakes": self.gen_cpu_pct,
+        }
+
+
 async def open_sockets(
     session: aiohttp.ClientSession, server: Server, rooms: list[RoomPlan], concurrency: int
-) -> tuple[list[Socket], float, int]:
-    """Open one socket per planned member; return sockets, handshakes/s and failures."""
+) -> Opened:
+    """Open one socket per planned member, `concurrency` handshakes at a time."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(room_index: int, member: Member) -> Socket:
@@ -70,14 +96,18 @@ async def open_sockets(
         return Socket(ws, room_index)
 
     jobs = [one(r, m) for r, room in enumerate(rooms) for m in room.members]
-    started = time.perf_counter()
+    cpu0, gen0, wall0 = cpu_seconds(server.pid), cpu_self(), time.monotonic()
     results = await asyncio.gather(*jobs, return_exceptions=True)
-    elapsed = time.perf_counter() - started
+    cpu1, gen1, wall1 = cpu_seconds(server.pid), cpu_self(), time.monotonic()
     sockets = [s for s in results if isinstance(s, Socket)]
     failures = [e for e in results if not isinstance(e, Socket)]
     if failures and not sockets:
         raise RuntimeError(f"no socket opened: {failures[0]!r}")
-    return sockets, round(len(sockets) / elapsed, 1), len(failures)
+    return Opened(
+        sockets, len(failures), round(len(sockets) / (wall1 - wall0), 1),
+        round(1000 * (cpu1 - cpu0) / max(len(sockets), 1), 3),
+        round(100 * (gen1 - gen0) / (wall1 - wall0), 1),
+    )
 
 
 async def close_sockets(sockets: list[Socket]) -> None:
@@ -133,12 +163,6 @@ async def send(ws: WSClient, first: int, step: int, total: int, rate: float, t0:
     return sent
 
 
-def cpu_self() -> float:
-    """CPU seconds used by this generator process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def traffic(
     server: Server, rooms: list[RoomPlan], sockets: list[Socket], rate: float,
     duration: float, size: int, drain: float,
@@ -185,6 +209,7 @@ async def traffic(
         **latency_summary(tally.latencies_ms),
         "server_cpu_s": round(server_cpu, 3),
         "cpu_s_per_1k_deliveries": per_thousand(server_cpu, tally.received),
+        "cpu_s_per_1k_messages": per_thousand(server_cpu, sum(counts)),
         "server_cpu_pct": round(100 * server_cpu / (wall1 - wall0), 1),
         "server_rss_mb": round(rss_bytes(server.pid) / 2**20, 1),
         "gen_cpu_pct": round(100 * (gen1 - gen0) / (wall1 - wall0), 1),

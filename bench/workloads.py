@@ -57,16 +57,15 @@ async def measure(
     """Connect every planned socket, drive one rate through them, and report the run."""
     progress(f"{workload} {server.target} rate={rate}: connecting")
     async with client_session() as session:
-        sockets, handshakes, failed = await open_sockets(session, server, rooms, knobs.concurrency)
-        progress(f"{workload} {server.target} rate={rate}: {len(sockets)} sockets, sending")
+        opened = await open_sockets(session, server, rooms, knobs.concurrency)
+        progress(f"{workload} {server.target} rate={rate}: {len(opened.sockets)} sockets, sending")
         try:
             result = await traffic(
-                server, rooms, sockets, rate, knobs.duration, knobs.size, knobs.drain
+                server, rooms, opened.sockets, rate, knobs.duration, knobs.size, knobs.drain
             )
         finally:
-            await close_sockets(sockets)
-    line = {"workload": workload, "target": server.target, **result,
-            "handshakes_per_s": handshakes, "connect_failures": failed}
+            await close_sockets(opened.sockets)
+    line = {"workload": workload, "target": server.target, **result, **opened.figures()}
     emit(line)
     return line
 
