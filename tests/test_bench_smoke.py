@@ -40,17 +40,12 @@ def assert_sane(result: dict[str, object]) -> None:
     assert result["server_rss_mb"] > 1
 
 
-async def test_ceiling_relay(tmp_path: Path) -> None:
-    relay = await start("ceiling", tmp_path)
-    try:
-        assert_sane(await tiny_run(relay))
-    finally:
-        assert await stop(relay) == 0
+NO_SERVER = pytest.mark.skipif(not (REPO / "run.py").exists(), reason="run.py is not there yet")
 
 
-@pytest.mark.skipif(not (REPO / "run.py").exists(), reason="chatserver's run.py is not there yet")
-async def test_chatserver(tmp_path: Path) -> None:
-    server = await start("server", tmp_path)
+@pytest.mark.parametrize("target", ["ceiling", pytest.param("server", marks=NO_SERVER)])
+async def test_tiny_run(target: str, tmp_path: Path) -> None:
+    server = await start(target, tmp_path)
     try:
         assert_sane(await tiny_run(server))
     finally:
