@@ -1,6 +1,7 @@
 """History workload: a room with a million messages, page latency and start-up time."""
 
 import asyncio
+import os
 import random
 import sqlite3
 import tempfile
@@ -134,6 +135,7 @@ async def history(count: int, requests: int) -> dict[str, object]:
         finally:
             await stop(server)
     line = {"workload": "history", "target": "server", "messages": count, "requests": requests,
-            "startup_empty_s": empty_start, "startup_full_s": full_start, "db_mb": db_mb, **figures}
+            "startup_empty_s": empty_start, "startup_full_s": full_start, "db_mb": db_mb, **figures,
+            "loadavg_1m": round(os.getloadavg()[0], 2)}
     emit(line)
     return line

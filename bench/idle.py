@@ -1,6 +1,7 @@
 """Idle workload: many authenticated sockets held open, memory per socket and handshake rate."""
 
 import asyncio
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ async def measure(target: str, users: int, rooms: int, sockets: int, hold: float
         "rss_empty_mb": round(empty / MB, 1), "rss_mb": round(full / MB, 1),
         "rss_per_socket_kb": round((full - empty) / max(len(opened.sockets), 1) / 1024, 2),
         "idle_cpu_pct": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 1),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
     }
     emit(line)
     return line

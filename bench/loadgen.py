@@ -1,6 +1,7 @@
 """Open-loop load generator: real WebSockets, timestamped messages, delivery accounting."""
 
 import asyncio
+import os
 import resource
 import sys
 import time
@@ -152,9 +153,8 @@ async def send(ws: WSClient, first: int, step: int, total: int, rate: float, t0:
     sent = 0
     for index in range(first, total, step):
         due = t0 + int(index * 1e9 / rate)
-        delay = (due - time.monotonic_ns()) / 1e9
-        await asyncio.sleep(max(delay, 0.0))
-        lag[0] = max(lag[0], -delay)
+        await asyncio.sleep(max(due - time.monotonic_ns(), 0) / 1e9)
+        lag[0] = max(lag[0], (time.monotonic_ns() - due) / 1e9)
         try:
             await ws.send_frame(frame_for(index, due, size), WSMsgType.TEXT)
         except ConnectionError:
@@ -214,6 +214,7 @@ async def traffic(
         "server_rss_mb": round(rss_bytes(server.pid) / 2**20, 1),
         "gen_cpu_pct": round(100 * (gen1 - gen0) / (wall1 - wall0), 1),
         "send_lag_max_ms": round(lag[0] * 1000, 1),
+        "loadavg_1m": round(os.getloadavg()[0], 2),
     }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress, traffic
+from bench.scrape import changes, scrape
 from bench.provision import create_room, fake_members, register
 from bench.servers import Server, start, stop
 
@@ -59,13 +60,15 @@ async def measure(
     async with client_session() as session:
         opened = await open_sockets(session, server, rooms, knobs.concurrency)
         progress(f"{workload} {server.target} rate={rate}: {len(opened.sockets)} sockets, sending")
+        before = await scrape(session, server)
         try:
             result = await traffic(
                 server, rooms, opened.sockets, rate, knobs.duration, knobs.size, knobs.drain
             )
         finally:
             await close_sockets(opened.sockets)
-    line = {"workload": workload, "target": server.target, **result, **opened.figures()}
+        counted = changes(before, await scrape(session, server))
+    line = {"workload": workload, "target": server.target, **result, **opened.figures(), **counted}
     emit(line)
     return line
 
