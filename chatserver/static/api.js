@@ -1,0 +1,95 @@
+// REST calls of the public API; the token lives in localStorage.
+
+const TOKEN_KEY = "chat.token";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(describeError(body) || `Request failed (${status})`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Turns `{"detail": "..."}` or DRF field errors `{"field": ["..."]}` into one sentence. */
+function describeError(body) {
+  if (!body || typeof body !== "object") return "";
+  if (typeof body.detail === "string") return body.detail;
+  if (typeof body.error === "string") return body.error;
+  return Object.entries(body)
+    .map(([field, problems]) => `${field}: ${[].concat(problems).join(" ")}`)
+    .join("; ");
+}
+
+export const token = {
+  get: () => localStorage.getItem(TOKEN_KEY),
+  set: (key) => localStorage.setItem(TOKEN_KEY, key),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+/** Called with the ApiError whenever the server answers 401 to an authenticated call. */
+let onUnauthorized = () => {};
+export function setUnauthorizedHandler(handler) {
+  onUnauthorized = handler;
+}
+
+async function request(method, path, body) {
+  const headers = {};
+  const key = token.get();
+  if (key) headers.Authorization = `Token ${key}`;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(`/api/${path}`, { method, headers, body: payload });
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { detail: text.slice(0, 200) };
+  }
+  if (!response.ok) {
+    const error = new ApiError(response.status, data);
+    if (response.status === 401 && key) onUnauthorized(error);
+    throw error;
+  }
+  return data;
+}
+
+const get = (path) => request("GET", path);
+const post = (path, body) => request("POST", path, body ?? {});
+
+export const api = {
+  register: (fields) => post("user/register/", fields),
+  login: (email, password) => post("user/login/", { email, password }),
+  logout: () => post("user/logout/"),
+  me: () => get("user/me/"),
+
+  myRooms: () => get("chat/groups/"),
+  allRooms: () => get("chat/groups/list/"),
+  createRoom: (name, description) => post("chat/create-group/", { name, description }),
+  join: (roomId) => post(`chat/group/${roomId}/add-yourself/`),
+  leave: (roomId) => post(`chat/group/${roomId}/remove-yourself/`),
+  members: (roomId) => get(`chat/groups/${roomId}/members/`),
+  markRead: (roomId) => post(`chat/groups/${roomId}/mark-as-read/`),
+
+  /** One page of history, newest first; `before` is the oldest message id already shown. */
+  history: (roomId, { limit = 50, before } = {}) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before) query.set("before", String(before));
+    return get(`chat/groups/${roomId}/messages/?${query}`);
+  },
+  /** The room's newest event sequence number, or null when the server has no event log. */
+  lastSeq: async (roomId) => {
+    const page = await get(`chat/groups/${roomId}/events/?after_seq=0&limit=1`);
+    return typeof page?.last_seq === "number" ? page.last_seq : null;
+  },
+  upload: (roomId, file, { content, parentMessage } = {}) => {
+    const form = new FormData();
+    form.append("attachment", file);
+    if (content) form.append("content", content);
+    if (parentMessage) form.append("parent_message", String(parentMessage));
+    return post(`chat/groups/${roomId}/messages/upload/`, form);
+  },
+};

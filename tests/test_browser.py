@@ -1,0 +1,273 @@
+"""The web client in headless Chromium against a live server: two members chatting end to end."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+
+import pytest
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, CuttableProxy, LiveServer, call, register, unavailable
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # reported by the `browser` fixture
+    sync_playwright = None
+
+TIMEOUT_MS = 10_000
+# A 2x2 red PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        unavailable("Playwright for Python is not installed (pip install playwright)")
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHAT_TEST_CHROMIUM)")
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = LiveServer(tmp_path_factory.mktemp("browser-server"))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def open_page(browser, request):
+    """open_page(url, token=None): a page in a fresh browser context, logged in when given a token."""
+    contexts = []
+
+    def open_(url, token=None):
+        context = browser.new_context(viewport={"width": 1100, "height": 760})
+        context.set_default_timeout(TIMEOUT_MS)
+        if token:
+            context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def message(page, text):
+    return page.get_by_test_id("message").filter(has_text=text)
+
+
+def sign_up(page, first_name, last_name, email):
+    page.get_by_test_id("show-register").click()
+    page.get_by_test_id("register-first-name").fill(first_name)
+    page.get_by_test_id("register-last-name").fill(last_name)
+    page.get_by_test_id("register-email").fill(email)
+    page.get_by_test_id("register-password").fill("correct horse battery")
+    page.get_by_test_id("register-submit").click()
+    expect(page.get_by_test_id("me-name")).to_have_text(f"{first_name} {last_name}")
+
+
+def send(page, text):
+    page.get_by_test_id("message-input").fill(text)
+    page.get_by_test_id("message-input").press("Enter")
+
+
+def shared_room(base, name):
+    """Two members (Asha owns the room, Ravi joined) made over REST; returns (asha, ravi, room)."""
+    asha, ravi = register(base, "Asha", "Rao"), register(base, "Ravi", "Menon")
+    room = call(base, "POST", "chat/create-group/", {"name": name}, asha["token"])["room"]
+    call(base, "POST", f"chat/group/{room['id']}/add-yourself/", {}, ravi["token"])
+    return asha, ravi, room
+
+
+def test_two_members_chat_live_and_history_survives_reload(server, open_page):
+    asha = open_page(server.url)
+    sign_up(asha, "Asha", "Rao", "asha@example.org")
+    ravi = open_page(server.url)
+    sign_up(ravi, "Ravi", "Menon", "ravi@example.org")
+
+    asha.get_by_test_id("create-room").click()
+    asha.get_by_test_id("create-room-name").fill("Book club")
+    asha.get_by_test_id("create-room-submit").click()
+    expect(asha.get_by_test_id("room-title")).to_have_text("Book club")
+    expect(asha.get_by_test_id("connection-status")).to_have_text("Connected")
+
+    ravi.get_by_test_id("browse-rooms").click()
+    ravi.get_by_test_id("browse-item").filter(has_text="Book club").get_by_test_id("join-room").click()
+    expect(ravi.get_by_test_id("room-title")).to_have_text("Book club")
+    expect(ravi.get_by_test_id("connection-status")).to_have_text("Connected")
+
+    send(asha, "Hello from Asha")
+    expect(message(ravi, "Hello from Asha").get_by_test_id("message-sender")).to_have_text("Asha Rao")
+
+    ravi.get_by_test_id("message-input").press_sequentially("Hi the")
+    expect(asha.get_by_test_id("typing")).to_have_text("Ravi is typing...")
+    ravi.get_by_test_id("message-input").press_sequentially("re")
+    ravi.get_by_test_id("message-input").press("Enter")
+    expect(message(asha, "Hi there")).to_have_count(1)
+    expect(asha.get_by_test_id("typing")).to_have_text("")
+
+    mine = message(asha, "Hello from Asha")
+    mine.get_by_test_id("edit").click()
+    mine_editing = asha.locator("li[data-testid=message]", has=asha.get_by_test_id("edit-input"))
+    mine_editing.get_by_test_id("edit-input").fill("Hello from Asha, edited")
+    mine_editing.get_by_test_id("edit-save").click()
+    edited = message(ravi, "Hello from Asha, edited")
+    expect(edited.get_by_test_id("message-edited")).to_be_visible()
+
+    edited.get_by_test_id("react").click()
+    edited.get_by_test_id("react-Like").click()
+    expect(message(asha, "Hello from Asha, edited").get_by_test_id("reaction-Like")).to_have_attribute("data-count", "1")
+    message(asha, "Hello from Asha, edited").get_by_test_id("reaction-Like").click()  # Asha adds hers
+    expect(edited.get_by_test_id("reaction-Like")).to_have_attribute("data-count", "2")
+
+    send(asha, "A message to delete")
+    doomed = message(asha, "A message to delete")
+    expect(doomed).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    doomed_id = doomed.get_attribute("data-message-id")
+    doomed.get_by_test_id("delete").click()
+    asha.locator(f"#message-{doomed_id}").get_by_test_id("delete-confirm").click()
+    gone = ravi.locator(f"#message-{doomed_id}")
+    expect(gone).to_have_attribute("data-deleted", "true")
+    expect(gone).to_contain_text("This message was deleted.")
+
+    ravi.reload()
+    expect(ravi.get_by_test_id("room-title")).to_have_text("Book club")
+    expect(ravi.get_by_test_id("message")).to_have_count(3)
+    expect(message(ravi, "Hello from Asha, edited").get_by_test_id("reaction-Like")).to_have_attribute("data-count", "2")
+    expect(message(ravi, "Hi there").get_by_test_id("message-sender")).to_have_text("Ravi Menon")
+    expect(ravi.locator(f"#message-{doomed_id}")).to_have_attribute("data-deleted", "true")
+
+    ravi.get_by_test_id("logout").click()
+    expect(ravi.get_by_test_id("login-form")).to_be_visible()
+    ravi.get_by_test_id("login-email").fill("ravi@example.org")
+    ravi.get_by_test_id("login-password").fill("correct horse battery")
+    ravi.get_by_test_id("login-submit").click()
+    expect(ravi.get_by_test_id("room-item").filter(has_text="Book club")).to_be_visible()
+
+
+def test_unread_counts_in_the_room_list(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Unread corner")
+    page = open_page(server.url, ravi["token"])
+    item = page.get_by_test_id("room-item").filter(has_text="Unread corner")
+    expect(item).to_be_visible()
+    expect(item.get_by_test_id("unread-count")).to_have_count(0)
+
+    sender = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
+    expect(sender.get_by_test_id("connection-status")).to_have_text("Connected")
+    send(sender, "one")
+    send(sender, "two")
+    expect(message(sender, "two")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    page.reload()
+    expect(item.get_by_test_id("unread-count")).to_have_text("2")
+
+    item.click()
+    expect(message(page, "two")).to_be_visible()
+    expect(item.get_by_test_id("unread-count")).to_have_count(0)
+
+
+def test_mention_picker_reply_and_image_upload(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Photo club")
+    room_url = f"{server.url}/#room/{room['id']}"
+    a = open_page(room_url, asha["token"])
+    r = open_page(room_url, ravi["token"])
+    for page in (a, r):
+        expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+
+    a.get_by_test_id("message-input").press_sequentially("look @Ra")
+    option = a.get_by_test_id("mention-option")
+    expect(option).to_have_text(["Ravi Menon"])
+    a.get_by_test_id("message-input").press("Enter")
+    expect(a.get_by_test_id("message-input")).to_have_value("look @Ravi ")
+    a.get_by_test_id("message-input").press_sequentially("at this")
+    a.get_by_test_id("message-input").press("Enter")
+
+    mentioned = message(r, "look @Ravi at this")
+    expect(mentioned).to_have_class("message mentions-me")
+    history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])
+    assert history[0]["mentions"] == [ravi["user"]["id"]]
+
+    mentioned.get_by_test_id("reply").click()
+    expect(r.get_by_test_id("reply-bar")).to_contain_text("Asha Rao: look @Ravi at this")
+    send(r, "nice one")
+    expect(message(a, "nice one").get_by_test_id("message-quote")).to_contain_text("Asha Rao: look @Ravi at this")
+
+    r.get_by_test_id("attachment-input").set_input_files({"name": "dot.png", "mimeType": "image/png", "buffer": PNG})
+    image = a.get_by_test_id("message-image")
+    expect(image).to_have_count(1)
+    a.wait_for_function("() => document.querySelector('[data-testid=message-image]').naturalWidth === 2")
+    r.get_by_test_id("attachment-input").set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"minutes of the meeting"})
+    expect(a.get_by_test_id("message-file")).to_have_count(1)
+
+
+def test_scrolling_back_loads_older_pages_without_gaps(server, open_page):
+    asha, _, room = shared_room(server.url, "Archive")
+    page = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
+    expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    page.evaluate(
+        """([roomId, token, total]) => new Promise((resolve, reject) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
+            let echoed = 0;
+            ws.onopen = () => { for (let i = 1; i <= total; i++) ws.send(JSON.stringify({action: "send_message", message: `old ${i}`})); };
+            ws.onmessage = (event) => { if (!JSON.parse(event.data).action && ++echoed === total) { ws.close(); resolve(); } };
+            ws.onerror = reject;
+        })""",
+        [room["id"], asha["token"], 120],
+    )
+    page.reload()
+    messages = page.get_by_test_id("message")
+    expect(messages).to_have_count(50)
+    expect(messages.last).to_contain_text("old 120")
+    page.get_by_test_id("messages").hover()
+    page.mouse.wheel(0, -10_000)
+    expect(messages).to_have_count(100)
+    page.get_by_test_id("load-older").click()
+    expect(messages).to_have_count(120)
+    expect(page.get_by_test_id("load-older")).to_be_hidden()
+    texts = messages.locator("[data-testid=message-content]").all_inner_texts()
+    assert texts == [f"old {i}" for i in range(1, 121)]
+
+
+def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Flaky wifi")
+    proxy = CuttableProxy(server.port)
+    try:
+        a = open_page(f"{proxy.url}/#room/{room['id']}", asha["token"])
+        r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
+        for page in (a, r):
+            expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+        send(r, "before the drop")
+        expect(message(a, "before the drop")).to_be_visible()
+
+        proxy.cut()
+        expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
+        send(r, "while you were away 1")
+        send(r, "while you were away 2")
+        before = message(r, "before the drop")
+        before.get_by_test_id("react").click()
+        before.get_by_test_id("react-Heart").click()
+        expect(message(r, "while you were away 2")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+        send(a, "sent while offline")
+        expect(a.get_by_test_id("composer-error")).to_contain_text("Offline")
+
+        proxy.restore()
+        expect(a.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
+        for text in ("while you were away 1", "while you were away 2", "sent while offline"):
+            expect(message(a, text)).to_have_count(1)
+            expect(message(r, text)).to_have_count(1)
+        expect(message(a, "before the drop").get_by_test_id("reaction-Heart")).to_have_attribute("data-count", "1")
+        expect(a.locator("[data-pending]")).to_have_count(0)
+    finally:
+        proxy.close()
