@@ -142,7 +142,7 @@ async def receive(sock: Socket, tally: Tally) -> None:
 
 def frame_for(index: int, due_ns: int, size: int) -> bytes:
     """The seed-protocol frame of message `index`, its text padded to `size` characters."""
-    text = f"{MARK}{index} {due_ns} "
+    text = f"{MARK}{index} {due_ns} x"
     text += "x" * max(0, size - len(text))
     return orjson.dumps({"action": "send_message", "message": text, "message_type": "text"})
 

@@ -23,12 +23,17 @@ PNG = base64.b64decode(
 )
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="module", autouse=True)
+def browser_present():
+    """Checked before the server starts: skip (fail in CI) without Playwright or Chromium."""
     if sync_playwright is None:
         unavailable("Playwright for Python is not installed (pip install playwright)")
     if not os.path.exists(CHROMIUM):
         unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHAT_TEST_CHROMIUM)")
+
+
+@pytest.fixture(scope="module")
+def browser(browser_present):
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

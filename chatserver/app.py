@@ -1,0 +1,60 @@
+"""create_app(config): the whole server as one aiohttp application, with no I/O until it starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiohttp_cors
+from aiohttp import web
+
+from .accounts import Accounts
+from .config import Config
+from .errors import error_middleware
+from .journal import Journal
+from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY
+from .metrics import Metrics
+from .realtime.registry import Registry
+from .routes import add_routes
+from .storage.db import Database
+
+
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    Path(config.media_dir).mkdir(parents=True, exist_ok=True)
+    db = await Database.open(config.db, config.synchronous)
+    app[DB] = db
+    app[ACCOUNTS] = Accounts(db, config)
+    journal = Journal(db, app[REGISTRY], app[METRICS], config)
+    await journal.start()
+    app[JOURNAL] = journal
+    yield
+    await journal.stop()
+    await db.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[REGISTRY].shutdown()
+
+
+def create_app(config: Config) -> web.Application:
+    """The application for config; storage opens when it starts, closes when it stops."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_upload_bytes + 65536)
+    app[CONFIG] = config
+    metrics = Metrics()
+    app[METRICS] = metrics
+    registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"))
+    app[REGISTRY] = registry
+    metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
+    metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
+    app.cleanup_ctx.append(_storage)
+    app.on_shutdown.append(_close_sockets)
+    add_routes(app)
+    if config.cors_origins:
+        cors = aiohttp_cors.setup(app, defaults={
+            origin: aiohttp_cors.ResourceOptions(allow_headers="*", expose_headers="*", allow_methods="*")
+            for origin in config.cors_origins})
+        for route in list(app.router.routes()):
+            if route.resource is not None and route.resource.canonical.startswith("/api/"):
+                cors.add(route)
+    return app

@@ -1,0 +1,59 @@
+"""The command line: `serve` (the default) and the admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Sequence
+
+from .config import Config, ConfigError
+from .storage.db import DatabaseLocked
+
+COMMANDS: dict[str, tuple[str, object]] = {}
+
+
+def _server_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="SQLite database file (CHAT_DB, default ./chat.db)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """`python run.py [serve flags]` or `python run.py <command> ...`."""
+    parser = argparse.ArgumentParser(prog="run.py", description="chatserver: self-hosted real-time chat.")
+    parser.add_argument("--host", help="address to listen on (CHAT_HOST, default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (CHAT_PORT, default 8080)")
+    _server_flags(parser)
+    parser.add_argument("--media-dir", help="folder for uploads (CHAT_MEDIA_DIR, default ./media)")
+    parser.add_argument("--demo", action="store_true",
+                        help="create demo users and rooms (idempotent) and print how to connect")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+    from . import admin
+    admin.add_commands(sub, _server_flags)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments and run the command; a bad setting is one line on stderr and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = Config.from_env(host=args.host, port=getattr(args, "port", None), db=args.db,
+                                 media_dir=getattr(args, "media_dir", None))
+    except ConfigError as exc:
+        print(f"chatserver: {exc}", file=sys.stderr)
+        return 2
+    from .logs import setup_logging
+    setup_logging(config)
+    try:
+        if args.command:
+            return asyncio.run(args.run(config, args)) or 0
+        from .serve import serve
+        return serve(config, demo=args.demo)
+    except DatabaseLocked as exc:
+        print(f"chatserver: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        logging.getLogger("chatserver").error("cannot start: %s", exc)
+        return 1

@@ -1,0 +1,1 @@
+"""Rooms over WebSocket: the registry of open sockets, the socket handler, the actions."""

@@ -1,0 +1,172 @@
+"""What a socket may ask for: the dispatch table action -> (schema, handler), and one error path."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from marshmallow import Schema
+
+from .. import schemas, shapes
+from ..errors import ChatError
+from ..journal import Change
+from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY
+from ..storage import rooms
+from ..storage.db import Row
+from .frames import encode, loads
+from .registry import Peer
+
+IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
+
+
+class Bucket:
+    """A token bucket: `rate` per second sustained, `burst` at once; rate 0 lets everything pass."""
+
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, time.monotonic()
+
+    def take(self) -> bool:
+        if not self.rate:
+            return True
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def depth(value: Any) -> int:
+    """How deeply containers nest in a parsed JSON value."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class Session:
+    """One socket's conversation: parse, check, hand changes to the journal."""
+
+    def __init__(self, app: web.Application, peer: Peer, room: Row) -> None:
+        self.app = app
+        self.config = app[CONFIG]
+        self.peer = peer
+        self.room = room
+        self.rate = Bucket(self.config.rate_limit, self.config.rate_burst)
+        self.typing_rate = Bucket(self.config.typing_rate, self.config.typing_rate)
+        self.in_flight: deque[asyncio.Future[Any]] = deque()
+
+    async def receive(self, text: str) -> None:
+        """Handle one text frame; any refusal becomes an error frame on this socket only."""
+        self.peer.frames_in += 1
+        if not self.peer.live:
+            return
+        data: Any = None
+        try:
+            try:
+                data = loads(text)
+            except ValueError:
+                raise ChatError("invalid_json", "The frame is not valid JSON.") from None
+            if not isinstance(data, dict):
+                raise ChatError("invalid", "A frame must be a JSON object.", fields={"non_field_errors": ["Expected a JSON object."]})
+            if depth(data) > self.config.max_json_depth:
+                raise ChatError("invalid", "The frame nests too deeply.", fields={"non_field_errors": ["Nested too deeply."]})
+            action = data.get("action", "send_message")
+            if action not in ACTIONS:
+                raise ChatError("unknown_action", f"Unknown action {str(action)[:64]!r}.")
+            schema, handler = ACTIONS[action]
+            await handler(self, schemas.load(schema, data))
+        except ChatError as exc:
+            client_id = data.get("client_id") if isinstance(data, dict) else None
+            self.refuse(exc, client_id if isinstance(client_id, str) else None)
+
+    def refuse(self, exc: ChatError, client_id: str | None = None) -> None:
+        """Send an error frame to this socket."""
+        frame = exc.frame()
+        if client_id is not None:
+            frame["client_id"] = client_id[:64]
+        self.peer.send(frame)
+        self.app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
+
+    async def change(self, kind: str, data: dict[str, Any]) -> None:
+        """Rate-limit, then queue a change; errors reach the socket from the journal."""
+        if not self.rate.take():
+            self.app[METRICS].inc("chat_rate_limited_total")
+            raise ChatError("rate_limited", "Slow down: too many actions in a short time.")
+        future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer))
+        self.in_flight.append(future)
+        while self.in_flight and self.in_flight[0].done():
+            self.in_flight.popleft()
+        if len(self.in_flight) >= IN_FLIGHT:
+            await asyncio.wait([self.in_flight.popleft()])
+
+    async def drain(self) -> None:
+        """Wait until this socket's queued changes are settled."""
+        if self.in_flight:
+            await asyncio.wait(list(self.in_flight))
+
+    def broadcast_typing(self, is_typing: bool) -> None:
+        """Tell the room this user started or stopped typing."""
+        self.peer.typing = is_typing
+        frame = {"action": "typing", "sender": shapes.sender(self.peer.user), "is_typing": is_typing}
+        self.app[REGISTRY].broadcast(self.room["id"], encode(frame))
+
+
+async def send_message(session: Session, data: dict[str, Any]) -> None:
+    config = session.config
+    schemas.check_length({"message": data["message"]}, config.max_message_length)
+    mentions = sorted(set(data["mentions"]))
+    if len(mentions) > config.max_mentions:
+        raise ChatError("invalid", "Too many mentions.", fields={"mentions": [f"At most {config.max_mentions}."]})
+    if mentions:
+        found = await rooms.member_ids(session.app[DB], session.room["id"], mentions)
+        strangers = [uid for uid in mentions if uid not in found]
+        if strangers:
+            raise ChatError("invalid_mention", "Only members of this room can be mentioned.", user_ids=strangers)
+    await session.change("send", {
+        "message": data["message"], "message_type": "text", "mentions": mentions,
+        "parent_message": data["parent_message"] or data["parent_message_id"],
+        "client_id": data["client_id"]})
+
+
+async def edit_message(session: Session, data: dict[str, Any]) -> None:
+    schemas.check_length({"new_content": data["new_content"]}, session.config.max_message_length)
+    await session.change("edit", data)
+
+
+async def delete_message(session: Session, data: dict[str, Any]) -> None:
+    await session.change("delete", data)
+
+
+async def react_message(session: Session, data: dict[str, Any]) -> None:
+    await session.change("react", data)
+
+
+async def typing(session: Session, data: dict[str, Any]) -> None:
+    if session.typing_rate.take():  # over the rate: dropped quietly
+        session.broadcast_typing(True)
+
+
+async def stop_typing(session: Session, data: dict[str, Any]) -> None:
+    if session.peer.typing or session.typing_rate.take():  # a real stop is never dropped
+        session.broadcast_typing(False)
+
+
+Handler = Callable[[Session, dict[str, Any]], Awaitable[None]]
+ACTIONS: dict[str, tuple[Schema, Handler]] = {
+    "send_message": (schemas.SendMessage(), send_message),
+    "edit_message": (schemas.EditMessage(), edit_message),
+    "delete_message": (schemas.DeleteMessage(), delete_message),
+    "react_message": (schemas.ReactMessage(), react_message),
+    "typing": (schemas.Typing(), typing),
+    "stop_typing": (schemas.Typing(), stop_typing),
+}

@@ -1,0 +1,175 @@
+"""The rooms that have open sockets, and each socket's bounded outbound buffer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from aiohttp import WSCloseCode, web
+
+from .frames import encode
+
+log = logging.getLogger("chatserver.realtime")
+
+CLOSE_REVOKED, CLOSE_REMOVED, CLOSE_ROOM_DELETED, CLOSE_SLOW = 4001, 4003, 4004, 4008
+CLOSE_TIMEOUT = 5.0
+
+
+class Peer:
+    """One open socket of one member in one room.
+
+    Frames are written straight to the transport, which never blocks: a peer whose
+    unsent bytes would pass `limit` is closed (4008) instead of slowing the room down.
+    While `held` is a list (a resume is replaying history), live frames wait in it.
+    """
+
+    __slots__ = ("ws", "transport", "live", "user", "token_id", "room_id", "address", "limit",
+                 "held", "held_bytes", "typing", "frames_out", "frames_in", "on_slow", "__weakref__")
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, user: dict[str, Any],
+                 token_id: int, room_id: int, address: str, limit: int) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.live = True
+        self.user = user
+        self.token_id = token_id
+        self.room_id = room_id
+        self.address = address
+        self.limit = limit
+        self.held: list[tuple[int | None, bytes]] | None = None
+        self.held_bytes = 0
+        self.typing = False
+        self.frames_out = 0
+        self.frames_in = 0
+        self.on_slow: Callable[[Peer], None] = lambda peer: None
+
+    def deliver(self, frame: bytes, seq: int | None = None) -> None:
+        """Queue a ready frame for this socket without waiting for it to be sent."""
+        if self.held is not None:
+            self.held.append((seq, frame))
+            self.held_bytes += len(frame)
+            if self.held_bytes > self.limit:
+                self.on_slow(self)
+            return
+        self.write(frame)
+
+    def write(self, frame: bytes) -> None:
+        """Write a ready frame now, unless that would pass the socket's buffer limit."""
+        transport = self.transport
+        if not self.live or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() + len(frame) > self.limit:
+            self.on_slow(self)
+            return
+        transport.write(frame)
+        self.frames_out += 1
+
+    def send(self, frame: dict[str, Any]) -> None:
+        """Serialize and deliver one frame to this socket alone."""
+        self.deliver(encode(frame))
+
+    def release(self, after_seq: int) -> None:
+        """End holding: deliver the held frames whose seq is past after_seq, then go live."""
+        held, self.held, self.held_bytes = self.held or [], None, 0
+        for seq, frame in held:
+            if seq is None or seq > after_seq:
+                self.deliver(frame, seq)
+
+
+class Registry:
+    """Rooms with open sockets; knows nothing of HTTP or SQL."""
+
+    def __init__(self, on_slow: Callable[[Peer], None] | None = None) -> None:
+        self.rooms: dict[int, dict[Peer, None]] = {}
+        self.by_user: Counter[int] = Counter()
+        self.by_address: Counter[str] = Counter()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._on_slow = on_slow
+
+    @property
+    def sockets(self) -> int:
+        """How many sockets are open."""
+        return sum(self.by_user.values())
+
+    def join(self, peer: Peer) -> None:
+        """Add an open socket to its room."""
+        peer.on_slow = self._slow
+        self.rooms.setdefault(peer.room_id, {})[peer] = None
+        self.by_user[peer.user["id"]] += 1
+        self.by_address[peer.address] += 1
+
+    def leave(self, peer: Peer) -> bool:
+        """Remove a socket; True if it was its user's last one in the room."""
+        peer.live = False
+        room = self.rooms.get(peer.room_id, {})
+        if peer not in room:
+            return False
+        del room[peer]
+        if not room:
+            self.rooms.pop(peer.room_id, None)
+        for counter, key in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
+        return not any(p.user["id"] == peer.user["id"] for p in room)
+
+    def broadcast(self, room_id: int, frame: bytes, own: bytes | None = None,
+                  sender_id: int | None = None, seq: int | None = None) -> int:
+        """Deliver a ready frame to every socket of the room (`own` to the sender's); returns the count."""
+        room = self.rooms.get(room_id)
+        if not room:
+            return 0
+        for peer in room:
+            peer.deliver(own if own is not None and peer.user["id"] == sender_id else frame, seq)
+        return len(room)
+
+    def close(self, peers: Iterable[Peer], code: int, reason: str) -> int:
+        """Close these sockets with code in the background; returns how many."""
+        count = 0
+        for peer in list(peers):
+            peer.live = False  # frames still arriving from it are ignored
+            peer.held = None
+            task = asyncio.get_running_loop().create_task(_close(peer, code, reason))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+            count += 1
+        return count
+
+    def _each(self, match: Callable[[Peer], bool], room_id: int | None = None) -> list[Peer]:
+        rooms = [self.rooms.get(room_id, {})] if room_id is not None else list(self.rooms.values())
+        return [p for room in rooms for p in room if match(p)]
+
+    def close_member(self, room_id: int, user_id: int) -> int:
+        """A member left or was removed: close their sockets in the room (4003)."""
+        return self.close(self._each(lambda p: p.user["id"] == user_id, room_id), CLOSE_REMOVED, "removed")
+
+    def close_room(self, room_id: int) -> int:
+        """The room was deleted: close all its sockets (4004)."""
+        return self.close(self._each(lambda p: True, room_id), CLOSE_ROOM_DELETED, "room deleted")
+
+    def close_token(self, token_id: int) -> int:
+        """A token was revoked: close the sockets opened with it (4001)."""
+        return self.close(self._each(lambda p: p.token_id == token_id), CLOSE_REVOKED, "token revoked")
+
+    def _slow(self, peer: Peer) -> None:
+        if not peer.live:
+            return
+        if self._on_slow:
+            self._on_slow(peer)
+        self.close([peer], CLOSE_SLOW, "slow")
+
+    async def shutdown(self) -> None:
+        """Close every socket with 1001 (going away) and wait for the closes."""
+        self.close(self._each(lambda p: True), WSCloseCode.GOING_AWAY, "server shutdown")
+        if self._closing:
+            await asyncio.wait(list(self._closing), timeout=CLOSE_TIMEOUT + 1)
+
+
+async def _close(peer: Peer, code: int, reason: str) -> None:
+    try:
+        await asyncio.wait_for(peer.ws.close(code=code, message=reason.encode()), CLOSE_TIMEOUT)
+    except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+        # A peer that never reads cannot take the close frame either: cut it off.
+        peer.transport.abort()

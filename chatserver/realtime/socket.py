@@ -1,0 +1,134 @@
+"""The WebSocket endpoint: refuse before the upgrade, resume from after_seq, read loop, leave in finally."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from ..accounts import request_token
+from ..config import Config
+from ..errors import ChatError, forbidden, not_found
+from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..storage import messages, rooms
+from ..views.request import path_id
+from .actions import Session
+from .frames import dumps, loads, text_frame
+from .registry import Peer
+
+log = logging.getLogger("chatserver.ws")
+REPLAY_CHUNK = 500
+
+
+def check_origin(request: web.Request, config: Config) -> None:
+    """A browser's Origin must be this server or one of CHAT_CORS_ORIGINS (CORS does not cover sockets)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    if origin.rstrip("/") in config.cors_origins or urlsplit(origin).netloc.lower() == request.host.lower():
+        return
+    raise forbidden("This origin may not open sockets here.")
+
+
+def _after_seq(request: web.Request) -> int | None:
+    raw = request.query.get("after_seq")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ChatError("invalid", "after_seq must be a non-negative integer.",
+                        fields={"after_seq": ["Must be a non-negative integer."]})
+    return int(raw)
+
+
+async def chat_socket(request: web.Request) -> web.StreamResponse:
+    """`/ws/chat/<room_id>/?token=...[&after_seq=N]`: a member's live connection to a room."""
+    app = request.app
+    config, db, registry = app[CONFIG], app[DB], app[REGISTRY]
+    room_id = path_id(request, "room_id")
+    check_origin(request, config)
+    user = await app[ACCOUNTS].user_for_token(request_token(request, query=True))
+    if user is None:
+        raise ChatError("unauthorized", "A valid token is required.")
+    room = await rooms.get_room(db, room_id)
+    if room is None or not room["is_active"]:
+        raise not_found("No such room.")
+    if not await rooms.is_member(db, room_id, user["id"]):
+        raise forbidden("You are not a member of this room.")
+    address = request.remote or ""
+    for limit, count, what in ((config.max_sockets_per_user, registry.by_user[user["id"]], "user"),
+                               (config.max_sockets_per_ip, registry.by_address[address], "address")):
+        if limit and count >= limit:
+            raise ChatError("rate_limited", f"Too many open sockets for this {what}.")
+    after_seq = _after_seq(request)
+
+    ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
+                               compress=False)
+    await ws.prepare(request)
+    peer = Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
+    session = Session(app, peer, room)
+    started = time.monotonic()
+    if after_seq is not None:
+        peer.held = []
+    registry.join(peer)
+    app[METRICS].inc("chat_ws_sessions_total")
+    try:
+        if after_seq is not None:
+            await _resume(db, peer, after_seq)
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await session.receive(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                session.refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
+    finally:
+        if registry.leave(peer) and peer.typing:
+            session.broadcast_typing(False)
+        await session.drain()
+        log.info("ws close room=%s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
+                 room_id, user["id"], ws.close_code, time.monotonic() - started,
+                 peer.frames_in, peer.frames_out)
+    return ws
+
+
+async def _resume(db, peer: Peer, after_seq: int) -> None:
+    """Send every event past after_seq (announced by a `resumed` frame), then the held live ones."""
+    last = await messages.room_seq(db, peer.room_id)
+    if after_seq > last:
+        peer.write(text_frame(dumps({"action": "reset", "last_seq": last})))
+        peer.release(last)
+        return
+    peer.write(text_frame(dumps({"action": "resumed", "after_seq": after_seq, "last_seq": last,
+                                 "count": last - after_seq})))
+    cursor = after_seq
+    while cursor < last and peer.live:
+        events = await messages.events_after(db, peer.room_id, cursor, min(REPLAY_CHUNK, last - cursor))
+        if not events:
+            break
+        for event in events:
+            peer.write(replay_frame(event, peer.user["id"]))
+        cursor = events[-1]["seq"]
+        await _drained(peer)
+    peer.release(last)
+
+
+def replay_frame(event: dict, user_id: int) -> bytes:
+    """An event as it was broadcast, as this user's copy."""
+    if event["kind"] == "created":
+        frame = loads(event["frame"])
+        if frame["sender"]["id"] == user_id:
+            frame["is_self"] = True
+            return text_frame(dumps(frame))
+    return text_frame(event["frame"].encode())
+
+
+async def _drained(peer: Peer) -> None:
+    """Wait while the socket's unsent bytes are over half its limit (a replay must not overrun it)."""
+    waited = 0.0
+    while peer.live and peer.transport.get_write_buffer_size() > peer.limit // 2:
+        if waited > 30:
+            peer.on_slow(peer)
+            return
+        await asyncio.sleep(0.01)
+        waited += 0.01

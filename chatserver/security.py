@@ -1,0 +1,57 @@
+"""Password hashes (scrypt, off the event loop) and API tokens (only their digests are kept)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+
+R, P, DKLEN = 8, 1, 32
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8", "surrogatepass"), salt=salt, n=n, r=r, p=p,
+                          maxmem=256 * n * r + (1 << 20), dklen=DKLEN)
+
+
+def hash_password_sync(password: str, n: int) -> str:
+    """scrypt$N$r$p$salt$hash; the parameters live in the string so they can be raised later."""
+    salt = secrets.token_bytes(16)
+    digest = _scrypt(password, salt, n, R, P)
+    b64 = base64.b64encode
+    return f"scrypt${n}${R}${P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password_sync(password: str, stored: str) -> bool:
+    """Whether password matches the stored hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = _scrypt(password, base64.b64decode(salt), int(n), int(r), int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+async def hash_password(password: str, n: int) -> str:
+    """hash_password_sync in a worker thread, so live rooms never wait for it."""
+    return await asyncio.to_thread(hash_password_sync, password, n)
+
+
+async def verify_password(password: str, stored: str) -> bool:
+    """verify_password_sync in a worker thread."""
+    return await asyncio.to_thread(verify_password_sync, password, stored)
+
+
+def new_token() -> str:
+    """40 lowercase hex characters from the OS CSPRNG, as Django REST Framework issues them."""
+    return secrets.token_hex(20)
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 of a token: what the database keeps."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,69 @@
+"""The JSON shapes of users, rooms and messages, as clients parse them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .storage.db import Row
+
+
+def user(row: Row) -> dict[str, Any]:
+    """The whole user object."""
+    return {k: row[k] for k in ("id", "email", "first_name", "last_name", "role", "photo", "year")}
+
+
+def user_brief(row: Row) -> dict[str, Any]:
+    """A user in lists: id, full_name, email, role, year."""
+    return {"id": row["id"], "full_name": f"{row['first_name']} {row['last_name']}".strip(),
+            "email": row["email"], "role": row["role"], "year": row["year"]}
+
+
+def member(row: Row) -> dict[str, Any]:
+    """A room member."""
+    return {k: row[k] for k in ("id", "first_name", "last_name", "role", "photo", "year")}
+
+
+def sender(row: Row) -> dict[str, Any]:
+    """The sender of a live frame, as the seed shows it."""
+    return {"name": row["first_name"], "photo": row["photo"], "id": row["id"], "role": row["role"]}
+
+
+def room(row: Row) -> dict[str, Any]:
+    """The room object; created_by names the current owner."""
+    return {
+        "id": row["id"], "name": row["name"], "description": row["description"],
+        "room_avatar": row["room_avatar"], "is_active": bool(row["is_active"]),
+        "members_count": row["members_count"],
+        "created_by": {"id": row["owner_id"], "first_name": row["owner_first_name"],
+                       "last_name": row["owner_last_name"]},
+        "created_at": row["created_at"], "updated_at": row["updated_at"],
+    }
+
+
+def media_url(base: str, name: str | None) -> str | None:
+    """The absolute URL of a stored attachment."""
+    return None if name is None else f"{base.rstrip('/')}/media/{name}"
+
+
+def message(row: Row, base_url: str) -> dict[str, Any]:
+    """A message in history, in the seed's shape; nothing of a deleted one survives."""
+    deleted = bool(row["is_deleted"])
+    return {
+        "id": row["id"],
+        "sender": {"id": row["sender_id"], "first_name": row["first_name"],
+                   "last_name": row["last_name"], "role": row["role"], "photo": row["photo"],
+                   "year": row["year"]},
+        "attachment": None if deleted else media_url(base_url, row["attachment"]),
+        "message_type": row["message_type"],
+        "content": "" if deleted else row["content"],
+        "reactions": None if deleted else (row["reactions"] or None),
+        "is_deleted": deleted,
+        "is_edited": bool(row["is_edited"]),
+        "status": {},
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "room": row["room_id"],
+        "parent_message": row["parent_id"],
+        "mentions": [] if deleted else row["mentions"],
+        "seq": row["seq"],
+    }

@@ -1,0 +1,142 @@
+"""The SQLite file: PRAGMAs, migrations by user_version, one writer and one reader connection."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import sqlite3
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+
+import aiosqlite
+
+Row = dict[str, Any]
+
+# Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
+# schema.sql always holds the newest schema whole, so a new file skips them.
+MIGRATIONS: tuple[str, ...] = ()
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
+
+
+class DatabaseLocked(RuntimeError):
+    """Another server process already serves this database file."""
+
+
+def now_iso() -> str:
+    """The current time as ISO 8601 in UTC with offset."""
+    return datetime.now(timezone.utc).isoformat()
+
+
+def schema_sql() -> str:
+    """The text of schema.sql, shipped beside the package."""
+    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
+    return {col[0]: value for col, value in zip(cursor.description, row)}
+
+
+async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = _dict_row
+    for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
+                   "foreign_keys = ON", "busy_timeout = 5000", "temp_store = MEMORY"):
+        await conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+async def migrate(conn: aiosqlite.Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION; returns the version found before."""
+    async with conn.execute("PRAGMA user_version") as cur:
+        (found,) = (await cur.fetchone()).values()
+    if found > SCHEMA_VERSION:
+        raise RuntimeError(f"database schema version {found} is newer than this server ({SCHEMA_VERSION})")
+    if found == SCHEMA_VERSION:
+        return found
+    steps = [schema_sql()] if found == 0 else list(MIGRATIONS[found - 1:])
+    script = "\n".join(steps)
+    await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+    return found
+
+
+class Database:
+    """One writer connection, serialized by a lock, for every write; one reader for queries.
+
+    SQLite allows one writer at a time; funnelling every write through one connection
+    in this process keeps writes ordered and lets the journal commit many in one transaction.
+    WAL lets the reader see committed data while a write is in progress.
+    """
+
+    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 lock_fd: int | None) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._lock_fd = lock_fd
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
+        """Open (creating if needed) and migrate; exclusive takes the one-server lock."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        lock_fd = _take_server_lock(path) if exclusive else None
+        try:
+            writer = await _connect(path, synchronous)
+            await migrate(writer)
+            reader = await _connect(path, synchronous)
+        except BaseException:
+            if lock_fd is not None:
+                os.close(lock_fd)
+            raise
+        return cls(path, writer, reader, lock_fd)
+
+    async def close(self) -> None:
+        """Close both connections (a WAL checkpoint happens on the last close)."""
+        async with self._write_lock:
+            await self._reader.close()
+            await self._writer.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer inside BEGIN IMMEDIATE; commits on success, rolls back on any error."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.rollback()
+                raise
+            await self._writer.commit()
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """One row of a read-only query, or None."""
+        async with self._reader.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """All rows of a read-only query."""
+        return list(await self._reader.execute_fetchall(sql, params))
+
+    async def backup(self, target: str, progress: Any = None) -> None:
+        """Copy the live database to target with SQLite's online backup API."""
+        dest = await aiosqlite.connect(target)
+        try:
+            await self._reader.backup(dest, pages=256, progress=progress)
+        finally:
+            await dest.close()
+
+
+def _take_server_lock(path: str) -> int:
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DatabaseLocked(f"another chatserver is already using {path}") from None
+    return fd

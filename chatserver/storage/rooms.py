@@ -1,0 +1,168 @@
+"""Queries on rooms, membership and read positions."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Iterable
+
+from .db import Database, Row, now_iso
+
+ROOM_SELECT = (
+    "SELECT r.id, r.name, r.description, r.room_avatar, r.is_active, r.owner_id, r.last_seq,"
+    " r.created_at, r.updated_at, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
+    " (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS members_count"
+    " FROM rooms r JOIN users o ON o.id = r.owner_id")
+MEMBER_SELECT = (
+    "SELECT u.id, u.first_name, u.last_name, u.role, u.photo, u.year"
+    " FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?")
+
+
+class RoomNameTaken(Exception):
+    """Another room has this name."""
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def missing_users(db: Database, user_ids: Iterable[int]) -> list[int]:
+    """The ids among user_ids that name no user."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    rows = await db.fetchall(
+        f"SELECT id FROM users WHERE id IN ({','.join('?' * len(ids))})", ids)
+    found = {r["id"] for r in rows}
+    return [i for i in ids if i not in found]
+
+
+async def create_room(db: Database, *, name: str, description: str, owner_id: int,
+                      member_ids: Iterable[int] = ()) -> int:
+    """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
+    now = now_iso()
+    try:
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO rooms (name, description, owner_id, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)", (name, description, owner_id, now, now))
+            room_id = cur.lastrowid
+            await conn.executemany(
+                "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                [(room_id, uid, now) for uid in {owner_id, *member_ids}])
+    except sqlite3.IntegrityError:
+        raise RoomNameTaken(name) from None
+    return room_id
+
+
+async def get_room(db: Database, room_id: int) -> Row | None:
+    """A room with its owner's names and members_count."""
+    return await db.fetchone(f"{ROOM_SELECT} WHERE r.id = ?", (room_id,))
+
+
+async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
+    """Active rooms, by id; with q, those whose name contains it."""
+    if q is None:
+        return await db.fetchall(f"{ROOM_SELECT} WHERE r.is_active = 1 ORDER BY r.id")
+    return await db.fetchall(
+        f"{ROOM_SELECT} WHERE r.is_active = 1 AND r.name LIKE ? ESCAPE '\\' ORDER BY r.name, r.id",
+        (_like(q),))
+
+
+async def user_rooms(db: Database, user_id: int) -> list[Row]:
+    """Rooms the user belongs to, with unread_count and last_message_id."""
+    return await db.fetchall(
+        "SELECT rr.*,"
+        " (SELECT count(*) FROM messages m WHERE m.room_id = rr.id AND m.id > mb.last_read_id"
+        "  AND m.sender_id != mb.user_id AND m.is_deleted = 0) AS unread_count,"
+        " (SELECT max(m.id) FROM messages m WHERE m.room_id = rr.id AND m.is_deleted = 0)"
+        "  AS last_message_id"
+        f" FROM ({ROOM_SELECT}) rr JOIN members mb ON mb.room_id = rr.id AND mb.user_id = ?"
+        " WHERE rr.is_active = 1 ORDER BY rr.id", (user_id,))
+
+
+async def update_room(db: Database, room_id: int, fields: dict[str, Any],
+                      member_ids: Iterable[int] | None = None) -> list[int]:
+    """Change name/description/room_avatar/owner_id, and with member_ids replace the members
+    (the owner always stays); returns the ids of members removed."""
+    allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id")}
+    removed: list[int] = []
+    now = now_iso()
+    try:
+        async with db.transaction() as conn:
+            assignments = "".join(f"{name} = ?, " for name in allowed)
+            await conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?",
+                               (*allowed.values(), now, room_id))
+            if member_ids is not None:
+                owner = (await (await conn.execute(
+                    "SELECT owner_id FROM rooms WHERE id = ?", (room_id,))).fetchone())["owner_id"]
+                keep = {owner, *member_ids}
+                current = {r["user_id"] for r in await conn.execute_fetchall(
+                    "SELECT user_id FROM members WHERE room_id = ?", (room_id,))}
+                removed = sorted(current - keep)
+                await conn.executemany("DELETE FROM members WHERE room_id = ? AND user_id = ?",
+                                       [(room_id, uid) for uid in removed])
+                await conn.executemany(
+                    "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                    [(room_id, uid, now) for uid in sorted(keep - current)])
+    except sqlite3.IntegrityError:
+        raise RoomNameTaken(fields.get("name", "")) from None
+    return removed
+
+
+async def delete_room(db: Database, room_id: int) -> None:
+    """Delete a room with its members, messages and events."""
+    async with db.transaction() as conn:
+        await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
+
+
+async def is_member(db: Database, room_id: int, user_id: int) -> bool:
+    """Whether the user belongs to the room."""
+    return await db.fetchone(
+        "SELECT 1 AS yes FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id)) is not None
+
+
+async def add_member(db: Database, room_id: int, user_id: int) -> bool:
+    """Add a member; False if they already were one."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+            (room_id, user_id, now_iso()))
+        return cur.rowcount == 1
+
+
+async def remove_member(db: Database, room_id: int, user_id: int) -> bool:
+    """Remove a member; False if they were not one."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
+        return cur.rowcount == 1
+
+
+async def members(db: Database, room_id: int, q: str | None = None) -> list[Row]:
+    """A room's members, by name; with q, those whose first or last name (or both) contain it."""
+    if q is None:
+        return await db.fetchall(f"{MEMBER_SELECT} ORDER BY u.first_name, u.last_name, u.id", (room_id,))
+    return await db.fetchall(
+        f"{MEMBER_SELECT} AND (u.first_name || ' ' || u.last_name) LIKE ? ESCAPE '\\'"
+        " ORDER BY u.first_name, u.last_name, u.id", (room_id, _like(q)))
+
+
+async def member_ids(db: Database, room_id: int, user_ids: Iterable[int]) -> set[int]:
+    """The ids among user_ids that are members of the room."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return set()
+    rows = await db.fetchall(
+        f"SELECT user_id FROM members WHERE room_id = ? AND user_id IN ({','.join('?' * len(ids))})",
+        (room_id, *ids))
+    return {r["user_id"] for r in rows}
+
+
+async def mark_read(db: Database, room_id: int, user_id: int) -> None:
+    """Move the member's read position to the room's newest message."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE members SET last_read_id = coalesce("
+            "(SELECT max(id) FROM messages WHERE room_id = ?), 0) WHERE room_id = ? AND user_id = ?",
+            (room_id, room_id, user_id))

@@ -1,0 +1,90 @@
+"""Queries on users and their tokens."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from .db import Database, Row, now_iso
+
+USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
+EDITABLE = ("first_name", "last_name", "photo", "year", "password_hash", "role")
+
+
+class EmailTaken(Exception):
+    """A user with this e-mail address exists."""
+
+
+async def create_user(db: Database, *, email: str, password_hash: str, first_name: str,
+                      last_name: str = "", role: str = "member", photo: str | None = None,
+                      year: str | None = None) -> Row:
+    """Insert a user; the e-mail is stored lower-cased."""
+    now = now_iso()
+    try:
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO users (email, password_hash, first_name, last_name, role, photo, year,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (email.lower(), password_hash, first_name, last_name, role, photo, year, now, now))
+            user_id = cur.lastrowid
+    except sqlite3.IntegrityError:
+        raise EmailTaken(email) from None
+    return await get_user(db, user_id)
+
+
+async def get_user(db: Database, user_id: int) -> Row | None:
+    """A user by id."""
+    return await db.fetchone(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
+
+
+async def get_login(db: Database, email: str) -> Row | None:
+    """A user with the stored password hash, by e-mail (any case)."""
+    return await db.fetchone(
+        f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?", (email.lower(),))
+
+
+async def update_user(db: Database, user_id: int, changes: dict[str, Any]) -> Row | None:
+    """Change some of first_name, last_name, photo, year, password_hash, role."""
+    fields = {k: v for k, v in changes.items() if k in EDITABLE}
+    if fields:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        async with db.transaction() as conn:
+            await conn.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
+                               (*fields.values(), now_iso(), user_id))
+    return await get_user(db, user_id)
+
+
+async def list_users(db: Database) -> list[Row]:
+    """Every user, by id."""
+    return await db.fetchall(f"SELECT {USER_COLUMNS} FROM users ORDER BY id")
+
+
+async def add_token(db: Database, user_id: int, digest: str, prefix: str) -> int:
+    """Store a new token's digest; returns the token's id."""
+    async with db.transaction() as conn:
+        cur = await conn.execute(
+            "INSERT INTO tokens (digest, prefix, user_id, created_at) VALUES (?, ?, ?, ?)",
+            (digest, prefix, user_id, now_iso()))
+        return cur.lastrowid
+
+
+async def user_by_token(db: Database, digest: str) -> Row | None:
+    """The user holding the token with this digest, with the token's id as token_id."""
+    return await db.fetchone(
+        f"SELECT t.id AS token_id, {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
+        " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?", (digest,))
+
+
+async def list_tokens(db: Database, user_id: int) -> list[Row]:
+    """A user's tokens (id, prefix, created_at), oldest first."""
+    return await db.fetchall(
+        "SELECT id, prefix, created_at FROM tokens WHERE user_id = ? ORDER BY id", (user_id,))
+
+
+async def delete_tokens(db: Database, user_id: int, token_ids: list[int] | None = None) -> list[int]:
+    """Revoke some (or all) of a user's tokens; returns the ids revoked."""
+    async with db.transaction() as conn:
+        rows = await conn.execute_fetchall("SELECT id FROM tokens WHERE user_id = ?", (user_id,))
+        ids = [r["id"] for r in rows if token_ids is None or r["id"] in token_ids]
+        await conn.executemany("DELETE FROM tokens WHERE id = ?", [(i,) for i in ids])
+    return ids

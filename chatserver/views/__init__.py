@@ -1,0 +1,1 @@
+"""REST handlers: thin; parse, call the domain, answer JSON."""

@@ -1,0 +1,5 @@
+"""REST: health."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

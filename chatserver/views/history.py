@@ -1,0 +1,5 @@
+"""REST: history."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

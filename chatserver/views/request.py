@@ -1,0 +1,59 @@
+"""What every REST handler needs: the caller, a validated body, an id from the path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+from marshmallow import Schema
+
+from ..errors import ChatError, not_found
+from ..keys import ACCOUNTS, CONFIG
+from ..schemas import MAX_ID, load
+from ..storage.db import Row
+
+USER = web.RequestKey("user", dict)
+
+
+async def caller(request: web.Request) -> Row:
+    """The authenticated user of this request (401 otherwise), looked up once."""
+    if USER not in request:
+        request[USER] = await request.app[ACCOUNTS].authenticate(request)
+    return request[USER]
+
+
+async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
+    """The JSON body validated by schema; 400 for malformed JSON, 413 when too large."""
+    limit = request.app[CONFIG].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ChatError("too_large", "Request body too large.")
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise ChatError("too_large", "Request body too large.")
+    if not raw.strip():
+        data: Any = {}
+    else:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise ChatError("invalid_json", "Malformed JSON body.") from None
+    return load(schema, data)
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """A positive integer from the URL path; 404 for anything else."""
+    raw = request.match_info.get(name, "")
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise not_found()
+    return int(raw)
+
+
+def json(data: Any, status: int = 200) -> web.Response:
+    """A JSON response encoded with orjson."""
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def base_url(request: web.Request) -> str:
+    """Where this server is reached from the client's side, for absolute media URLs."""
+    return request.app[CONFIG].public_url or f"{request.scheme}://{request.host}"

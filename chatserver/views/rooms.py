@@ -1,0 +1,5 @@
+"""REST: rooms."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

@@ -1,0 +1,5 @@
+"""REST: uploads."""
+
+from aiohttp import web
+
+routes = web.RouteTableDef()

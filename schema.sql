@@ -1,0 +1,95 @@
+-- chatserver schema. Applied whole to a new database; later changes are ordered
+-- migrations in chatserver/storage/db.py, keyed by PRAGMA user_version.
+-- Times are ISO 8601 strings in UTC with offset, e.g. 2026-11-25T20:30:00.123456+00:00.
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT    NOT NULL UNIQUE,          -- stored lower-cased
+    password_hash TEXT    NOT NULL,                 -- scrypt$N$r$p$salt$hash
+    first_name    TEXT    NOT NULL,
+    last_name     TEXT    NOT NULL DEFAULT '',
+    role          TEXT    NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')),
+    photo         TEXT,
+    year          TEXT,
+    created_at    TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL
+);
+
+-- Only a SHA-256 digest of each token is kept; prefix is the first 6 characters, to tell tokens apart.
+CREATE TABLE tokens (
+    id         INTEGER PRIMARY KEY,
+    digest     TEXT    NOT NULL UNIQUE,
+    prefix     TEXT    NOT NULL,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT    NOT NULL
+);
+CREATE INDEX tokens_user ON tokens (user_id);
+
+CREATE TABLE rooms (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL,
+    description TEXT    NOT NULL DEFAULT '',
+    room_avatar TEXT,
+    is_active   INTEGER NOT NULL DEFAULT 1,
+    owner_id    INTEGER NOT NULL REFERENCES users (id),
+    last_seq    INTEGER NOT NULL DEFAULT 0,          -- seq of the room's newest event
+    created_at  TEXT    NOT NULL,
+    updated_at  TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE);
+
+-- last_read_id: the newest message id the member has read.
+CREATE TABLE members (
+    room_id      INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    last_read_id INTEGER NOT NULL DEFAULT 0,
+    joined_at    TEXT    NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX members_user ON members (user_id, room_id);
+
+CREATE TABLE messages (
+    id           INTEGER PRIMARY KEY,
+    room_id      INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    sender_id    INTEGER NOT NULL REFERENCES users (id),
+    message_type TEXT    NOT NULL DEFAULT 'text' CHECK (message_type IN ('text', 'image', 'file')),
+    content      TEXT    NOT NULL,
+    attachment   TEXT,                              -- file name under the media folder
+    parent_id    INTEGER,
+    client_id    TEXT,
+    is_deleted   INTEGER NOT NULL DEFAULT 0,
+    is_edited    INTEGER NOT NULL DEFAULT 0,
+    seq          INTEGER NOT NULL,                  -- seq of the event that created it
+    created_at   TEXT    NOT NULL,
+    updated_at   TEXT    NOT NULL
+);
+CREATE INDEX messages_room ON messages (room_id, id);
+-- A retried send (same sender, room and client_id) never creates a second message.
+CREATE UNIQUE INDEX messages_client ON messages (room_id, sender_id, client_id) WHERE client_id IS NOT NULL;
+
+CREATE TABLE mentions (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (message_id, user_id)
+) WITHOUT ROWID;
+
+-- One reaction per user and message.
+CREATE TABLE reactions (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    reaction   TEXT    NOT NULL,
+    PRIMARY KEY (message_id, user_id)
+) WITHOUT ROWID;
+
+-- The per-room event log: every change to a room gets the room's next seq, in the
+-- same transaction as the change. frame is the JSON frame as it was broadcast.
+CREATE TABLE events (
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('created', 'edited', 'deleted', 'reacted')),
+    message_id INTEGER NOT NULL,
+    frame      TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX events_message ON events (message_id);

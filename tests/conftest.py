@@ -1,0 +1,83 @@
+"""Fixtures: the real application on a temporary SQLite file, real sockets, real users."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from chatserver.app import create_app
+from chatserver.config import Config
+
+FAST_HASH = 2**10  # scrypt cost for test users only: the stored hash records it
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def config(tmp_path) -> Config:
+    """Settings for one test: its own database and media folder."""
+    return Config.from_env({}, db=str(tmp_path / "chat.db"), media_dir=str(tmp_path / "media"),
+                           scrypt_n=FAST_HASH)
+
+
+@pytest.fixture
+def make_client(aiohttp_client) -> Callable[..., Awaitable[TestClient]]:
+    """Start the real app for a config on a real port; returns an aiohttp test client."""
+    async def make(cfg: Config) -> TestClient:
+        return await aiohttp_client(create_app(cfg))
+    return make
+
+
+@pytest.fixture
+async def client(make_client, config) -> TestClient:
+    """The server with default settings."""
+    return await make_client(config)
+
+
+class User(dict):
+    """A registered user: the user object plus token and auth header."""
+
+    @property
+    def token(self) -> str:
+        return self["token"]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self['token']}"}
+
+
+@pytest.fixture
+def register(client) -> Callable[..., Awaitable[User]]:
+    """Register a user through the API."""
+    async def make(first_name: str = "Asha", cl: TestClient | None = None, **extra: Any) -> User:
+        body = {"email": f"user{next(_emails)}@example.org", "password": "correct horse",
+                "first_name": first_name, **extra}
+        resp = await (cl or client).post("/api/user/register/", json=body)
+        assert resp.status == 201, await resp.text()
+        data = await resp.json()
+        return User(data["user"], token=data["token"], password=body["password"])
+    return make
+
+
+@pytest.fixture
+def make_room(client) -> Callable[..., Awaitable[dict]]:
+    """Create a room owned by `owner` with more members, through the API."""
+    async def make(owner: User, *members: User, name: str | None = None,
+                   cl: TestClient | None = None) -> dict:
+        body = {"name": name or f"room-{next(_emails)}", "members": [m["id"] for m in members]}
+        resp = await (cl or client).post("/api/chat/create-group/", json=body, headers=owner.auth)
+        assert resp.status == 201, await resp.text()
+        return (await resp.json())["room"]
+    return make
+
+
+@pytest.fixture
+def connect(client):
+    """Open a real WebSocket to a room as a user."""
+    async def open_(user: User, room_id: int, query: str = "", cl: TestClient | None = None, **kw: Any):
+        url = f"/ws/chat/{room_id}/?token={user.token}{query}"
+        return await (cl or client).ws_connect(url, **kw)
+    return open_
