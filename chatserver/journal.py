@@ -130,8 +130,8 @@ class Journal:
         return change.future
 
     async def submit(self, change: Change) -> Committed:
-        """Queue a change and wait for its outcome."""
-        return await self.enqueue(change)
+        """Queue a change and wait for its outcome; a caller that goes away does not undo it."""
+        return await asyncio.shield(self.enqueue(change))
 
     async def delete_room(self, room_id: int) -> None:
         """Delete a room with everything in it; its seq counter goes with it."""

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from .realtime.socket import chat_socket
 from .views import health, history, rooms, uploads, users
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    """The web client."""
+    return web.FileResponse(STATIC / "index.html")
 
 
 def add_routes(app: web.Application) -> None:
@@ -13,3 +22,5 @@ def add_routes(app: web.Application) -> None:
     for table in (users.routes, rooms.routes, history.routes, uploads.routes, health.routes):
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC)

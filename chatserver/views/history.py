@@ -1,5 +1,85 @@
-"""REST: history."""
+"""REST: message history, as a keyset-paged array or as the DRF page-number envelope."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from aiohttp import web
+from yarl import URL
+
+from .. import shapes
+from ..errors import ChatError, forbidden, not_found
+from ..keys import CONFIG, DB
+from ..schemas import MAX_ID
+from ..storage import messages, rooms
+from ..storage.db import Row
+from .request import base_url, caller, json, path_id
 
 routes = web.RouteTableDef()
+DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 50, 20
+
+
+async def member_room(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room of the path; 404 unknown room, 403 when not a member."""
+    user = await caller(request)
+    room_id = path_id(request)
+    room = await rooms.get_room(request.app[DB], room_id)
+    if room is None or not room["is_active"]:
+        raise not_found("No such room.")
+    if not await rooms.is_member(request.app[DB], room_id, user["id"]):
+        raise forbidden("You are not a member of this room.")
+    return user, room
+
+
+def _int_param(request: web.Request, name: str, default: int | None) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise ChatError("invalid", f"{name} must be a positive integer.",
+                        fields={name: ["Must be a positive integer."]})
+    return int(raw)
+
+
+@routes.get(r"/api/chat/groups/{id:\d+}/messages/")
+@routes.post(r"/api/chat/groups/{id:\d+}/messages/")
+async def history(request: web.Request) -> web.Response:
+    """Newest first; ?limit=&before= by keyset, or ?page=&page_size= in the DRF envelope."""
+    _, room = await member_room(request)
+    if "page" in request.query or "page_size" in request.query:
+        return await _numbered(request, room)
+    config = request.app[CONFIG]
+    limit = min(_int_param(request, "limit", DEFAULT_LIMIT), config.history_limit)
+    before = _int_param(request, "before", None)
+    rows = await messages.history(request.app[DB], room["id"], before, limit)
+    base = base_url(request)
+    return json([shapes.message(r, base) for r in rows])
+
+
+async def _numbered(request: web.Request, room: Row) -> web.Response:
+    try:
+        page = _int_param(request, "page", 1)
+    except ChatError:
+        raise not_found("Invalid page.") from None
+    try:
+        size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE)
+    except ChatError:
+        size = DEFAULT_PAGE_SIZE
+    size = min(size, request.app[CONFIG].page_size_max)
+    db = request.app[DB]
+    total = await messages.count(db, room["id"])
+    pages = max(1, -(-total // size))
+    if page > pages:
+        raise not_found("Invalid page.")
+    rows = await messages.page(db, room["id"], (page - 1) * size, size)
+    base = base_url(request)
+    url = URL(base).join(request.rel_url)
+
+    def link(number: int) -> str | None:
+        if not 1 <= number <= pages:
+            return None
+        return str(url.update_query(page=number, page_size=size))
+
+    body: dict[str, Any] = {"count": total, "next": link(page + 1), "previous": link(page - 1),
+                            "results": [shapes.message(r, base) for r in rows]}
+    return json(body)
