@@ -276,3 +276,17 @@ def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_page):
         expect(a.locator("[data-pending]")).to_have_count(0)
     finally:
         proxy.close()
+
+
+def test_reconnects_after_a_server_restart(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Restarts")
+    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
+    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    server.stop()
+    expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
+    server.start()
+    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
+    expect(r.get_by_test_id("connection-status")).to_have_text("Connected")
+    send(r, "back again")
+    expect(a.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
+    expect(message(a, "back again")).to_have_count(1)

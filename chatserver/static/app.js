@@ -132,10 +132,15 @@ function renderRooms() {
         dataset: { testid: "room-item", roomId: String(room.id) }, onclick: () => openRoom(room) },
       el("span", { class: "room-name", text: room.name }),
       unread ? el("span", { class: "badge", "aria-label": `${unread} unread`, dataset: { testid: "unread-count" }, text: String(unread) }) : null,
-      room.last_message ? el("span", { class: "room-last", text: `${room.last_message.sender?.first_name || ""}: ${room.last_message.content || ""}` }) : null));
+      room.last_message ? el("span", { class: "room-last", text: lastMessageLine(room.last_message) }) : null));
   });
   $("my-rooms").replaceChildren(...items);
   show($("my-rooms-empty"), !items.length);
+}
+
+function lastMessageLine(last) {
+  const who = last.sender?.first_name ? `${last.sender.first_name}: ` : "";
+  return `${who}${last.content || "(attachment)"}`;
 }
 
 function togglePanel(panel, open) {
@@ -254,7 +259,8 @@ async function openRoom(room) {
 function connect(room, lastSeq) {
   state.socket = new RoomSocket(room.id, token.get(), lastSeq, {
     onFrame: (frame) => state.room === room && handleFrame(frame),
-    onStatus: (status) => {
+    onStatus: (status, failures) => {
+      if (status === "reconnecting" && failures % 3 === 2) checkAccess(room);
       const text = { connecting: "Connecting...", live: "Connected", reconnecting: "Reconnecting..." }[status];
       $("connection").textContent = text;
       $("connection").dataset.state = status;
@@ -269,6 +275,22 @@ function connect(room, lastSeq) {
     },
   });
   state.socket.start();
+}
+
+/**
+ * A refused handshake reaches the page only as a dropped socket, so now and then ask REST
+ * whether the token, the membership and the room still hold (a 401 logs out by itself).
+ */
+async function checkAccess(room) {
+  try {
+    await api.members(room.id);
+  } catch (err) {
+    if (state.room === room && err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+      stopRoom();
+      notice(err.status === 403 ? "You are no longer a member of that room." : "That room no longer exists.");
+      refreshRooms();
+    }
+  }
 }
 
 /** After a gap the server cannot replay: fetch the newest page again and merge it. */

@@ -89,6 +89,11 @@ export class Composer {
         return;
       }
     }
+    if (event.key === "Escape" && this.replyTo) {
+      event.preventDefault();
+      this.setReply(null);
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       this.send();

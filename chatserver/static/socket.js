@@ -19,7 +19,7 @@ export function newClientId() {
 
 export class RoomSocket {
   /**
-   * handlers: onFrame(frame), onStatus(state) with state "connecting" | "live" | "reconnecting",
+   * handlers: onFrame(frame), onStatus(state, failures) with state "connecting" | "live" | "reconnecting",
    * onResync() when the server cannot replay (history must be fetched again),
    * onEnd(code, reason) when the socket closed for good.
    */
@@ -92,7 +92,7 @@ export class RoomSocket {
     }
     const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
     this.attempt += 1;
-    this.handlers.onStatus("reconnecting");
+    this.handlers.onStatus("reconnecting", this.attempt);
     this.timer = setTimeout(() => this.start(), delay);
   }
 
