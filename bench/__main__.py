@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+from pathlib import Path
 
 from bench.history import history
 from bench.idle import idle
@@ -28,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers")
         cmd.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
         cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
+        cmd.add_argument("--profile", type=Path, help="folder for py-spy samples of the server")
     cmd = sub.add_parser("idle", help="idle sockets: RSS per socket and handshake rate")
     cmd.add_argument("--sockets", type=int, default=10_000)
     cmd.add_argument("--users", type=int, default=10)
@@ -54,7 +56,7 @@ async def run(args: argparse.Namespace) -> None:
         await history(args.messages, args.requests)
     else:
         shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
-        knobs = Knobs(args.duration, args.size, args.drain, args.concurrency)
+        knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile)
         rates = [float(r) for r in args.rates.split(",")]
         targets = tuple(args.targets.split(","))
         await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure, targets)

@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress, traffic
+from bench.profile import record
 from bench.scrape import changes, scrape
 from bench.provision import create_room, fake_members, register
 from bench.servers import Server, start, stop
@@ -32,6 +33,7 @@ class Knobs:
     size: int
     drain: float
     concurrency: int
+    profile: Path | None = None
 
 
 def emit(line: dict[str, object]) -> None:
@@ -61,12 +63,18 @@ async def measure(
         opened = await open_sockets(session, server, rooms, knobs.concurrency)
         progress(f"{workload} {server.target} rate={rate}: {len(opened.sockets)} sockets, sending")
         before = await scrape(session, server)
+        spy = None
+        if knobs.profile:
+            out = knobs.profile / f"{workload}-{server.target}-{rate:g}.txt"
+            spy = await record(server, knobs.duration, out)
         try:
             result = await traffic(
                 server, rooms, opened.sockets, rate, knobs.duration, knobs.size, knobs.drain
             )
         finally:
             await close_sockets(opened.sockets)
+            if spy:
+                await spy.wait()
         counted = changes(before, await scrape(session, server))
     line = {"workload": workload, "target": server.target, **result, **opened.figures(), **counted}
     emit(line)
