@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -11,6 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from chatserver.app import create_app
 from chatserver.config import Config
+from chatserver.keys import DB
+from chatserver.storage.users import update_user
 
 FAST_HASH = 2**10  # scrypt cost for test users only: the stored hash records it
 _emails = itertools.count(1)
@@ -81,3 +84,49 @@ def connect(client):
         url = f"/ws/chat/{room_id}/?token={user.token}{query}"
         return await (cl or client).ws_connect(url, **kw)
     return open_
+
+
+async def recv(ws, timeout: float = 3.0) -> dict:
+    """The next JSON frame on a client socket."""
+    return await ws.receive_json(timeout=timeout)
+
+
+async def recv_until(ws, match: Callable[[dict], bool], timeout: float = 3.0) -> dict:
+    """Skip frames until one matches."""
+    while True:
+        frame = await recv(ws, timeout)
+        if match(frame):
+            return frame
+
+
+async def silent(ws, timeout: float = 0.2) -> bool:
+    """True if no frame arrives within timeout."""
+    import asyncio
+    try:
+        msg = await ws.receive(timeout=timeout)
+    except asyncio.TimeoutError:
+        return True
+    raise AssertionError(f"unexpected frame: {msg}")
+
+
+@pytest.fixture
+def make_admin(client, register) -> Callable[..., Awaitable[User]]:
+    """Register a user through the API, then make them a site admin in the database."""
+    async def make(first_name: str = "Root", **extra: Any) -> User:
+        user = await register(first_name, **extra)
+        row = await update_user(client.app[DB], user["id"], {"role": "admin"})
+        user["role"] = row["role"]
+        return user
+    return make
+
+
+@pytest.fixture
+def db_rows(config) -> Callable[..., list[tuple]]:
+    """Rows of a query run on the test's SQLite file by a separate connection, as an outsider sees it."""
+    def query(sql: str, params: tuple = ()) -> list[tuple]:
+        conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+    return query

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from typing import Any, Awaitable, Callable
@@ -19,6 +20,7 @@ from ..storage.db import Row
 from .frames import encode, loads
 from .registry import Peer
 
+log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
 
 
@@ -88,6 +90,9 @@ class Session:
         except ChatError as exc:
             client_id = data.get("client_id") if isinstance(data, dict) else None
             self.refuse(exc, client_id if isinstance(client_id, str) else None)
+        except Exception:  # a bug must cost one frame, never the connection
+            log.exception("frame failed in room %s", self.room["id"])
+            self.refuse(ChatError("internal", "The server could not handle this frame."))
 
     def refuse(self, exc: ChatError, client_id: str | None = None) -> None:
         """Send an error frame to this socket."""

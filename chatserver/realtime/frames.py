@@ -7,8 +7,12 @@ from typing import Any
 
 import orjson
 
-dumps = orjson.dumps
 loads = orjson.loads
+
+
+def dumps(value: Any) -> bytes:
+    """JSON bytes; dict keys that are not strings (as in per-item field errors) become strings."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -26,3 +30,13 @@ def text_frame(payload: bytes) -> bytes:
 def encode(frame: dict[str, Any]) -> bytes:
     """A frame dict as a ready WebSocket text frame."""
     return text_frame(dumps(frame))
+
+
+def replayed(event: dict[str, Any], user_id: int) -> bytes:
+    """An event's frame as it was broadcast (JSON), as this user's copy of it."""
+    if event["kind"] == "created":
+        frame = loads(event["frame"])
+        if frame["sender"]["id"] == user_id:
+            frame["is_self"] = True
+            return dumps(frame)
+    return event["frame"].encode()

@@ -7,7 +7,7 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from ..accounts import request_token
 from ..config import Config
@@ -16,7 +16,7 @@ from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..storage import messages, rooms
 from ..views.request import path_id
 from .actions import Session
-from .frames import dumps, loads, text_frame
+from .frames import dumps, replayed, text_frame
 from .registry import Peer
 
 log = logging.getLogger("chatserver.ws")
@@ -82,6 +82,9 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
                 await session.receive(msg.data)
             elif msg.type is WSMsgType.BINARY:
                 session.refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
+    except Exception:  # after the upgrade no HTTP error can be answered: close properly instead
+        log.exception("socket failed in room %s", room_id)
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR)
     finally:
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
@@ -107,20 +110,10 @@ async def _resume(db, peer: Peer, after_seq: int) -> None:
         if not events:
             break
         for event in events:
-            peer.write(replay_frame(event, peer.user["id"]))
+            peer.write(text_frame(replayed(event, peer.user["id"])))
         cursor = events[-1]["seq"]
         await _drained(peer)
     peer.release(last)
-
-
-def replay_frame(event: dict, user_id: int) -> bytes:
-    """An event as it was broadcast, as this user's copy."""
-    if event["kind"] == "created":
-        frame = loads(event["frame"])
-        if frame["sender"]["id"] == user_id:
-            frame["is_self"] = True
-            return text_frame(dumps(frame))
-    return text_frame(event["frame"].encode())
 
 
 async def _drained(peer: Peer) -> None:

@@ -10,13 +10,14 @@ from yarl import URL
 from .. import shapes
 from ..errors import ChatError, forbidden, not_found
 from ..keys import CONFIG, DB
+from ..realtime.frames import dumps, replayed
 from ..schemas import MAX_ID
 from ..storage import messages, rooms
 from ..storage.db import Row
 from .request import base_url, caller, json, path_id
 
 routes = web.RouteTableDef()
-DEFAULT_LIMIT, DEFAULT_PAGE_SIZE = 50, 20
+DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, EVENTS_LIMIT = 50, 20, 1000
 
 
 async def member_room(request: web.Request) -> tuple[Row, Row]:
@@ -31,13 +32,13 @@ async def member_room(request: web.Request) -> tuple[Row, Row]:
     return user, room
 
 
-def _int_param(request: web.Request, name: str, default: int | None) -> int | None:
+def _int_param(request: web.Request, name: str, default: int | None, minimum: int = 1) -> int | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ChatError("invalid", f"{name} must be a positive integer.",
-                        fields={name: ["Must be a positive integer."]})
+    if not raw.isdigit() or not minimum <= int(raw) <= MAX_ID:
+        raise ChatError("invalid", f"{name} must be an integer of at least {minimum}.",
+                        fields={name: [f"Must be an integer of at least {minimum}."]})
     return int(raw)
 
 
@@ -83,3 +84,17 @@ async def _numbered(request: web.Request, room: Row) -> web.Response:
     body: dict[str, Any] = {"count": total, "next": link(page + 1), "previous": link(page - 1),
                             "results": [shapes.message(r, base) for r in rows]}
     return json(body)
+
+
+@routes.get(r"/api/chat/groups/{id:\d+}/events/")
+async def events(request: web.Request) -> web.Response:
+    """The room's events after ?after_seq=N (default 0), as a resumed socket replays them."""
+    user, room = await member_room(request)
+    after = _int_param(request, "after_seq", 0, minimum=0)
+    limit = min(_int_param(request, "limit", EVENTS_LIMIT), EVENTS_LIMIT)
+    db = request.app[DB]
+    last = await messages.room_seq(db, room["id"])
+    rows = await messages.events_after(db, room["id"], after, limit)
+    frames = b",".join(replayed(row, user["id"]) for row in rows)
+    tail = dumps({"last_seq": last, "has_more": bool(rows) and rows[-1]["seq"] < last})
+    return web.Response(body=b'{"events":[' + frames + b"]," + tail[1:], content_type="application/json")

@@ -28,9 +28,7 @@ async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
     limit = request.app[CONFIG].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ChatError("too_large", "Request body too large.")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise ChatError("too_large", "Request body too large.")
+    raw = await _read_at_most(request, limit)
     if not raw.strip():
         data: Any = {}
     else:
@@ -39,6 +37,18 @@ async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             raise ChatError("invalid_json", "Malformed JSON body.") from None
     return load(schema, data)
+
+
+async def _read_at_most(request: web.Request, limit: int) -> bytes:
+    # content.read(n) returns whatever has arrived, so a body in several packets needs a loop.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(limit + 1 - size):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise ChatError("too_large", "Request body too large.")
+    return b"".join(chunks)
 
 
 def path_id(request: web.Request, name: str = "id") -> int:
@@ -51,7 +61,7 @@ def path_id(request: web.Request, name: str = "id") -> int:
 
 def json(data: Any, status: int = 200) -> web.Response:
     """A JSON response encoded with orjson."""
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+    return web.Response(body=orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS), status=status, content_type="application/json")
 
 
 def base_url(request: web.Request) -> str:

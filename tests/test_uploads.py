@@ -1,0 +1,86 @@
+"""Attachments over HTTPS: stored under our names, broadcast like messages, served safely."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from conftest import recv
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
+       b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00"
+       b"\x00IEND\xaeB`\x82")
+
+
+def form(data: bytes, filename: str, content_type: str, **fields: str) -> aiohttp.FormData:
+    f = aiohttp.FormData()
+    f.add_field("attachment", data, filename=filename, content_type=content_type)
+    for key, value in fields.items():
+        f.add_field(key, value)
+    return f
+
+
+@pytest.fixture
+async def member(register, make_room, connect):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    ws = await connect(ravi, room["id"])
+    yield asha, ravi, room, ws
+    await ws.close()
+
+
+async def test_image_upload_is_stored_broadcast_and_served_inline(client, member, config):
+    asha, ravi, room, ws = member
+    resp = await client.post(f"/api/chat/groups/{room['id']}/messages/upload/",
+                             data=form(PNG, "../../etc/passwd.png", "image/png", content="look"),
+                             headers=asha.auth)
+    assert resp.status == 201, await resp.text()
+    msg = await resp.json()
+    assert msg["message_type"] == "image" and msg["content"] == "look" and msg["room"] == room["id"]
+    url = msg["attachment"]
+    assert url.startswith(f"http://{client.host}:{client.port}/media/") and "passwd" not in url
+    frame = await recv(ws)
+    assert frame["id"] == msg["id"] and frame["attachment"] == url and frame["message_type"] == "image"
+    served = await client.get(url.split(str(client.port), 1)[1])
+    assert served.status == 200 and await served.read() == PNG
+    assert served.headers["Content-Type"] == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_other_files_are_downloads_and_fake_images_are_files(client, member):
+    asha, _, room, ws = member
+    html = b"<script>alert(1)</script>"
+    resp = await client.post(f"/api/chat/groups/{room['id']}/messages/upload/",
+                             data=form(html, "x.html", "image/png"), headers=asha.auth)
+    msg = await resp.json()
+    assert resp.status == 201 and msg["message_type"] == "file" and msg["content"] == ""
+    served = await client.get("/media/" + msg["attachment"].rsplit("/", 1)[1])
+    assert served.headers["Content-Type"] == "application/octet-stream"
+    assert served.headers["Content-Disposition"].startswith("attachment")
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_upload_limits_and_rules(client, make_client, config, tmp_path, register, make_room):
+    config = config.replace(max_upload_bytes=1000, db=str(tmp_path / "small.db"), media_dir=str(tmp_path / "small"))
+    small = await make_client(config)
+    asha = await register("Asha", cl=small)
+    stranger = await register("Stranger", cl=small)
+    room = await make_room(asha, cl=small)
+    url = f"/api/chat/groups/{room['id']}/messages/upload/"
+    too_big = await small.post(url, data=form(b"x" * 2000, "a.bin", "application/octet-stream"), headers=asha.auth)
+    assert too_big.status == 413 and "detail" in await too_big.json()
+    assert (await small.post(url, data=form(b"x", "a.bin", "text/plain"), headers=stranger.auth)).status == 403
+    missing = await small.post(url, data={"content": "no file"}, headers=asha.auth)
+    assert missing.status == 400 and "attachment" in await missing.json()
+    bad_parent = await small.post(url, data=form(b"x", "a.txt", "text/plain", parent_message="999"),
+                                  headers=asha.auth)
+    assert bad_parent.status == 404
+    history = await (await small.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json()
+    assert history == []
+    import os
+    assert [n for n in os.listdir(config.media_dir) if not n.startswith(".")] == []
+
+
+async def test_unknown_media_names_are_404(client):
+    for name in ("nope.png", "..%2Fchat.db", "aaaaaaaaaaaaaaaaaaaaaa.png"):
+        assert (await client.get(f"/media/{name}")).status == 404
