@@ -15,7 +15,8 @@ COMMANDS: dict[str, tuple[str, object]] = {}
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="SQLite database file (CHAT_DB, default ./chat.db)")
+    # SUPPRESS: a command's own --db must not erase one given before the command name.
+    parser.add_argument("--db", default=argparse.SUPPRESS, help="SQLite database file (CHAT_DB, default ./chat.db)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the command; a bad setting is one line on stderr and exit 2."""
     args = build_parser().parse_args(argv)
     try:
-        config = Config.from_env(host=args.host, port=getattr(args, "port", None), db=args.db,
+        config = Config.from_env(host=args.host, port=getattr(args, "port", None), db=getattr(args, "db", None),
                                  media_dir=getattr(args, "media_dir", None))
     except ConfigError as exc:
         print(f"chatserver: {exc}", file=sys.stderr)

@@ -123,13 +123,34 @@ class Database:
         """All rows of a read-only query."""
         return list(await self._reader.execute_fetchall(sql, params))
 
-    async def backup(self, target: str, progress: Any = None) -> None:
-        """Copy the live database to target with SQLite's online backup API."""
+    async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
+        """Copy the live database to target with SQLite's online backup API, `pages` per step.
+
+        progress(status, remaining, total) is called after each step, in a worker thread.
+        """
         dest = await aiosqlite.connect(target)
         try:
-            await self._reader.backup(dest, pages=256, progress=progress)
+            # A read transaction pins one snapshot for the whole copy: writes by the server
+            # go on (WAL) but no longer restart the backup at every step, as they otherwise would.
+            await self._reader.execute("BEGIN")
+            try:
+                await self._reader.execute("SELECT count(*) FROM sqlite_schema")
+                await self._reader.backup(dest, pages=pages, progress=progress, sleep=0)
+            finally:
+                await self._reader.execute("COMMIT")
         finally:
             await dest.close()
+
+
+async def inspect(path: str) -> tuple[int, list[str]]:
+    """A file's schema version (PRAGMA user_version) and what PRAGMA integrity_check finds,
+    without migrating it; ["ok"] when it is sound."""
+    async with aiosqlite.connect(path) as conn:
+        async with conn.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        async with conn.execute("PRAGMA integrity_check") as cur:
+            findings = [row[0] for row in await cur.fetchall()]
+    return version, findings
 
 
 def _take_server_lock(path: str) -> int:

@@ -60,6 +60,11 @@ async def get_room(db: Database, room_id: int) -> Row | None:
     return await db.fetchone(f"{ROOM_SELECT} WHERE r.id = ?", (room_id,))
 
 
+async def room_by_name(db: Database, name: str) -> Row | None:
+    """A room by its name (any case), as get_room."""
+    return await db.fetchone(f"{ROOM_SELECT} WHERE r.name = ? COLLATE NOCASE", (name,))
+
+
 async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
     """Active rooms, by id; with q, those whose name contains it."""
     if q is None:

@@ -1,0 +1,235 @@
+"""Admin commands, run as a person runs them, checked by what they did to the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatserver import security
+from chatserver.cli import main
+from chatserver.storage import messages, rooms, users
+from chatserver.storage.db import SCHEMA_VERSION, Database
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = ("createuser", "setpassword", "tokens", "revoke", "createroom", "addmember", "backup", "check")
+
+
+@pytest.fixture
+def cli(config, capsys, monkeypatch):
+    """Run `run.py <command> --db <test db> ...` in a worker thread; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("CHAT_SCRYPT_N", "1024")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    async def run(command: str, *args: str, db: str | None = None) -> tuple[int, str, str]:
+        try:
+            code = await asyncio.to_thread(main, [command, "--db", db or config.db, *args])
+        finally:
+            root.handlers[:], root.level = saved
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+@pytest.fixture
+async def db(config):
+    """The test database, opened beside the commands as another process would."""
+    database = await Database.open(config.db, exclusive=False)
+    yield database
+    await database.close()
+
+
+async def _user(cli, email: str, *extra: str) -> int:
+    code, out, err = await cli("createuser", "--email", email, "--password", "correct horse",
+                               "--first-name", email.split("@")[0].title(), *extra)
+    assert code == 0, err
+    return int(out.split("id=")[1].split()[0])
+
+
+def test_every_command_has_help(capsys):
+    for command in COMMANDS:
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        assert f"usage: run.py {command}" in capsys.readouterr().out
+
+
+def test_both_entry_points_list_the_commands():
+    for argv in (["run.py", "--help"], ["-m", "chatserver", "--help"]):
+        out = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        for command in COMMANDS:
+            assert command in out.stdout
+
+
+async def test_createuser_makes_an_admin_with_a_working_token(cli, db):
+    code, out, _ = await cli("createuser", "--email", "Boss@Example.org", "--password", "correct horse",
+                             "--first-name", "Boss", "--last-name", "Lady", "--admin")
+    assert code == 0
+    token = out.split("token=")[1].split()[0]
+    holder = await users.user_by_token(db, security.token_digest(token))
+    assert (holder["email"], holder["role"], holder["last_name"]) == ("boss@example.org", "admin", "Lady")
+    code, _, err = await cli("createuser", "--email", "boss@example.org", "--password", "another one",
+                             "--first-name", "Again")
+    assert code == 1 and "already exists" in err
+    code, _, err = await cli("createuser", "--email", "x@example.org", "--password", "short", "--first-name", "X")
+    assert code == 1 and "password" in err
+    assert [u["email"] for u in await users.list_users(db)] == ["boss@example.org"]
+
+
+async def test_setpassword_replaces_the_hash_and_can_log_out_everywhere(cli, db):
+    await _user(cli, "asha@example.org")
+    code, _, _ = await cli("setpassword", "--email", "asha@example.org", "--password", "new secret 1")
+    assert code == 0
+    stored = (await users.get_login(db, "asha@example.org"))["password_hash"]
+    assert security.verify_password_sync("new secret 1", stored)
+    assert not security.verify_password_sync("correct horse", stored)
+    user_id = (await users.get_login(db, "asha@example.org"))["id"]
+    assert len(await users.list_tokens(db, user_id)) == 1
+
+    code, _, err = await cli("setpassword", "--email", "asha@example.org", "--password", "short")
+    assert code == 1 and "password" in err
+    code, _, err = await cli("setpassword", "--email", "nobody@example.org", "--password", "long enough")
+    assert code == 1 and "no user" in err
+    code, out, _ = await cli("setpassword", "--email", "asha@example.org", "--password", "newer secret",
+                             "--revoke-tokens")
+    assert code == 0 and "revoked 1 token" in out
+    assert await users.list_tokens(db, user_id) == []
+    stored = (await users.get_login(db, "asha@example.org"))["password_hash"]
+    assert security.verify_password_sync("newer secret", stored)
+
+
+async def test_tokens_lists_and_revoke_removes_one_or_all(cli, db):
+    user_id = await _user(cli, "ravi@example.org")
+    other_id = await _user(cli, "meera@example.org")
+    for _ in range(2):
+        await users.add_token(db, user_id, security.token_digest(security.new_token()), "abcdef")
+    listed = await users.list_tokens(db, user_id)
+    code, out, _ = await cli("tokens", "--email", "ravi@example.org")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert [(int(r[0]), r[1], r[2]) for r in rows] == [
+        (t["id"], t["prefix"] + "...", t["created_at"]) for t in listed]
+
+    foreign = (await users.list_tokens(db, other_id))[0]["id"]
+    code, _, err = await cli("revoke", "--email", "ravi@example.org", "--token", str(foreign))
+    assert code == 1 and str(foreign) in err
+    assert len(await users.list_tokens(db, other_id)) == 1
+
+    code, _, _ = await cli("revoke", "--email", "ravi@example.org", "--token", str(listed[1]["id"]))
+    assert code == 0
+    assert [t["id"] for t in await users.list_tokens(db, user_id)] == [listed[0]["id"], listed[2]["id"]]
+    code, out, _ = await cli("revoke", "--email", "ravi@example.org", "--all")
+    assert code == 0 and "revoked 2 token" in out
+    assert await users.list_tokens(db, user_id) == []
+    assert len(await users.list_tokens(db, other_id)) == 1
+
+
+async def test_createroom_and_addmember(cli, db):
+    owner = await _user(cli, "owner@example.org")
+    first = await _user(cli, "first@example.org")
+    late = await _user(cli, "late@example.org")
+    code, out, _ = await cli("createroom", "--name", "Chess club", "--owner", "owner@example.org",
+                             "--description", "Moves", "--member", "first@example.org")
+    assert code == 0
+    room_id = int(out.split("id=")[1].split()[0])
+    room = await rooms.get_room(db, room_id)
+    assert (room["name"], room["description"], room["owner_id"]) == ("Chess club", "Moves", owner)
+    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first}
+
+    code, _, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
+    assert code == 1 and "exists" in err
+    code, _, err = await cli("createroom", "--name", "Go", "--owner", "ghost@example.org")
+    assert code == 1 and "no user" in err
+    assert len(await rooms.list_rooms(db)) == 1
+
+    code, out, _ = await cli("addmember", "--room", "chess club", "--email", "late@example.org",
+                             "--email", "first@example.org")
+    assert code == 0 and "already a member" in out
+    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first, late}
+    code, _, err = await cli("addmember", "--room", "999", "--email", "late@example.org")
+    assert code == 1 and "no room" in err
+
+
+async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
+    server = await make_client(config.replace(rate_limit=0))
+    code, out, _ = await cli("createuser", "--email", "asha@example.org", "--password", "correct horse",
+                             "--first-name", "Asha")
+    asha_id, token = int(out.split("id=")[1].split()[0]), out.split("token=")[1].split()[0]
+    code, out, _ = await cli("createroom", "--name", "general", "--owner", "asha@example.org")
+    room_id = int(out.split("id=")[1].split()[0])
+    ws = await server.ws_connect(f"/ws/chat/{room_id}/?token={token}")
+    before = 200
+    for i in range(before):
+        await ws.send_json({"message": f"before {i}", "client_id": f"b{i}"})
+    for _ in range(before):
+        assert (await ws.receive_json(timeout=10))["message"].startswith("before")
+
+    async def keep_sending() -> None:
+        for i in range(300):
+            await ws.send_json({"message": f"during {i}"})
+            await asyncio.sleep(0.002)
+    sender = asyncio.create_task(keep_sending())
+    target = tmp_path / "copy.db"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "run.py", "backup", str(target), "--db", config.db, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    await sender
+    await ws.close()
+    assert proc.returncode == 0, err.decode()
+    assert f"written to {target}" in out.decode()
+    total = err.decode().strip().splitlines()[-1].split("/")[-1].split()[0]
+    assert f"backup: {total}/{total} pages" in err.decode()
+
+    copy = await Database.open(str(target), exclusive=False)
+    try:
+        assert (await rooms.get_room(copy, room_id))["name"] == "general"
+        assert (await users.get_login(copy, "asha@example.org"))["id"] == asha_id
+        kept = await messages.count(copy, room_id)
+        assert before <= kept <= before + 300
+        newest = await messages.history(copy, room_id, None, 200)
+        assert [m["seq"] for m in newest] == list(range(kept, kept - min(kept, 200), -1))
+    finally:
+        await copy.close()
+    code, out, _ = await cli("check", db=str(target))
+    assert code == 0 and "integrity: ok" in out
+
+    code, _, err = await cli("backup", str(target))
+    assert code == 1 and "--force" in err
+
+
+async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tmp_path):
+    await _user(cli, "asha@example.org")
+    code, out, _ = await cli("check")
+    assert code == 0
+    assert "integrity: ok" in out and f"schema version: {SCHEMA_VERSION} (this server: {SCHEMA_VERSION})" in out
+
+    with sqlite3.connect(config.db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    code, out, _ = await cli("check")
+    assert code == 1 and "MISMATCH" in out
+
+    code, _, err = await cli("check", db=str(tmp_path / "missing.db"))
+    assert code == 1 and "no database" in err
+    assert not (tmp_path / "missing.db").exists()
+
+    broken = tmp_path / "broken.db"
+    with sqlite3.connect(broken) as conn:
+        conn.execute("CREATE TABLE t (x TEXT)")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.executemany("INSERT INTO t VALUES (?)", [("x" * 500,)] * 200)
+    conn.close()
+    data = bytearray(broken.read_bytes())
+    page = 4096
+    data[2 * page:2 * page + 64] = b"\xff" * 64  # the header of a b-tree page
+    broken.write_bytes(bytes(data))
+    code, out, err = await cli("check", db=str(broken))
+    assert code == 1
+    assert "FAILED" in out or "malformed" in err
