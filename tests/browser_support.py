@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER_SCRIPT = os.environ.get("CHAT_TEST_SERVER_SCRIPT", str(ROOT / "run.py"))
 CHROMIUM = os.environ.get("CHAT_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,7 +52,7 @@ class LiveServer:
     def start(self) -> None:
         env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1")
         command = [
-            sys.executable, SERVER_SCRIPT, "--host", "127.0.0.1", "--port", str(self.port),
+            sys.executable, str(ROOT / "run.py"), "--host", "127.0.0.1", "--port", str(self.port),
             "--db", str(self.workdir / "chat.db"), "--media-dir", str(self.workdir / "media"),
         ]
         self.process = subprocess.Popen(

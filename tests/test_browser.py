@@ -290,3 +290,17 @@ def test_reconnects_after_a_server_restart(server, open_page):
     send(r, "back again")
     expect(a.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
     expect(message(a, "back again")).to_have_count(1)
+
+
+def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Short stay")
+    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
+    expect(r.get_by_test_id("connection-status")).to_have_text("Connected")
+    r.get_by_test_id("leave-room").click()
+    expect(r.get_by_test_id("room-title")).to_have_text("Pick a room")
+    expect(r.get_by_test_id("room-item").filter(has_text="Short stay")).to_have_count(0)
+
+    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
+    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    call(server.url, "POST", "user/logout/", {}, asha["token"])  # the same token, from another device
+    expect(a.get_by_test_id("login-form")).to_be_visible()
