@@ -65,6 +65,9 @@ async def migrate(conn: aiosqlite.Connection) -> int:
 class Database:
     """One writer connection, serialized by a lock, for every write; one reader for queries.
 
+    Every read runs to completion in one call on the reader's thread: a statement left
+    open between awaits would hold its snapshot, and the next read could miss a commit.
+
     SQLite allows one writer at a time; funnelling every write through one connection
     in this process keeps writes ordered and lets the journal commit many in one transaction.
     WAL lets the reader see committed data while a write is in progress.
@@ -116,12 +119,16 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
-        async with self._reader.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._reader.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a read-only query."""
         return list(await self._reader.execute_fetchall(sql, params))
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query."""
+        return (await self.fetchone("SELECT 1 AS ok")) == {"ok": 1}
 
     async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
         """Copy the live database to target with SQLite's online backup API, `pages` per step.

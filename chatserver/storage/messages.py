@@ -80,17 +80,15 @@ async def room_seq(db: Database, room_id: int) -> int:
 
 async def live_room_seq(conn: aiosqlite.Connection, room_id: int) -> int | None:
     """The last seq of an active room, or None when the room is gone."""
-    async with conn.execute("SELECT last_seq FROM rooms WHERE id = ? AND is_active = 1", (room_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else row["last_seq"]
+    rows = await conn.execute_fetchall("SELECT last_seq FROM rooms WHERE id = ? AND is_active = 1", (room_id,))
+    return rows[0]["last_seq"] if rows else None
 
 
 async def message_state(conn: aiosqlite.Connection, message_id: int) -> Row | None:
     """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
-    async with conn.execute(
-            "SELECT id, room_id, sender_id, is_deleted, attachment FROM messages WHERE id = ?",
-            (message_id,)) as cur:
-        return await cur.fetchone()
+    rows = await conn.execute_fetchall(
+        "SELECT id, room_id, sender_id, is_deleted, attachment FROM messages WHERE id = ?", (message_id,))
+    return rows[0] if rows else None
 
 
 async def existing_sends(conn: aiosqlite.Connection,
@@ -156,10 +154,9 @@ async def erase(conn: aiosqlite.Connection, message_id: int, now: str) -> None:
 async def toggle_reaction(conn: aiosqlite.Connection, message_id: int, user_id: int,
                           reaction: str) -> dict[str, int]:
     """Set the user's reaction (the same one again removes it); returns the counts after."""
-    async with conn.execute("SELECT reaction FROM reactions WHERE message_id = ? AND user_id = ?",
-                            (message_id, user_id)) as cur:
-        row = await cur.fetchone()
-    if row is not None and row["reaction"] == reaction:
+    rows = await conn.execute_fetchall("SELECT reaction FROM reactions WHERE message_id = ? AND user_id = ?",
+                                       (message_id, user_id))
+    if rows and rows[0]["reaction"] == reaction:
         await conn.execute("DELETE FROM reactions WHERE message_id = ? AND user_id = ?", (message_id, user_id))
     else:
         await conn.execute(
@@ -170,3 +167,14 @@ async def toggle_reaction(conn: aiosqlite.Connection, message_id: int, user_id: 
         "SELECT reaction, count(*) AS n FROM reactions WHERE message_id = ? GROUP BY reaction"
         " ORDER BY reaction", (message_id,))
     return {r["reaction"]: r["n"] for r in rows}
+
+
+async def last_messages(db: Database, message_ids: Sequence[int]) -> dict[int, Row]:
+    """Messages by id with their sender's names, for room lists: id, content, created_at, sender."""
+    if not message_ids:
+        return {}
+    rows = await db.fetchall(
+        "SELECT m.id, m.content, m.message_type, m.created_at, m.sender_id, u.first_name, u.last_name"
+        " FROM json_each(?) k JOIN messages m ON m.id = k.value JOIN users u ON u.id = m.sender_id",
+        (orjson.dumps(list(message_ids)).decode(),))
+    return {r["id"]: r for r in rows}
