@@ -143,6 +143,10 @@ function lastMessageLine(last) {
   return `${who}${last.content || "(attachment)"}`;
 }
 
+function membersLabel(count) {
+  return count === 1 ? "1 member" : `${count ?? "?"} members`;
+}
+
 function togglePanel(panel, open) {
   for (const other of [$("browse-panel"), $("create-form")]) show(other, other === panel && open);
   for (const button of [$("browse-open"), $("create-open")]) button.setAttribute("aria-expanded", String(button.getAttribute("aria-controls") === panel.id && open));
@@ -156,7 +160,7 @@ $("browse-open").addEventListener("click", async () => {
   const rooms = await api.allRooms();
   $("all-rooms").replaceChildren(...rooms.map((room) => el("li", { class: "browse-item", dataset: { testid: "browse-item", roomId: String(room.id) } },
     el("span", { class: "room-name", text: room.name }),
-    el("span", { class: "hint", text: `${room.members_count ?? "?"} members${room.description ? ` - ${room.description}` : ""}` }),
+    el("span", { class: "hint", text: `${membersLabel(room.members_count)}${room.description ? ` - ${room.description}` : ""}` }),
     mine.has(room.id)
       ? el("button", { type: "button", dataset: { testid: "open-room" }, text: "Open", onclick: () => openRoom(room) })
       : el("button", { type: "button", dataset: { testid: "join-room" }, text: "Join", "aria-label": `Join ${room.name}`, onclick: () => joinRoom(room) }))));
@@ -333,7 +337,10 @@ function receiveMessage(frame) {
   typing.set(frame.sender, false);
   messages.merge([message]);
   if (atBottom || message.senderId === state.me.id) scrollToBottom();
-  if (message.senderId !== state.me.id) markRead();
+  if (message.senderId !== state.me.id) {
+    $("announce").textContent = `${messages.view.nameOf(message.senderId, message.senderName)}: ${snippet(message)}`;
+    markRead();
+  }
 }
 
 async function refreshMembers() {
