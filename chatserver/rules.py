@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import ChatError, forbidden, not_found
+from .errors import ChatError, forbidden, invalid, not_found
 from .storage.db import Row
 
 
@@ -25,3 +25,48 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) 
         raise forbidden("Only the sender of a message may edit or delete it.")
     if state["is_deleted"]:
         raise ChatError("deleted", "That message was deleted.")
+
+
+def check_visible(room: Row | None, user: Row) -> Row:
+    """The room, if it exists and is active; a site admin sees inactive rooms too."""
+    if room is None or not (room["is_active"] or is_admin(user)):
+        raise not_found("No such room.")
+    return room
+
+
+def check_reader(member: bool, user: Row) -> None:
+    """Only members (and site admins) may read a room's members."""
+    if not member and not is_admin(user):
+        raise forbidden("You are not a member of this room.")
+
+
+def check_member(member: bool) -> None:
+    """Marking a room read needs membership."""
+    if not member:
+        raise forbidden("You are not a member of this room.")
+
+
+def check_join(member: bool) -> None:
+    """Joining (or being added) twice is an error."""
+    if member:
+        raise ChatError("already_member", "Already a member of this room.")
+
+
+def check_leave(room: Row, user_id: int, member: bool, absent_status: int = 400) -> None:
+    """Only a member can leave (or be removed); the owner stays until ownership passes on."""
+    if not member:
+        raise ChatError("not_member", "That user is not a member of this room.", status=absent_status)
+    if room["owner_id"] == user_id:
+        raise forbidden("The owner cannot leave the room; transfer ownership first.")
+
+
+def check_new_owner(member: bool) -> None:
+    """Ownership passes only to a member."""
+    if not member:
+        raise invalid({"new_owner_id": ["The new owner must be a member of the room."]})
+
+
+def check_users_exist(missing: list[int], field: str) -> None:
+    """Every user id named in a request body must name a user."""
+    if missing:
+        raise invalid({field: [f"No such user: {', '.join(map(str, missing))}."]})

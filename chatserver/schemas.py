@@ -83,6 +83,15 @@ class AddMember(Strict):
     user_id = Id(required=True)
 
 
+class Search(Schema):
+    """The query string of a search; other parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = Text(max_len=100, load_default="")
+
+
 class Frame(Schema):
     """Client frames ignore fields they do not know, as the existing apps send extras."""
 

@@ -171,3 +171,10 @@ async def mark_read(db: Database, room_id: int, user_id: int) -> None:
             "UPDATE members SET last_read_id = coalesce("
             "(SELECT max(id) FROM messages WHERE room_id = ?), 0) WHERE room_id = ? AND user_id = ?",
             (room_id, room_id, user_id))
+
+
+async def set_active(db: Database, room_id: int, active: bool) -> None:
+    """Open or close a room; an inactive room is hidden from everyone but site admins."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE rooms SET is_active = ?, updated_at = ? WHERE id = ?",
+                           (int(active), now_iso(), room_id))

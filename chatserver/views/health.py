@@ -1,5 +1,30 @@
-"""REST: health."""
+"""REST: health, for load balancers and process supervisors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
 
 from aiohttp import web
 
+from ..keys import DB
+from .request import json
+
 routes = web.RouteTableDef()
+log = logging.getLogger("chatserver")
+TIMEOUT = 2.0  # seconds; a database slower than this is as good as down to a load balancer
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers a query, else 503."""
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            healthy = await request.app[DB].ping()
+    except (sqlite3.Error, ValueError, TimeoutError) as exc:  # aiosqlite raises ValueError on a closed connection
+        log.warning("health check failed: %s", exc)
+        healthy = False
+    if healthy:
+        return json({"status": "ok"})
+    return json({"status": "unavailable", "detail": "The database does not answer."}, status=503)
