@@ -41,7 +41,7 @@ async def seed(server: Server) -> tuple[Member, int]:
 
 def template(db: sqlite3.Connection, table: str, room_id: int) -> dict[str, object]:
     """The newest row of `table` in the room, as a column -> value dict."""
-    cur = db.execute(f"SELECT * FROM {table} WHERE room_id = ? ORDER BY rowid DESC LIMIT 1", (room_id,))
+    cur = db.execute(f"SELECT * FROM {table} WHERE room_id = ? ORDER BY seq DESC LIMIT 1", (room_id,))
     names = [c[0] for c in cur.description]
     return dict(zip(names, cur.fetchone()))
 
@@ -92,6 +92,7 @@ async def pages(server: Server, token: str, query: str, befores: list[int]) -> d
     headers = {"Authorization": f"Token {token}"}
     latencies: list[float] = []
     sizes: set[int] = set()
+    wrong = 0
     cpu0 = cpu_seconds(server.pid)
     async with aiohttp.ClientSession(headers=headers) as session:
         for before in befores:
@@ -101,10 +102,12 @@ async def pages(server: Server, token: str, query: str, befores: list[int]) -> d
                 body = await resp.read()
             latencies.append((time.perf_counter() - began) * 1000)
             assert resp.status == 200, (resp.status, body[:200])
-            sizes.add(len(orjson.loads(body)))
+            page = orjson.loads(body)
+            sizes.add(len(page))
+            wrong += bool(before) and page[0]["id"] != before - 1
     cpu = cpu_seconds(server.pid) - cpu0
     return {**latency_summary(latencies), "server_cpu_ms_per_page": round(1000 * cpu / len(befores), 3),
-            "page_sizes": sorted(sizes)}
+            "page_sizes": sorted(sizes), "wrong_first_id": wrong}
 
 
 async def history(count: int, requests: int) -> dict[str, object]:

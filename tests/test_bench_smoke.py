@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loadgen import client_session, close_sockets, open_sockets, traffic  # noqa: E402
-from bench.servers import REPO, Server, start, stop  # noqa: E402
+from bench.servers import Server, start, stop  # noqa: E402
 from bench.workloads import Shape, plan  # noqa: E402
 
 SHAPE = Shape(rooms=1, members=4, senders=2)
@@ -40,10 +40,7 @@ def assert_sane(result: dict[str, object]) -> None:
     assert result["server_rss_mb"] > 1
 
 
-NO_SERVER = pytest.mark.skipif(not (REPO / "run.py").exists(), reason="run.py is not there yet")
-
-
-@pytest.mark.parametrize("target", ["ceiling", pytest.param("server", marks=NO_SERVER)])
+@pytest.mark.parametrize("target", ["ceiling", "server"])
 async def test_tiny_run(target: str, tmp_path: Path) -> None:
     server = await start(target, tmp_path)
     try:
