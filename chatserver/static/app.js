@@ -123,10 +123,15 @@ async function refreshRooms() {
   renderRooms();
 }
 
+/** The open room counts as read: its messages are on screen. */
+function unreadIn(room) {
+  return state.room?.id === room.id ? 0 : room.unread_count || 0;
+}
+
 function renderRooms() {
   const items = state.rooms.map((room) => {
     const current = state.room?.id === room.id;
-    const unread = current ? 0 : room.unread_count || 0;
+    const unread = unreadIn(room);
     return el("li", {},
       el("button", { type: "button", class: "room-item", "aria-current": current ? "true" : null,
         dataset: { testid: "room-item", roomId: String(room.id) }, onclick: () => openRoom(room) },
@@ -135,6 +140,8 @@ function renderRooms() {
       room.last_message ? el("span", { class: "room-last", text: lastMessageLine(room.last_message) }) : null));
   });
   $("my-rooms").replaceChildren(...items);
+  const unread = state.rooms.reduce((sum, room) => sum + unreadIn(room), 0);
+  document.title = unread ? `(${unread}) Chat` : "Chat";
   show($("my-rooms-empty"), !items.length);
 }
 

@@ -24,16 +24,37 @@ export class Composer {
 
     this.form.addEventListener("submit", (event) => { event.preventDefault(); this.send(); });
     this.input.addEventListener("keydown", (event) => this.keydown(event));
-    this.input.addEventListener("input", () => { this.typed(); this.updatePicker(); });
+    this.input.addEventListener("input", () => { this.typed(); this.updatePicker(); this.fit(); });
+    this.input.addEventListener("paste", (event) => this.takeFiles(event, event.clipboardData));
+    this.form.addEventListener("dragover", (event) => event.preventDefault());
+    this.form.addEventListener("drop", (event) => this.takeFiles(event, event.dataTransfer));
     this.input.addEventListener("click", () => this.updatePicker());
     this.input.addEventListener("blur", () => { this.stopTyping(); setTimeout(() => this.closePicker(), 150); });
     this.replyCancel.addEventListener("click", () => this.setReply(null));
     this.fileInput.addEventListener("change", () => {
       const file = this.fileInput.files[0];
       this.fileInput.value = "";
-      if (file) this.hooks.onUpload(file, this.replyTo?.id ?? null);
-      this.setReply(null);
+      if (file) this.upload(file);
     });
+  }
+
+  upload(file) {
+    this.hooks.onUpload(file, this.replyTo?.id ?? null);
+    this.setReply(null);
+  }
+
+  /** A file pasted into or dropped onto the composer is uploaded like a picked one. */
+  takeFiles(event, transfer) {
+    const file = transfer?.files?.[0];
+    if (!file) return;
+    event.preventDefault();
+    this.upload(file);
+  }
+
+  /** Grows the box with its text, up to the CSS max-height. */
+  fit() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${this.input.scrollHeight + 2}px`;
   }
 
   reset() {
@@ -64,6 +85,7 @@ export class Composer {
     this.stopTyping();
     this.hooks.onSend(text, [...new Set(ids)], this.replyTo?.id ?? null);
     this.input.value = "";
+    this.fit();
     this.mentions.clear();
     this.setReply(null);
     this.closePicker();
