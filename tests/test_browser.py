@@ -50,9 +50,13 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def open_page(browser, request):
-    """open_page(url, token=None): a page in a fresh browser context, logged in when given a token."""
+def open_page(browser):
+    """open_page(url, token=None): a page in a fresh browser context, logged in when given a token.
+
+    Any uncaught exception or unhandled rejection in a page fails the test.
+    """
     contexts = []
+    page_errors = []
 
     def open_(url, token=None):
         context = browser.new_context(viewport={"width": 1100, "height": 760})
@@ -61,12 +65,14 @@ def open_page(browser, request):
             context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
         contexts.append(context)
         page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
         page.goto(url)
         return page
 
     yield open_
     for context in contexts:
         context.close()
+    assert page_errors == []
 
 
 def message(page, text):

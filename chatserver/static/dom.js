@@ -1,5 +1,7 @@
 // Building DOM nodes from data without ever parsing user text as HTML.
 
+export const $ = (id) => document.getElementById(id);
+
 /**
  * el("button", {class: "x", text: "Hi", dataset: {testid: "y"}, onclick: f}, child, "text")
  * Strings given as children become text nodes; null, undefined and false are skipped.
