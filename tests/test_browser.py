@@ -213,6 +213,10 @@ def test_mention_picker_reply_and_image_upload(server, open_page):
     expect(r.get_by_test_id("reply-bar")).to_contain_text("Asha Rao: look @Ravi at this")
     send(r, "nice one")
     expect(message(a, "nice one").get_by_test_id("message-quote")).to_contain_text("Asha Rao: look @Ravi at this")
+    message(a, "look @Ravi at this").get_by_test_id("edit").click()
+    a.get_by_test_id("edit-input").fill("look @Ravi at this one")
+    a.get_by_test_id("edit-input").press("Enter")
+    expect(message(r, "nice one").get_by_test_id("message-quote")).to_contain_text("at this one")
 
     r.get_by_test_id("attachment-input").set_input_files({"name": "dot.png", "mimeType": "image/png", "buffer": PNG})
     image = a.get_by_test_id("message-image")

@@ -78,27 +78,32 @@ export class MessageList {
     return oldest;
   }
 
-  /** Adds or replaces messages (any order); returns how many were new. */
-  merge(messages) {
-    let added = 0;
+  /**
+   * Adds messages (any order). A known message is replaced only by a history snapshot
+   * (`snapshot`); a live creation frame carries nothing newer than what is shown.
+   */
+  merge(messages, { snapshot = true } = {}) {
+    const added = new Set();
     for (const message of messages) {
-      const pending = message.clientId && this.pendingByClientId.get(message.clientId);
-      if (pending) {
-        pending.el.remove();
-        this.pendingByClientId.delete(message.clientId);
-      }
+      if (message.clientId) this.dropPending(message.clientId);
       const known = this.byId.get(message.id);
-      if (known) {
-        known.model = { ...message, clientId: undefined };
+      if (known && snapshot) {
+        known.model = message;
         this.rerender(message.id);
-      } else {
-        added += 1;
+      } else if (!known) {
+        added.add(message.id);
         const entry = { model: message, el: this.render(message) };
         this.byId.set(message.id, entry);
         this.insert(entry);
       }
     }
-    return added;
+    this.rerenderRepliesTo(added);
+  }
+
+  /** Quotes show their parent: redraw replies when a parent arrives or changes. */
+  rerenderRepliesTo(parentIds) {
+    if (!parentIds.size) return;
+    for (const [id, entry] of this.byId) if (parentIds.has(entry.model.parent)) this.rerender(id);
   }
 
   insert(entry) {
@@ -127,6 +132,7 @@ export class MessageList {
     if (!entry) return;
     Object.assign(entry.model, changes);
     this.rerender(id);
+    this.rerenderRepliesTo(new Set([id]));
   }
 
   rerender(id) {
@@ -170,7 +176,8 @@ export class MessageList {
     const text = parent
       ? `${this.view.nameOf(parent.senderId, parent.senderName)}: ${snippet(parent)}`
       : "an earlier message";
-    return el("a", { class: "quote", href: `#message-${m.parent}`, dataset: { testid: "message-quote" } },
+    const jump = () => this.byId.get(m.parent)?.el.scrollIntoView({ block: "center", behavior: "smooth" });
+    return el("button", { type: "button", class: "quote", onclick: jump, dataset: { testid: "message-quote" } },
       el("span", { class: "visually-hidden", text: "In reply to " }), text);
   }
 

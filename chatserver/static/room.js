@@ -179,7 +179,7 @@ export class RoomView {
     const mine = message.senderId === this.hooks.me().id;
     if (message.senderId !== undefined && !this.members.has(message.senderId)) this.refreshMembers();
     this.typing.set(frame.sender, false);
-    this.messages.merge([message]);
+    this.messages.merge([message], { snapshot: false });
     if (atBottom || mine) this.scrollToBottom();
     if (!mine) {
       $("announce").textContent = `${this.nameOf(message.senderId, message.senderName)}: ${snippet(message)}`;
