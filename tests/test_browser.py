@@ -314,3 +314,19 @@ def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open
     expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
     call(server.url, "POST", "user/logout/", {}, asha["token"])  # the same token, from another device
     expect(a.get_by_test_id("login-form")).to_be_visible()
+
+
+def test_browser_offline_and_online_again_loses_nothing(server, open_page):
+    asha, ravi, room = shared_room(server.url, "Airplane mode")
+    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
+    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
+    for page in (a, r):
+        expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    a.context.set_offline(True)
+    send(r, "while offline")
+    expect(message(r, "while offline")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    a.context.set_offline(False)
+    expect(message(a, "while offline")).to_have_count(1)
+    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    send(a, "and back")
+    expect(message(r, "and back")).to_have_count(1)

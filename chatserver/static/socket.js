@@ -96,11 +96,21 @@ export class RoomSocket {
     this.timer = setTimeout(() => this.start(), delay);
   }
 
-  /** Skips the backoff wait, e.g. when the browser reports the network is back. */
+  /**
+   * The browser says the network is back: an open socket may be a dead link it has not
+   * noticed yet, so drop it and resume at once instead of waiting out the backoff.
+   */
   reconnectNow() {
-    if (this.stopped || this.ws || this.timer === null) return;
+    if (this.stopped) return;
+    const old = this.ws;
+    if (old) {
+      this.ws = null;
+      old.onclose = null;
+      old.onmessage = null;
+      old.close(1000);
+    }
     clearTimeout(this.timer);
-    this.timer = null;
+    this.attempt = Math.max(this.attempt, 1);
     this.start();
   }
 
