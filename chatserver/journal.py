@@ -175,9 +175,7 @@ class Journal:
 
     def _account(self, changes: list[Change], outcomes: list[Any], seconds: float) -> None:
         m = self.metrics
-        m.inc("chat_write_batches_total")
-        m.inc("chat_write_batch_changes_total", len(changes))
-        m.inc("chat_write_batch_seconds_total", seconds)
+        m.write_batch(len(changes), seconds)
         for change, outcome in zip(changes, outcomes):
             if isinstance(outcome, Committed) and outcome.seq is not None:
                 m.inc("chat_events_committed_total")
@@ -195,8 +193,10 @@ class Journal:
             _settle(change, outcome)
             return
         if outcome.frame is not None:
-            self.registry.broadcast(outcome.room_id, outcome.frame, outcome.own, outcome.sender_id, outcome.seq)
+            delivered = self.registry.broadcast(outcome.room_id, outcome.frame, outcome.own, outcome.sender_id,
+                                                outcome.seq)
             self.metrics.inc("chat_broadcasts_total")
+            self.metrics.inc("chat_deliveries_total", delivered)
         if outcome.reply is not None and change.peer is not None:
             change.peer.deliver(outcome.reply)
         if outcome.removed_file:

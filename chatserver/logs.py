@@ -12,22 +12,28 @@ from aiohttp.abc import AbstractAccessLogger
 
 from .config import Config
 
-TOKEN = re.compile(r"(token=)[^&\s]+", re.IGNORECASE)
+# token=<key> in a query string, and a key after Token/Bearer as in an Authorization header.
+SECRETS = (re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE),
+           re.compile(r"((?:token|bearer)\s+)[A-Za-z0-9._~+/=-]{20,}", re.IGNORECASE))
 
 
 def mask(text: str) -> str:
-    """Replace the value of every token= in text."""
-    return TOKEN.sub(r"\1***", text)
+    """Replace the value of every token= (and every Token/Bearer key) in text."""
+    for pattern in SECRETS:
+        text = pattern.sub(r"\1***", text)
+    return text
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line."""
+    """One JSON object per line; an access line also carries its fields under "http"."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": self.formatTime(record), "level": record.levelname.lower(),
                  "logger": record.name, "message": mask(record.getMessage())}
+        if hasattr(record, "http"):
+            entry["http"] = record.http
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = mask(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -49,8 +55,14 @@ def setup_logging(config: Config) -> None:
 
 
 class AccessLogger(AbstractAccessLogger):
-    """`METHOD path status bytes duration remote`, with token= masked in the path."""
+    """`METHOD path status bytes duration remote`, with token= masked in the path.
+
+    A WebSocket session is logged here once, with status 101, when it ends.
+    """
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info("%s %s %s %s %.1fms %s", request.method, mask(request.path_qs),
-                         response.status, response.body_length, time * 1000, request.remote)
+        path = mask(request.path_qs)
+        fields = {"method": request.method, "path": path, "status": response.status,
+                  "bytes": response.body_length, "ms": round(time * 1000, 1), "remote": request.remote}
+        self.logger.info("%s %s %s %s %.1fms %s", request.method, path, response.status,
+                         response.body_length, time * 1000, request.remote, extra={"http": fields})

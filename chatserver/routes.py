@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .realtime.socket import chat_socket
-from .views import health, history, rooms, uploads, users
+from .views import health, history, meta, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,5 +22,6 @@ def add_routes(app: web.Application) -> None:
     for table in (users.routes, rooms.routes, history.routes, uploads.routes, health.routes):
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
+    meta.mount(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)

@@ -74,6 +74,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         peer.held = []
     registry.join(peer)
     app[METRICS].inc("chat_ws_sessions_total")
+    log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
         if after_seq is not None:
             await _resume(db, peer, after_seq)

@@ -1,0 +1,79 @@
+"""The logs of a real server process: a line per request and per socket, and never a token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = re.compile(r"Serving on (http://[^\s\"]+)")
+
+
+async def _start(tmp_path: Path, log_format: str) -> tuple[asyncio.subprocess.Process, str, list[str]]:
+    env = {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_LOG_FORMAT": log_format, "CHAT_LOG_LEVEL": "info"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "run.py", "--port", "0", "--db", str(tmp_path / "chat.db"),
+        "--media-dir", str(tmp_path / "media"), cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    lines: list[str] = []
+    async with asyncio.timeout(30):
+        while True:
+            line = (await proc.stderr.readline()).decode()
+            assert line, "server exited before it was ready:\n" + "".join(lines)
+            lines.append(line)
+            if found := READY.search(line):
+                return proc, found.group(1), lines
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_real_server_logs_each_request_and_socket_and_masks_tokens(tmp_path, log_format):
+    proc, url, lines = await _start(tmp_path, log_format)
+    try:
+        async with aiohttp.ClientSession(url) as http:
+            resp = await http.post("/api/user/register/", json={
+                "email": "asha@example.org", "password": "correct horse", "first_name": "Asha"})
+            token = (await resp.json())["token"]
+            auth = {"Authorization": f"Token {token}"}
+            resp = await http.post("/api/chat/create-group/", json={"name": "logs"}, headers=auth)
+            room = (await resp.json())["room"]["id"]
+            assert (await http.get(f"/api/user/me/?token={token}", headers=auth)).status == 200
+            assert (await http.get(f"/ws/chat/{room}/?token=not-{token}")).status == 401
+            async with http.ws_connect(f"/ws/chat/{room}/?token={token}&after_seq=0") as ws:
+                assert (await ws.receive_json(timeout=10))["action"] == "resumed"
+                await ws.send_json({"message": "hello"})
+                assert (await ws.receive_json(timeout=10))["message"] == "hello"
+        await asyncio.sleep(0.2)  # the server logs the socket's end once it has seen the close
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    log = "".join(lines) + rest.decode()
+
+    assert token not in log
+    assert re.search(r"token=(?!\*\*\*)", log, re.IGNORECASE) is None, log
+    assert "token=***" in log
+
+    if log_format == "json":
+        entries = [json.loads(line) for line in log.splitlines()]
+        access = [e["http"] for e in entries if e["logger"] == "aiohttp.access"]
+        messages = [e["message"] for e in entries]
+    else:
+        access = [{"status": int(m.group(2)), "method": m.group(1)} for m in re.finditer(
+            r"aiohttp\.access: (\w+) \S+ (\d+) ", log)]
+        messages = log.splitlines()
+    # register, create-group, me, the refused upgrade, the socket: one line each
+    assert sorted((a["method"], a["status"]) for a in access) == [
+        ("GET", 101), ("GET", 200), ("GET", 401), ("POST", 201), ("POST", 201)]
+    opened = [m for m in messages if "ws open" in m]
+    closed = [m for m in messages if "ws close" in m]
+    assert len(opened) == 1 and f"room={room}" in opened[0] and "after_seq=0" in opened[0]
+    assert len(closed) == 1 and "code=1000" in closed[0]
+    assert "frames_in=1" in closed[0] and "frames_out=2" in closed[0]
