@@ -75,8 +75,29 @@ def open_page(browser):
     assert page_errors == []
 
 
+@pytest.fixture
+def open_room(open_page):
+    """open_room(base, room, member): the member's page with that room open and its socket live."""
+
+    def open_(base, room, member):
+        page = open_page(f"{base}/#room/{room['id']}", member["token"])
+        expect_live(page)
+        return page
+
+    return open_
+
+
+def expect_live(page, timeout=TIMEOUT_MS):
+    expect(page.get_by_test_id("connection-status")).to_have_text("Connected", timeout=timeout)
+
+
 def message(page, text):
     return page.get_by_test_id("message").filter(has_text=text)
+
+
+def expect_stored(page, text):
+    """The server's copy of the message has replaced the page's pending bubble."""
+    expect(message(page, text)).to_have_attribute("data-message-id", re.compile(r"\d+"))
 
 
 def sign_up(page, first_name, last_name, email):
@@ -112,12 +133,12 @@ def test_two_members_chat_live_and_history_survives_reload(server, open_page):
     asha.get_by_test_id("create-room-name").fill("Book club")
     asha.get_by_test_id("create-room-submit").click()
     expect(asha.get_by_test_id("room-title")).to_have_text("Book club")
-    expect(asha.get_by_test_id("connection-status")).to_have_text("Connected")
+    expect_live(asha)
 
     ravi.get_by_test_id("browse-rooms").click()
     ravi.get_by_test_id("browse-item").filter(has_text="Book club").get_by_test_id("join-room").click()
     expect(ravi.get_by_test_id("room-title")).to_have_text("Book club")
-    expect(ravi.get_by_test_id("connection-status")).to_have_text("Connected")
+    expect_live(ravi)
 
     send(asha, "Hello from Asha")
     expect(message(ravi, "Hello from Asha").get_by_test_id("message-sender")).to_have_text("Asha Rao")
@@ -144,8 +165,8 @@ def test_two_members_chat_live_and_history_survives_reload(server, open_page):
     expect(edited.get_by_test_id("reaction-Like")).to_have_attribute("data-count", "2")
 
     send(asha, "A message to delete")
+    expect_stored(asha, "A message to delete")
     doomed = message(asha, "A message to delete")
-    expect(doomed).to_have_attribute("data-message-id", re.compile(r"\d+"))
     doomed_id = doomed.get_attribute("data-message-id")
     doomed.get_by_test_id("delete").click()
     asha.locator(f"#message-{doomed_id}").get_by_test_id("delete-confirm").click()
@@ -168,18 +189,17 @@ def test_two_members_chat_live_and_history_survives_reload(server, open_page):
     expect(ravi.get_by_test_id("room-item").filter(has_text="Book club")).to_be_visible()
 
 
-def test_unread_counts_in_the_room_list(server, open_page):
+def test_unread_counts_in_the_room_list(server, open_page, open_room):
     asha, ravi, room = shared_room(server.url, "Unread corner")
     page = open_page(server.url, ravi["token"])
     item = page.get_by_test_id("room-item").filter(has_text="Unread corner")
     expect(item).to_be_visible()
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
 
-    sender = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
-    expect(sender.get_by_test_id("connection-status")).to_have_text("Connected")
+    sender = open_room(server.url, room, asha)
     send(sender, "one")
     send(sender, "two")
-    expect(message(sender, "two")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    expect_stored(sender, "two")
     page.reload()
     expect(item.get_by_test_id("unread-count")).to_have_text("2")
 
@@ -188,13 +208,9 @@ def test_unread_counts_in_the_room_list(server, open_page):
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
 
 
-def test_mention_picker_reply_and_image_upload(server, open_page):
+def test_mention_picker_reply_and_image_upload(server, open_room):
     asha, ravi, room = shared_room(server.url, "Photo club")
-    room_url = f"{server.url}/#room/{room['id']}"
-    a = open_page(room_url, asha["token"])
-    r = open_page(room_url, ravi["token"])
-    for page in (a, r):
-        expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
 
     a.get_by_test_id("message-input").press_sequentially("look @Ra")
     option = a.get_by_test_id("mention-option")
@@ -227,10 +243,9 @@ def test_mention_picker_reply_and_image_upload(server, open_page):
     expect(a.get_by_test_id("message-file")).to_have_count(1)
 
 
-def test_scrolling_back_loads_older_pages_without_gaps(server, open_page):
+def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     asha, _, room = shared_room(server.url, "Archive")
-    page = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
-    expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    page = open_room(server.url, room, asha)
     page.evaluate(
         """([roomId, token, total]) => new Promise((resolve, reject) => {
             const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
@@ -255,14 +270,11 @@ def test_scrolling_back_loads_older_pages_without_gaps(server, open_page):
     assert texts == [f"old {i}" for i in range(1, 121)]
 
 
-def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_page):
+def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_room):
     asha, ravi, room = shared_room(server.url, "Flaky wifi")
     proxy = CuttableProxy(server.port)
     try:
-        a = open_page(f"{proxy.url}/#room/{room['id']}", asha["token"])
-        r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
-        for page in (a, r):
-            expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+        a, r = open_room(proxy.url, room, asha), open_room(server.url, room, ravi)
         send(r, "before the drop")
         expect(message(a, "before the drop")).to_be_visible()
 
@@ -273,12 +285,12 @@ def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_page):
         before = message(r, "before the drop")
         before.get_by_test_id("react").click()
         before.get_by_test_id("react-Heart").click()
-        expect(message(r, "while you were away 2")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+        expect_stored(r, "while you were away 2")
         send(a, "sent while offline")
         expect(a.get_by_test_id("composer-error")).to_contain_text("Offline")
 
         proxy.restore()
-        expect(a.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
+        expect_live(a, timeout=15_000)
         for text in ("while you were away 1", "while you were away 2", "sent while offline"):
             expect(message(a, text)).to_have_count(1)
             expect(message(r, text)).to_have_count(1)
@@ -288,45 +300,38 @@ def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_page):
         proxy.close()
 
 
-def test_reconnects_after_a_server_restart(server, open_page):
+def test_reconnects_after_a_server_restart(server, open_room):
     asha, ravi, room = shared_room(server.url, "Restarts")
-    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
-    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    a = open_room(server.url, room, asha)
     server.stop()
     expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
     server.start()
-    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
-    expect(r.get_by_test_id("connection-status")).to_have_text("Connected")
+    r = open_room(server.url, room, ravi)
     send(r, "back again")
-    expect(a.get_by_test_id("connection-status")).to_have_text("Connected", timeout=15_000)
+    expect_live(a, timeout=15_000)
     expect(message(a, "back again")).to_have_count(1)
 
 
-def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open_page):
+def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open_room):
     asha, ravi, room = shared_room(server.url, "Short stay")
-    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
-    expect(r.get_by_test_id("connection-status")).to_have_text("Connected")
+    r = open_room(server.url, room, ravi)
     r.get_by_test_id("leave-room").click()
     expect(r.get_by_test_id("room-title")).to_have_text("Pick a room")
     expect(r.get_by_test_id("room-item").filter(has_text="Short stay")).to_have_count(0)
 
-    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
-    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    a = open_room(server.url, room, asha)
     call(server.url, "POST", "user/logout/", {}, asha["token"])  # the same token, from another device
     expect(a.get_by_test_id("login-form")).to_be_visible()
 
 
-def test_browser_offline_and_online_again_loses_nothing(server, open_page):
+def test_browser_offline_and_online_again_loses_nothing(server, open_room):
     asha, ravi, room = shared_room(server.url, "Airplane mode")
-    a = open_page(f"{server.url}/#room/{room['id']}", asha["token"])
-    r = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])
-    for page in (a, r):
-        expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
     a.context.set_offline(True)
     send(r, "while offline")
-    expect(message(r, "while offline")).to_have_attribute("data-message-id", re.compile(r"\d+"))
+    expect_stored(r, "while offline")
     a.context.set_offline(False)
     expect(message(a, "while offline")).to_have_count(1)
-    expect(a.get_by_test_id("connection-status")).to_have_text("Connected")
+    expect_live(a)
     send(a, "and back")
     expect(message(r, "and back")).to_have_count(1)
