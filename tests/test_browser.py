@@ -335,3 +335,16 @@ def test_browser_offline_and_online_again_loses_nothing(server, open_room):
     expect_live(a)
     send(a, "and back")
     expect(message(r, "and back")).to_have_count(1)
+
+
+def test_typing_line_names_everyone_typing(server, open_room):
+    asha, ravi, room = shared_room(server.url, "Chatterbox")
+    sam = register(server.url, "Sam", "Lee")
+    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
+    watcher = open_room(server.url, room, asha)
+    typists = [open_room(server.url, room, ravi), open_room(server.url, room, sam)]
+    for page in typists:
+        page.get_by_test_id("message-input").press_sequentially("hm")
+    expect(watcher.get_by_test_id("typing")).to_have_text(re.compile(r"^(Ravi and Sam|Sam and Ravi) are typing\.\.\.$"))
+    typists[0].get_by_test_id("message-input").blur()
+    expect(watcher.get_by_test_id("typing")).to_have_text("Sam is typing...")
