@@ -1,0 +1,47 @@
+"""docs/DEPLOY.md's settings table is generated from the settings and must not drift from them.
+
+Regenerate it with `python tests/test_deploy_doc.py`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from chatserver.config import settings_table
+
+DEPLOY = Path(__file__).resolve().parent.parent / "docs" / "DEPLOY.md"
+BEGIN, END = "<!-- settings table: begin -->", "<!-- settings table: end -->"
+
+
+def render() -> str:
+    """The settings table in Markdown, one row per CHAT_* variable."""
+    rows = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for env, default, doc in settings_table():
+        rows.append(f"| `{env}` | {f'`{default}`' if default else '(empty)'} | {doc.replace('|', '&#124;')} |")
+    return "\n".join(rows)
+
+
+def documented() -> tuple[str, str, str]:
+    """DEPLOY.md split around the table: before, table, after."""
+    text = DEPLOY.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN + "\n")
+    table, _, tail = rest.partition("\n" + END)
+    return head, table, tail
+
+
+def test_the_settings_table_in_deploy_md_is_the_generated_one():
+    _, table, _ = documented()
+    assert table == render(), "docs/DEPLOY.md is out of date: run `python tests/test_deploy_doc.py`"
+
+
+def test_every_setting_is_in_the_table_once():
+    _, table, _ = documented()
+    for env, _, _ in settings_table():
+        assert table.count(f"| `{env}` |") == 1
+
+
+if __name__ == "__main__":
+    head, _, tail = documented()
+    DEPLOY.write_text(f"{head}{BEGIN}\n{render()}\n{END}{tail}", encoding="utf-8")
+    print(f"wrote the settings table of {DEPLOY}", file=sys.stderr)
