@@ -229,11 +229,12 @@ export class MessageList {
         dataset: { testid: `reaction-${name}`, count: String(count) }, onclick: () => this.onAction("react", m.id, name) },
       `${REACTIONS[name] || name} ${count}`));
     const palette = this.paletteId === m.id
-      ? el("div", { class: "palette", role: "group", "aria-label": "Pick a reaction", dataset: { testid: "reaction-palette" } },
+      ? el("div", { class: "palette", role: "group", "aria-label": "Pick a reaction", dataset: { testid: "reaction-palette" },
+        onkeydown: (event) => event.key === "Escape" && this.setMode("paletteId", null) },
         ...Object.entries(REACTIONS).map(([name, emoji]) => el("button", {
-          type: "button", title: name, "aria-label": name, dataset: { testid: `react-${name}` },
+          type: "button", dataset: { testid: `react-${name}` },
           onclick: () => { this.setMode("paletteId", null); this.onAction("react", m.id, name); },
-        }, emoji)))
+        }, el("span", { "aria-hidden": "true", text: emoji }), ` ${name}`)))
       : null;
     return el("div", { class: "reactions", dataset: { testid: "reactions" } }, ...chips, palette);
   }
