@@ -1,6 +1,7 @@
 """Open-loop load generator: real WebSockets, timestamped messages, delivery accounting."""
 
 import asyncio
+import itertools
 import os
 import resource
 import sys
@@ -17,7 +18,7 @@ from bench.provision import Member
 from bench.servers import Server
 from bench.stats import latency_summary, per_thousand
 
-MARK = "bench "
+RUNS = itertools.count(1)
 WSClient = aiohttp.ClientWebSocketResponse
 
 
@@ -116,7 +117,7 @@ async def close_sockets(sockets: list[Socket]) -> None:
     await asyncio.gather(*(s.ws.close() for s in sockets), return_exceptions=True)
 
 
-async def receive(sock: Socket, tally: Tally) -> None:
+async def receive(sock: Socket, tally: Tally, mark: str) -> None:
     """Account for every frame one socket receives until it closes."""
     seen = sock.seen
     async for msg in sock.ws:
@@ -125,7 +126,7 @@ async def receive(sock: Socket, tally: Tally) -> None:
         now = time.monotonic_ns()
         frame = orjson.loads(msg.data)
         text = frame.get("message") if isinstance(frame, dict) else None
-        if not isinstance(text, str) or not text.startswith(MARK):
+        if not isinstance(text, str) or not text.startswith(mark):
             if isinstance(frame, dict) and frame.get("action") == "error":
                 tally.errors += 1
             continue
@@ -140,15 +141,15 @@ async def receive(sock: Socket, tally: Tally) -> None:
     tally.closed += 1
 
 
-def frame_for(index: int, due_ns: int, size: int) -> bytes:
+def frame_for(mark: str, index: int, due_ns: int, size: int) -> bytes:
     """The seed-protocol frame of message `index`, its text padded to `size` characters."""
-    text = f"{MARK}{index} {due_ns} x"
+    text = f"{mark}{index} {due_ns} x"
     text += "x" * max(0, size - len(text))
     return orjson.dumps({"action": "send_message", "message": text, "message_type": "text"})
 
 
-async def send(ws: WSClient, first: int, step: int, total: int, rate: float, t0: int, size: int,
-               lag: list[float]) -> int:
+async def send(ws: WSClient, mark: str, first: int, step: int, total: int, rate: float, t0: int,
+               size: int, lag: list[float]) -> int:
     """Send messages first, first+step, ... on the schedule t0 + index/rate; return count sent."""
     sent = 0
     for index in range(first, total, step):
@@ -156,7 +157,7 @@ async def send(ws: WSClient, first: int, step: int, total: int, rate: float, t0:
         await asyncio.sleep(max(due - time.monotonic_ns(), 0) / 1e9)
         lag[0] = max(lag[0], (time.monotonic_ns() - due) / 1e9)
         try:
-            await ws.send_frame(frame_for(index, due, size), WSMsgType.TEXT)
+            await ws.send_frame(frame_for(mark, index, due, size), WSMsgType.TEXT)
         except ConnectionError:
             break
         sent += 1
@@ -175,13 +176,15 @@ async def traffic(
         sock.seen = bytearray(total)
         by_room.setdefault(sock.room, []).append(sock)
     senders = [s for r, socks in by_room.items() for s in socks[: rooms[r].senders]]
-    receivers = [asyncio.create_task(receive(s, tally)) for s in sockets]
+    mark = f"bench{next(RUNS)} "  # a straggler of an earlier run on the same sockets is not counted
+    receivers = [asyncio.create_task(receive(s, tally, mark)) for s in sockets]
     await asyncio.sleep(0.2)
     cpu0, gen0, wall0 = cpu_seconds(server.pid), cpu_self(), time.monotonic()
     t0 = time.monotonic_ns() + 50_000_000
     lag = [0.0]
     counts = await asyncio.gather(*(
-        send(s.ws, k, len(senders), total, rate, t0, size, lag) for k, s in enumerate(senders)
+        send(s.ws, mark, k, len(senders), total, rate, t0, size, lag)
+        for k, s in enumerate(senders)
     ))
     expected = 0
     for k, s in enumerate(senders):
