@@ -1,0 +1,62 @@
+"""Settings: a bad value stops start-up with one line naming it; closed clubs bootstrap from the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatserver.config import Config, ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_py(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """`python run.py ...` in a fresh process with only these CHAT_* variables set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], env={**clean, **env}, cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("CHAT_PORT", "abc"), ("CHAT_PORT", "70000"), ("CHAT_REGISTRATION", "maybe"),
+    ("CHAT_CORS_ORIGINS", "example.org"), ("CHAT_LOG_LEVEL", "loud"), ("CHAT_MAX_BODY_BYTES", "-1"),
+    ("CHAT_HEARTBEAT", "soon"),
+])
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path, name, value):
+    result = run_py(env={name: value, "CHAT_DB": str(tmp_path / "chat.db")}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert name in lines[0] and value in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not (tmp_path / "chat.db").exists()
+
+
+def test_config_error_names_the_variable():
+    with pytest.raises(ConfigError, match=r"^CHAT_PORT: expected an integer, got 'abc'$"):
+        Config.from_env({"CHAT_PORT": "abc"})
+    assert Config.from_env({"CHAT_PORT": "9000", "CHAT_REGISTRATION": " Closed "}).registration == "closed"
+
+
+async def test_createuser_works_with_registration_closed(tmp_path, make_client, config):
+    env = {"CHAT_REGISTRATION": "closed", "CHAT_SCRYPT_N": "1024"}
+    result = run_py("createuser", "--db", config.db, "--email", "Boss@Example.org", "--password", "correct horse",
+                    "--first-name", "Boss", "--admin", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "id=1" in result.stdout
+    token = result.stdout.split("token=")[1].split()[0]
+
+    client = await make_client(config.replace(registration="closed"))
+    resp = await client.get("/api/user/me/", headers={"Authorization": f"Token {token}"})
+    assert resp.status == 200
+    me = await resp.json()
+    assert (me["email"], me["role"]) == ("boss@example.org", "admin")
+    resp = await client.post("/api/user/register/", json={
+        "email": "x@example.org", "password": "12345678", "first_name": "X"})
+    assert resp.status == 403
+    resp = await client.post("/api/user/login/", json={"email": "boss@example.org", "password": "correct horse"})
+    assert resp.status == 200 and (await resp.json())["message"] == "Welcome Boss!"
