@@ -106,10 +106,17 @@ export class MessageList {
     for (const [id, entry] of this.byId) if (parentIds.has(entry.model.parent)) this.rerender(id);
   }
 
+  /** Keeps the list in id order, pending bubbles last; a live message simply goes at the end. */
   insert(entry) {
-    const nodes = this.listEl.querySelectorAll("li[data-message-id]");
-    const later = Array.from(nodes).find((node) => Number(node.dataset.messageId) > entry.model.id);
-    this.listEl.insertBefore(entry.el, later || this.listEl.querySelector("li[data-pending]"));
+    const id = entry.model.id;
+    const firstPending = this.listEl.querySelector("li[data-pending]");
+    const newest = firstPending ? firstPending.previousElementSibling : this.listEl.lastElementChild;
+    let before = firstPending;
+    if (newest && Number(newest.dataset.messageId) > id) {
+      const nodes = this.listEl.querySelectorAll("li[data-message-id]");
+      before = Array.from(nodes).find((node) => Number(node.dataset.messageId) > id);
+    }
+    this.listEl.insertBefore(entry.el, before);
   }
 
   /** Shows a message the server has not confirmed yet, until its echo with the same client_id. */
