@@ -291,6 +291,7 @@ async def _delete(batch: _Batch, change: Change) -> Committed:
     state = await _target(batch, change)
     seq = await batch.next_seq(change.room["id"])
     now = now_iso()
+    await batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
     await messages.erase(batch.conn, state["id"], now)
     committed = _logged(batch, change, "deleted", state["id"], seq, {"action": "deleted", "id": state["id"], "seq": seq}, now)
     committed.removed_file = state["attachment"]

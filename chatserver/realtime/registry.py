@@ -26,7 +26,7 @@ class Peer:
     """
 
     __slots__ = ("ws", "transport", "live", "user", "token_id", "room_id", "address", "limit",
-                 "held", "held_bytes", "typing", "frames_out", "frames_in", "on_slow", "__weakref__")
+                 "held", "held_bytes", "replayed", "typing", "frames_out", "frames_in", "on_slow", "__weakref__")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, user: dict[str, Any],
                  token_id: int, room_id: int, address: str, limit: int) -> None:
@@ -40,6 +40,7 @@ class Peer:
         self.limit = limit
         self.held: list[tuple[int | None, bytes]] | None = None
         self.held_bytes = 0
+        self.replayed = 0
         self.typing = False
         self.frames_out = 0
         self.frames_in = 0
@@ -47,6 +48,8 @@ class Peer:
 
     def deliver(self, frame: bytes, seq: int | None = None) -> None:
         """Queue a ready frame for this socket without waiting for it to be sent."""
+        if seq is not None and seq <= self.replayed:
+            return  # committed before the resume read it but published after: the replay sent it
         if self.held is not None:
             self.held.append((seq, frame))
             self.held_bytes += len(frame)
@@ -71,11 +74,11 @@ class Peer:
         self.deliver(encode(frame))
 
     def release(self, after_seq: int) -> None:
-        """End holding: deliver the held frames whose seq is past after_seq, then go live."""
+        """End holding: from now on only frames whose seq is past after_seq are delivered."""
         held, self.held, self.held_bytes = self.held or [], None, 0
+        self.replayed = after_seq
         for seq, frame in held:
-            if seq is None or seq > after_seq:
-                self.deliver(frame, seq)
+            self.deliver(frame, seq)
 
 
 class Registry:

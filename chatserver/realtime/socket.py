@@ -37,7 +37,7 @@ def _after_seq(request: web.Request) -> int | None:
     raw = request.query.get("after_seq")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() but int() refuses it
         raise ChatError("invalid", "after_seq must be a non-negative integer.",
                         fields={"after_seq": ["Must be a non-negative integer."]})
     return int(raw)

@@ -36,7 +36,7 @@ def _int_param(request: web.Request, name: str, default: int | None, minimum: in
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= MAX_ID:
         raise ChatError("invalid", f"{name} must be an integer of at least {minimum}.",
                         fields={name: [f"Must be an integer of at least {minimum}."]})
     return int(raw)
