@@ -48,6 +48,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.output: collections.deque[str] = collections.deque(maxlen=200)
         self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
 
     def start(self) -> None:
         env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1")
@@ -60,7 +61,8 @@ class LiveServer:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         ready = threading.Event()
-        threading.Thread(target=self._read_output, args=(self.process, ready), daemon=True).start()
+        self.reader = threading.Thread(target=self._read_output, args=(self.process, ready), daemon=True)
+        self.reader.start()
         if not ready.wait(START_TIMEOUT) or self.process.poll() is not None:
             log = "".join(self.output)
             self.stop()
@@ -84,6 +86,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
+        self.reader.join(5)  # it stops at the end of the output; closing under it would race
         process.stdout.close()
 
     def log(self) -> str:
