@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from .errors import ChatError
 
 MAX_ID = 2**53
 REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
+
+
+def is_id(value: Any) -> bool:
+    """A positive integer id: booleans, floats and strings are not."""
+    return type(value) is int and 0 < value <= MAX_ID
 
 
 class Id(fields.Integer):
@@ -18,7 +23,7 @@ class Id(fields.Integer):
     default_error_messages = {"invalid": "Must be a positive integer id."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        if not is_id(value):
             raise self.make_error("invalid")
         return value
 
@@ -90,49 +95,6 @@ class Search(Schema):
         unknown = EXCLUDE
 
     q = Text(max_len=100, load_default="")
-
-
-class Frame(Schema):
-    """Client frames ignore fields they do not know, as the existing apps send extras."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    action = fields.String()
-
-
-class SendMessage(Frame):
-    message = Text(required=True, min_len=1)
-    message_type = fields.String(load_default="text", validate=validate.OneOf(
-        ["text"], error="Only text is sent over the socket; attachments go over HTTPS."))
-    mentions = fields.List(Id(), load_default=list)
-    parent_message = Id(allow_none=True, load_default=None)
-    parent_message_id = Id(allow_none=True, load_default=None)
-    client_id = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
-
-    @validates_schema
-    def _one_parent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data["parent_message"] and data["parent_message_id"] and \
-                data["parent_message"] != data["parent_message_id"]:
-            raise ValidationError("parent_message and parent_message_id disagree.", "parent_message")
-
-
-class EditMessage(Frame):
-    message_id = Id(required=True)
-    new_content = Text(required=True, min_len=1)
-
-
-class DeleteMessage(Frame):
-    message_id = Id(required=True)
-
-
-class ReactMessage(Frame):
-    message_id = Id(required=True)
-    reaction = fields.String(required=True, validate=validate.OneOf(REACTIONS))
-
-
-class Typing(Frame):
-    pass
 
 
 def load(schema: Schema, data: Any, **context: Any) -> dict[str, Any]:

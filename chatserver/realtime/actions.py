@@ -9,7 +9,6 @@ from collections import deque
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
-from marshmallow import Schema
 
 from .. import schemas, shapes
 from ..errors import ChatError
@@ -17,6 +16,8 @@ from ..journal import Change
 from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY
 from ..storage import rooms
 from ..storage.db import Row
+from . import client_frames as frames_in
+from .client_frames import depth
 from .frames import encode, loads
 from .registry import Peer
 
@@ -44,17 +45,6 @@ class Bucket:
         return True
 
 
-def depth(value: Any) -> int:
-    """How deeply containers nest in a parsed JSON value."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
 class Session:
     """One socket's conversation: parse, check, hand changes to the journal."""
 
@@ -80,13 +70,13 @@ class Session:
                 raise ChatError("invalid_json", "The frame is not valid JSON.") from None
             if not isinstance(data, dict):
                 raise ChatError("invalid", "A frame must be a JSON object.", fields={"non_field_errors": ["Expected a JSON object."]})
-            if depth(data) > self.config.max_json_depth:
+            if depth(data, self.config.max_json_depth):
                 raise ChatError("invalid", "The frame nests too deeply.", fields={"non_field_errors": ["Nested too deeply."]})
             action = data.get("action", "send_message")
             if action not in ACTIONS:
                 raise ChatError("unknown_action", f"Unknown action {str(action)[:64]!r}.")
-            schema, handler = ACTIONS[action]
-            await handler(self, schemas.load(schema, data))
+            spec, handler = ACTIONS[action]
+            await handler(self, spec.load(data))
         except ChatError as exc:
             client_id = data.get("client_id") if isinstance(data, dict) else None
             self.refuse(exc, client_id if isinstance(client_id, str) else None)
@@ -137,10 +127,12 @@ async def send_message(session: Session, data: dict[str, Any]) -> None:
         strangers = [uid for uid in mentions if uid not in found]
         if strangers:
             raise ChatError("invalid_mention", "Only members of this room can be mentioned.", user_ids=strangers)
+    parent, alias = data["parent_message"], data["parent_message_id"]
+    if parent and alias and parent != alias:
+        raise ChatError("invalid", "Invalid input.", fields={"parent_message": ["parent_message and parent_message_id disagree."]})
     await session.change("send", {
         "message": data["message"], "message_type": "text", "mentions": mentions,
-        "parent_message": data["parent_message"] or data["parent_message_id"],
-        "client_id": data["client_id"]})
+        "parent_message": parent or alias, "client_id": data["client_id"]})
 
 
 async def edit_message(session: Session, data: dict[str, Any]) -> None:
@@ -167,11 +159,11 @@ async def stop_typing(session: Session, data: dict[str, Any]) -> None:
 
 
 Handler = Callable[[Session, dict[str, Any]], Awaitable[None]]
-ACTIONS: dict[str, tuple[Schema, Handler]] = {
-    "send_message": (schemas.SendMessage(), send_message),
-    "edit_message": (schemas.EditMessage(), edit_message),
-    "delete_message": (schemas.DeleteMessage(), delete_message),
-    "react_message": (schemas.ReactMessage(), react_message),
-    "typing": (schemas.Typing(), typing),
-    "stop_typing": (schemas.Typing(), stop_typing),
+ACTIONS: dict[str, tuple[frames_in.Spec, Handler]] = {
+    "send_message": (frames_in.SEND_MESSAGE, send_message),
+    "edit_message": (frames_in.EDIT_MESSAGE, edit_message),
+    "delete_message": (frames_in.DELETE_MESSAGE, delete_message),
+    "react_message": (frames_in.REACT_MESSAGE, react_message),
+    "typing": (frames_in.TYPING, typing),
+    "stop_typing": (frames_in.TYPING, stop_typing),
 }
