@@ -91,6 +91,9 @@ async def error_middleware(request: web.Request,
             if header in exc.headers:
                 response.headers[header] = exc.headers[header]
         return response
+    except web.RequestPayloadError:  # a body that cannot be decoded (bad Content-Encoding, broken chunks)
+        return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
+                                 status=400)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"detail": "Internal server error.", "code": "internal"}, status=500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import orjson
 import pytest
 
 TABLES = ("users", "tokens", "rooms", "members", "messages", "mentions", "reactions", "events")
@@ -70,7 +71,8 @@ WRONG_METHODS = [
 ]
 
 UNKNOWN_PATHS = ["/api/nothing/", "/api/user/me", "/api/chat/groups/abc/members/", "/api/chat/groups/-1/members/",
-                 "/api/chat/edit-group/1.5/", "/api/chat/groups/{room}/members/abc/", "/api/chat/group/{room}/"]
+                 "/api/chat/edit-group/1.5/", "/api/chat/groups/\u0661/members/",  # an Arabic-Indic digit one
+                 "/api/chat/groups/{room}/members/abc/", "/api/chat/group/{room}/"]
 
 
 @pytest.fixture
@@ -120,7 +122,8 @@ async def test_valid_bodies_are_accepted(client, world, method, path, body):
     pytest.param(NOT_AN_OBJECT, {"non_field_errors": ["Expected a JSON object."]}, id="not-an-object"),
 ])
 @pytest.mark.parametrize("method, path, _", JSON_ENDPOINTS)
-async def test_malformed_json_and_non_objects_are_400(client, world, snapshot, method, path, _, payloads, answer):
+async def test_malformed_json_and_non_objects_are_400(client, world, snapshot, method, path, _,
+                                                       payloads, answer):
     before = snapshot()
     for raw in payloads:
         resp = await send(client, world, method, path, data=raw, headers={"Content-Type": "application/json"})
@@ -208,7 +211,8 @@ async def test_unknown_paths_are_404_json(client, world, method, path):
     ("POST", "/api/chat/groups/{room}/members/", {"user_id": "{meera}"}),
     ("DELETE", "/api/chat/groups/{room}/members/{ravi}/", None),
 ])
-async def test_a_members_attempts_at_owner_actions_are_403_and_write_nothing(client, world, snapshot, method, path, body):
+async def test_a_members_attempts_at_owner_actions_are_403_and_write_nothing(client, world, snapshot,
+                                                                           method, path, body):
     before = snapshot()
     resp = await client.request(method, fill(path, world["ids"]), json=fill(body, world["ids"]),
                                 headers=world["ravi"].auth)
@@ -221,3 +225,13 @@ async def test_unknown_user_in_a_path_is_404(client, world):
     resp = await send(client, world, "DELETE", "/api/chat/groups/{room}/members/99999/")
     assert resp.status == 404
     assert (await resp.json())["code"] == "not_member"
+
+
+@pytest.mark.parametrize("method, path, body", JSON_ENDPOINTS)
+async def test_a_body_that_cannot_be_decoded_is_400(client, world, snapshot, method, path, body):
+    before = snapshot()
+    resp = await send(client, world, method, path, data=orjson.dumps(fill(body, world["ids"])),
+                      headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert resp.status == 400
+    assert await resp.json() == {"detail": "The request body could not be read.", "code": "bad_request"}
+    assert snapshot() == before

@@ -54,7 +54,7 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes:
 def path_id(request: web.Request, name: str = "id") -> int:
     """A positive integer from the URL path; 404 for anything else."""
     raw = request.match_info.get(name, "")
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
         raise not_found()
     return int(raw)
 

@@ -13,7 +13,7 @@ from ..storage.db import Row
 from .request import body, caller, json, path_id
 
 routes = web.RouteTableDef()
-ROOM = r"{id:\d+}"
+ROOM = "{id:[0-9]+}"
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
 
@@ -188,7 +188,7 @@ async def add_member(request: web.Request) -> web.Response:
     return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
 
 
-@routes.delete(f"/api/chat/groups/{ROOM}/members/{{user_id:\\d+}}/")
+@routes.delete(f"/api/chat/groups/{ROOM}/members/{{user_id:[0-9]+}}/")
 async def remove_member(request: web.Request) -> web.Response:
     """The owner or a site admin removes a member (not the owner); their sockets close (4003)."""
     _, room = await _managed(request)
