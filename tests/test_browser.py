@@ -51,19 +51,23 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url, token=None): a page in a fresh browser context, logged in when given a token.
+    """open_page(url, token=None, beside=None): a page in a fresh browser context, logged in
+    when given a token; or, with `beside`, another window of that page's browser.
 
     Any uncaught exception or unhandled rejection in a page fails the test.
     """
     contexts = []
     page_errors = []
 
-    def open_(url, token=None):
-        context = browser.new_context(viewport={"width": 1100, "height": 760})
-        context.set_default_timeout(TIMEOUT_MS)
+    def open_(url, token=None, beside=None):
+        if beside:
+            context = beside.context
+        else:
+            context = browser.new_context(viewport={"width": 1100, "height": 760})
+            context.set_default_timeout(TIMEOUT_MS)
+            contexts.append(context)
         if token:
             context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
-        contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(str(error)))
         page.goto(url)
@@ -124,9 +128,12 @@ def shared_room(base, name):
 
 
 def test_two_members_chat_live_and_history_survives_reload(server, open_page):
+    """Two windows of one browser, as the README tells a newcomer to try."""
     asha = open_page(server.url)
     sign_up(asha, "Asha", "Rao", "asha@example.org")
-    ravi = open_page(server.url)
+    ravi = open_page(server.url, beside=asha)
+    expect(ravi.get_by_test_id("me-name")).to_have_text("Asha Rao")  # a new window takes the last log-in
+    ravi.get_by_test_id("switch-account").click()
     sign_up(ravi, "Ravi", "Menon", "ravi@example.org")
 
     asha.get_by_test_id("create-room").click()

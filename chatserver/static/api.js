@@ -1,4 +1,4 @@
-// REST calls of the public API; the token lives in localStorage.
+// REST calls of the public API, and the session's token.
 
 const TOKEN_KEY = "chat.token";
 
@@ -20,10 +20,29 @@ function describeError(body) {
     .join("; ");
 }
 
+/**
+ * The session's token. Each tab keeps its own (sessionStorage survives a reload), so two
+ * windows of one browser can be two users; localStorage hands the last log-in to new tabs.
+ */
+let current = sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+
 export const token = {
-  get: () => localStorage.getItem(TOKEN_KEY),
-  set: (key) => localStorage.setItem(TOKEN_KEY, key),
-  clear: () => localStorage.removeItem(TOKEN_KEY),
+  get: () => current,
+  set: (key) => {
+    current = key;
+    sessionStorage.setItem(TOKEN_KEY, key);
+    localStorage.setItem(TOKEN_KEY, key);
+  },
+  /** Logged out: forgotten here, and by new tabs if it was the last log-in. */
+  clear: () => {
+    if (localStorage.getItem(TOKEN_KEY) === current) localStorage.removeItem(TOKEN_KEY);
+    token.forget();
+  },
+  /** This tab lets go of the session without ending it: other windows keep using it. */
+  forget: () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    current = null;
+  },
 };
 
 /** Called with the ApiError whenever the server answers 401 to an authenticated call. */

@@ -86,6 +86,12 @@ $("logout").addEventListener("click", async () => {
   signedOut();
 });
 
+$("switch-account").addEventListener("click", () => {
+  token.forget();
+  history.replaceState(null, "", location.pathname);
+  showAuth();
+});
+
 setUnauthorizedHandler(signedOut);
 
 if (token.get()) {
