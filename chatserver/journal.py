@@ -59,10 +59,12 @@ class Committed:
 class _Batch:
     """The changes of one transaction; sends are buffered and written with executemany."""
 
-    def __init__(self, conn: aiosqlite.Connection, next_id: int, seqs: dict[int, int]) -> None:
+    def __init__(self, conn: aiosqlite.Connection, next_id: int, seqs: dict[int, int],
+                 names: dict[int, str]) -> None:
         self.conn = conn
         self.next_id = next_id
         self.known_seqs = seqs
+        self.names = names
         self.seqs: dict[int, int] = {}
         self.messages: list[tuple[Any, ...]] = []
         self.mentions: list[tuple[int, int]] = []
@@ -74,10 +76,11 @@ class _Batch:
     async def next_seq(self, room_id: int) -> int:
         if room_id not in self.seqs:
             known = self.known_seqs.get(room_id)
-            if known is None:
-                known = await messages.live_room_seq(self.conn, room_id)
-                if known is None:
+            if known is None or room_id not in self.names:
+                room = await messages.live_room(self.conn, room_id)
+                if room is None:
                     raise not_found("This room no longer exists.")
+                known, self.names[room_id] = room["last_seq"], room["name"]
             self.seqs[room_id] = known
         self.seqs[room_id] += 1
         return self.seqs[room_id]
@@ -108,6 +111,7 @@ class Journal:
         self._stopping = False
         self._next_id = 1
         self._seqs: dict[int, int] = {}
+        self._names: dict[int, str] = {}
 
     async def start(self) -> None:
         """Learn the next message id and start the writer task."""
@@ -136,7 +140,12 @@ class Journal:
     async def delete_room(self, room_id: int) -> None:
         """Delete a room with everything in it; its seq counter goes with it."""
         await rooms.delete_room(self.db, room_id)
+        self.forget_room(room_id)
+
+    def forget_room(self, room_id: int) -> None:
+        """The room was renamed or deleted: read it afresh before its next change."""
         self._seqs.pop(room_id, None)
+        self._names.pop(room_id, None)
 
     async def _run(self) -> None:
         while True:
@@ -153,7 +162,7 @@ class Journal:
         outcomes: list[Committed | ChatError] = []
         try:
             async with self.db.transaction() as conn:
-                batch = _Batch(conn, self._next_id, self._seqs)
+                batch = _Batch(conn, self._next_id, self._seqs, self._names)
                 keys = [_client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")]
                 batch.stored = await messages.existing_sends(conn, keys)
                 for change in changes:
@@ -238,7 +247,7 @@ async def _send(batch: _Batch, change: Change) -> Committed:
     frame = {"message": data["message"], "sender": shapes.sender(user),
              "message_type": data.get("message_type", "text"), "id": message_id,
              "attachment": data.get("attachment_url"), "created_at": now, "room": room["id"],
-             "room_name": room["name"], "is_self": False, "parent_message": parent,
+             "room_name": batch.names[room["id"]], "is_self": False, "parent_message": parent,
              "mentions": mentions, "seq": seq}
     others = dumps(frame)
     frame["is_self"] = True

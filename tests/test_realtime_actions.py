@@ -278,3 +278,15 @@ async def test_non_member_never_receives_frames(register, make_room, connect, cl
     room = await make_room(asha)
     with pytest.raises(aiohttp.WSServerHandshakeError):
         await connect(ravi, room["id"])
+
+
+async def test_a_renamed_room_sends_its_new_name(pair, client):
+    asha, ravi, room, ws_a, ws_r = pair
+    await ws_a.send_json({"message": "before"})
+    assert (await recv(ws_r))["room_name"] == room["name"]
+    await recv(ws_a)
+    resp = await client.patch(f"/api/chat/edit-group/{room['id']}/", json={"name": "renamed"}, headers=asha.auth)
+    assert resp.status == 200
+    await ws_a.send_json({"message": "after"})
+    frame = await recv(ws_r)
+    assert frame["room_name"] == "renamed" and frame["seq"] == 2

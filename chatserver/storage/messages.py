@@ -78,10 +78,11 @@ async def room_seq(db: Database, room_id: int) -> int:
 
 # Writes below run inside the journal's transaction, on the writer connection.
 
-async def live_room_seq(conn: aiosqlite.Connection, room_id: int) -> int | None:
-    """The last seq of an active room, or None when the room is gone."""
-    rows = await conn.execute_fetchall("SELECT last_seq FROM rooms WHERE id = ? AND is_active = 1", (room_id,))
-    return rows[0]["last_seq"] if rows else None
+async def live_room(conn: aiosqlite.Connection, room_id: int) -> Row | None:
+    """An active room's last_seq and name, or None when the room is gone."""
+    rows = await conn.execute_fetchall(
+        "SELECT last_seq, name FROM rooms WHERE id = ? AND is_active = 1", (room_id,))
+    return rows[0] if rows else None
 
 
 async def message_state(conn: aiosqlite.Connection, message_id: int) -> Row | None:

@@ -99,6 +99,7 @@ async def edit(request: web.Request) -> web.Response:
         removed = await rooms.update_room(db, room["id"], data, new_members)
     except rooms.RoomNameTaken:
         raise invalid(NAME_TAKEN) from None
+    request.app[JOURNAL].forget_room(room["id"])  # new messages carry the new name
     for user_id in removed:
         request.app[REGISTRY].close_member(room["id"], user_id)
     return await _room_json(request, room["id"], "Room updated successfully.")
