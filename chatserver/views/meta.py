@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import AsyncIterator
 
 from aiohttp import web
 
+from .. import openapi
 from ..keys import METRICS
+from .request import json
 
 routes = web.RouteTableDef()
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+APIDOCS = Path(__file__).resolve().parent.parent / "static" / "apidocs.html"
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """Every counter and gauge in the Prometheus text format."""
     return web.Response(body=request.app[METRICS].render().encode(), headers={"Content-Type": PROMETHEUS})
+
+
+@routes.get("/api/schema/")
+async def schema(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document of the REST API."""
+    return json(openapi.document())
+
+
+@routes.get("/api/docs/")
+async def docs(request: web.Request) -> web.FileResponse:
+    """A page that renders /api/schema/ for people; it needs no CDN and works offline."""
+    return web.FileResponse(APIDOCS)
 
 
 async def _count_response(request: web.Request, response: web.StreamResponse) -> None:

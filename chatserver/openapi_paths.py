@@ -1,0 +1,140 @@
+"""Every path of the OpenAPI document: one entry per REST endpoint, in the order of docs/API.md."""
+
+from __future__ import annotations
+
+from .openapi import ID, TEXT, URL, Schema, body, nullable, obj, op, path, query, ref
+
+ROOM_ID = path()
+Q = query("q", {"type": "string", "maxLength": 100}, "Part of the name to look for (any case); empty lists all.")
+ARRAY = {"type": "array"}
+NAME = {"type": "string", "minLength": 1, "maxLength": 50}
+
+
+def _user_paths() -> dict[str, Schema]:
+    register = obj({"email": {"type": "string", "format": "email", "maxLength": 254},
+                    "password": {"type": "string", "minLength": 8, "maxLength": 1024},
+                    "first_name": {"type": "string", "minLength": 1, "maxLength": 150},
+                    "last_name": {"type": "string", "maxLength": 150}, "year": nullable({"type": "string", "maxLength": 20}),
+                    "photo": nullable(URL)}, ["email", "password", "first_name"])
+    login = obj({"email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 1024}})
+    profile = obj({k: v for k, v in register["properties"].items() if k != "email"}, [], minProperties=0)
+    return {
+        "/api/user/register/": {"post": op(
+            "Register", "accounts", (201, "The new user and a first token.", ref("AuthAnswer")), (403,),
+            body(register), public=True)},
+        "/api/user/login/": {"post": op(
+            "Log in", "accounts", (200, "A new token (each device holds its own).", ref("AuthAnswer")),
+            (401, 429), body(login), public=True)},
+        "/api/user/logout/": {"post": op(
+            "Log out", "accounts", (200, "The token used is revoked; sockets opened with it close (4001).",
+                                    ref("Confirmation")))},
+        "/api/user/me/": {
+            "get": op("Who am I", "accounts", (200, "The caller.", ref("User"))),
+            "patch": op("Update my profile", "accounts", (200, "The caller, changed.", ref("User")),
+                        request=body(profile))},
+        "/api/user/list/": {"get": op(
+            "List users", "accounts", (200, "Every user, briefly.", {**ARRAY, "items": ref("UserBrief")}))},
+    }
+
+
+def _room_paths() -> dict[str, Schema]:
+    members = {**ARRAY, "items": ID, "maxItems": 10000}
+    create = obj({"name": NAME, "description": {"type": "string", "maxLength": 1000}, "members": members}, ["name"])
+    edit = obj({"name": NAME, "description": {"type": "string", "maxLength": 1000}, "room_avatar": nullable(URL),
+                "members": {**members, "description": "The new member list; the owner always stays."}}, [])
+    rooms = (200, "Rooms.", {**ARRAY, "items": ref("Room")})
+    room = ref("RoomAnswer")
+    return {
+        "/api/chat/groups/": {"get": op(
+            "My rooms", "rooms", (200, "Rooms the caller belongs to, with unread counts.",
+                                  {**ARRAY, "items": ref("JoinedRoom")}))},
+        "/api/chat/groups/list/": {"get": op("Every room", "rooms", rooms)},
+        "/api/chat/groups/search/": {"get": op("Search rooms", "rooms", rooms, (400, 401), params=[Q])},
+        "/api/chat/create-group/": {"post": op(
+            "Create a room", "rooms", (201, "The room; the caller owns it.", room), request=body(create))},
+        "/api/chat/edit-group/{id}/": {
+            method: op(f"Edit a room ({method.upper()})", "rooms", (200, "The room, changed.", room),
+                       (401, 403, 404), body(edit), [ROOM_ID]) for method in ("put", "patch")},
+        "/api/chat/delete-group/{id}/": {"delete": op(
+            "Delete a room", "rooms", (200, "Deleted; its sockets close (4004).", ref("Confirmation")),
+            (401, 403, 404), params=[ROOM_ID])},
+        "/api/chat/group/{id}/add-yourself/": {"post": op(
+            "Join a room", "rooms", (200, "Joined.", room), (400, 401, 404), params=[ROOM_ID])},
+        "/api/chat/group/{id}/remove-yourself/": {"post": op(
+            "Leave a room", "rooms", (200, "Left; the caller's sockets in it close (4003).", ref("Confirmation")),
+            (400, 401, 403, 404), params=[ROOM_ID])},
+        "/api/chat/group/{id}/transfer-ownership/": {"post": op(
+            "Transfer ownership", "rooms", (200, "The room with its new owner.", room), (401, 403, 404),
+            body(obj({"new_owner_id": ID})), [ROOM_ID])},
+        "/api/chat/groups/{id}/mark-as-read/": {"post": op(
+            "Mark a room as read", "rooms", (200, "The read position is the newest message.", ref("Confirmation")),
+            (401, 403, 404), params=[ROOM_ID])},
+    }
+
+
+def _member_paths() -> dict[str, Schema]:
+    listing = (200, "Members, by name.", {**ARRAY, "items": ref("Member")})
+    return {
+        "/api/chat/groups/{id}/members/": {
+            "get": op("List members", "members", listing, (401, 403, 404), params=[ROOM_ID]),
+            "post": op("Add a member", "members", (201, "Added.", obj({"message": TEXT, "member": ref("Member")})),
+                       (401, 403, 404), body(obj({"user_id": ID})), [ROOM_ID])},
+        "/api/chat/groups/{id}/members/{user_id}/": {"delete": op(
+            "Remove a member", "members", (200, "Removed; their sockets in the room close (4003).", ref("Confirmation")),
+            (401, 403, 404), params=[ROOM_ID, path("user_id", "The member's user id.")])},
+        "/api/chat/groups/{id}/search/members/": {"get": op(
+            "Search members", "members", listing, (400, 401, 403, 404), params=[ROOM_ID, Q])},
+    }
+
+
+def _message_paths() -> dict[str, Schema]:
+    positive = {"type": "integer", "minimum": 1}
+    params = [ROOM_ID,
+              query("limit", positive, "Messages per page without page/page_size (default 50, above 200 served as 200)."),
+              query("before", positive, "Only messages with an id below this (keyset paging back)."),
+              query("page", positive, "Page number: answers the DRF envelope instead of an array."),
+              query("page_size", positive, "With page: messages per page (default 20, above 100 served as 100).")]
+    history = (200, "Newest first: an array, or with page/page_size the DRF page envelope.",
+               {"anyOf": [{**ARRAY, "items": ref("Message")}, ref("MessagePage")]})
+    upload = obj({"attachment": {"type": "string", "contentMediaType": "application/octet-stream"},
+                  "content": {"type": "string", "maxLength": 4000},
+                  "parent_message": {"type": "string", "pattern": "^[0-9]+$"}}, ["attachment"])
+    return {
+        "/api/chat/groups/{id}/messages/": {
+            method: op(f"Message history ({method.upper()})", "messages", history, (400, 401, 403, 404),
+                       params=params) for method in ("get", "post")},
+        "/api/chat/groups/{id}/events/": {"get": op(
+            "Events after a seq", "messages", (200, "Room events in seq order, as a resumed socket replays them.",
+                                               ref("Events")), (400, 401, 403, 404),
+            params=[ROOM_ID, query("after_seq", {"type": "integer", "minimum": 0}, "Events with seq above this (default 0)."),
+                    query("limit", {"type": "integer", "minimum": 1}, "At most this many (default and maximum 1000).")])},
+        "/api/chat/groups/{id}/messages/upload/": {"post": op(
+            "Upload an attachment", "messages", (201, "The stored message, also broadcast to the room.", ref("Message")),
+            (401, 403, 404), body(upload, "multipart/form-data"), [ROOM_ID])},
+    }
+
+
+def _server_paths() -> dict[str, Schema]:
+    health = obj({"status": {"const": "ok"}})
+    down = {"description": "The database does not answer.", "content": {"application/json": {"schema": obj(
+        {"status": {"const": "unavailable"}, "detail": TEXT})}}}
+    text = {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": TEXT}}}
+    socket = op("Open a room's WebSocket", "server", (101, "Switching protocols.", TEXT), (401, 403, 404, 429), params=[
+        path("room_id"), query("token", TEXT, "The key (or send Authorization: Token <key>)."),
+        query("after_seq", {"type": "integer", "minimum": 0}, "Replay the room's events after this seq first.")])
+    socket["description"] = ("Upgrade to a WebSocket. Client frames: the ClientFrame_* schemas; server frames: the "
+                             "ServerFrame_* schemas. Refusals come before the upgrade, as JSON.")
+    socket["responses"]["101"] = {"description": "Switching protocols."}
+    return {
+        "/healthz": {"get": {**op("Health", "server", (200, "The database answers.", health), (), public=True),
+                             "responses": {"200": {"description": "The database answers.", "content": {
+                                 "application/json": {"schema": health}}}, "503": down}}},
+        "/metrics": {"get": {**op("Metrics", "server", (200, "", TEXT), (), public=True), "responses": {"200": text}}},
+        "/api/schema/": {"get": op("This document", "server", (200, "OpenAPI 3.1.", {"type": "object"}), (), public=True)},
+        "/ws/chat/{room_id}/": {"get": socket},
+    }
+
+
+def paths() -> dict[str, Schema]:
+    """Every REST path with its operations."""
+    return {**_user_paths(), **_room_paths(), **_member_paths(), **_message_paths(), **_server_paths()}
