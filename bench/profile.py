@@ -1,12 +1,16 @@
-"""Optional py-spy sampling of the server during a run (collapsed stacks for a flame graph)."""
+"""Optional py-spy sampling of the server during a run, and a summary of where it spent time."""
 
 import asyncio
 import re
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bench.servers import Server
+
+# Leaves that are waits, not work: the event loop's epoll and aiosqlite's idle queue.get().
+WAITS = ("EpollSelector.select (selectors.py", "_connection_worker_thread (aiosqlite/core.py:59)")
 
 
 def py_spy() -> str:
@@ -28,22 +32,36 @@ async def record(server: Server, seconds: float, out: Path) -> asyncio.subproces
     )
 
 
-def top_functions(collapsed: Path, count: int = 15) -> list[tuple[str, float]]:
-    """The functions with the most self time in a collapsed-stack file, as (frame, share)."""
-    own: dict[str, int] = {}
-    total = 0
+def busy_stacks(collapsed: Path) -> Counter[tuple[str, ...]]:
+    """Sample counts per stack (frames without line numbers), waits left out."""
+    stacks: Counter[tuple[str, ...]] = Counter()
     for line in collapsed.read_text().splitlines():
         stack, _, samples = line.rpartition(" ")
-        leaf = re.sub(r":\d+\)$", ")", stack.rsplit(";", 1)[-1])
-        own[leaf] = own.get(leaf, 0) + int(samples)
-        total += int(samples)
-    ranked = sorted(own.items(), key=lambda kv: -kv[1])[:count]
-    return [(frame, round(n / max(total, 1), 3)) for frame, n in ranked]
+        frames = stack.split(";")
+        if not frames[-1].startswith(WAITS):
+            stacks[tuple(re.sub(r":\d+\)$", ")", f) for f in frames)] += int(samples)
+    return stacks
+
+
+def ranking(stacks: Counter[tuple[str, ...]], inclusive: bool, match: str = "") -> list[tuple[str, float]]:
+    """Share of busy samples per function: self time, or time with the function on the stack."""
+    total = sum(stacks.values()) or 1
+    per: Counter[str] = Counter()
+    for frames, n in stacks.items():
+        for frame in set(frames) if inclusive else frames[-1:]:
+            if match in frame:
+                per[frame] += n
+    return [(frame, n / total) for frame, n in per.most_common(15)]
 
 
 def main() -> None:
-    """Print the top functions of the collapsed-stack file named on the command line."""
-    for frame, share in top_functions(Path(sys.argv[1])):
+    """Print self and inclusive (chatserver frames only) rankings of a collapsed-stack file."""
+    stacks = busy_stacks(Path(sys.argv[1]))
+    print(f"busy samples: {sum(stacks.values())}\nself time:")
+    for frame, share in ranking(stacks, inclusive=False):
+        print(f"{share:6.1%}  {frame}")
+    print("on the stack (chatserver frames):")
+    for frame, share in ranking(stacks, inclusive=True, match="chatserver/"):
         print(f"{share:6.1%}  {frame}")
 
 
