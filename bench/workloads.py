@@ -2,6 +2,7 @@
 
 import json
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,9 @@ class Knobs:
 
 
 def emit(line: dict[str, object]) -> None:
-    """Print one JSON result line on stdout."""
-    print(json.dumps(line), flush=True)
+    """Print one JSON result line on stdout, stamped with the UTC time."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    print(json.dumps({**line, "at": stamp}), flush=True)
 
 
 async def plan(server: Server, shape: Shape) -> list[RoomPlan]:
