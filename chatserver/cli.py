@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .config import Config, ConfigError
 from .storage.db import DatabaseLocked
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     """`python run.py [serve flags]` or `python run.py <command> ...`."""
     parser = argparse.ArgumentParser(prog="run.py", description="chatserver: self-hosted real-time chat.")
     parser.add_argument("--host", help="address to listen on (CHAT_HOST, default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="TCP port (CHAT_PORT, default 8080)")
+    parser.add_argument("--port", help="TCP port (CHAT_PORT, default 8080)")
     _server_flags(parser)
     parser.add_argument("--media-dir", help="folder for uploads (CHAT_MEDIA_DIR, default ./media)")
     parser.add_argument("--demo", action="store_true",
@@ -34,12 +35,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+FLAGS = (("host", "CHAT_HOST"), ("port", "CHAT_PORT"), ("db", "CHAT_DB"), ("media_dir", "CHAT_MEDIA_DIR"))
+
+
+def _with_flags(environ: Mapping[str, str], args: argparse.Namespace) -> dict[str, str]:
+    # Flags win over the environment and pass through the same checks, so --port 99999
+    # is one line naming the setting rather than a traceback from bind().
+    given = {env: value for name, env in FLAGS if (value := getattr(args, name, None)) is not None}
+    return {**environ, **given}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments and run the command; a bad setting is one line on stderr and exit 2."""
     args = build_parser().parse_args(argv)
     try:
-        config = Config.from_env(host=args.host, port=getattr(args, "port", None), db=getattr(args, "db", None),
-                                 media_dir=getattr(args, "media_dir", None))
+        config = Config.from_env(_with_flags(os.environ, args))
     except ConfigError as exc:
         print(f"chatserver: {exc}", file=sys.stderr)
         return 2

@@ -36,6 +36,16 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path, name, va
     assert not (tmp_path / "chat.db").exists()
 
 
+@pytest.mark.parametrize("flags, value", [(("--port", "abc"), "abc"), (("--port", "99999"), "99999"),
+                                          (("--port", "-1"), "-1")])
+def test_a_bad_flag_is_checked_like_its_variable(tmp_path, flags, value):
+    result = run_py(*flags, "--db", str(tmp_path / "chat.db"), env={}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CHAT_PORT" in lines[0] and value in lines[0]
+
+
 def test_config_error_names_the_variable():
     with pytest.raises(ConfigError, match=r"^CHAT_PORT: expected an integer, got 'abc'$"):
         Config.from_env({"CHAT_PORT": "abc"})
