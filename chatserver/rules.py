@@ -40,10 +40,15 @@ def check_reader(member: bool, user: Row) -> None:
         raise forbidden("You are not a member of this room.")
 
 
-def check_member(member: bool) -> None:
-    """Marking a room read needs membership."""
-    if not member:
+def check_member(room: Row | None) -> Row:
+    """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
+
+    Reading and writing a room's messages, over REST or a socket, needs exactly this."""
+    if room is None or not room["is_active"]:
+        raise not_found("No such room.")
+    if not room["is_member"]:
         raise forbidden("You are not a member of this room.")
+    return room
 
 
 def check_join(member: bool) -> None:

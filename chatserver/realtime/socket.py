@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from .. import rules
 from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden, not_found
@@ -52,11 +53,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     user = await app[ACCOUNTS].user_for_token(request_token(request, query=True))
     if user is None:
         raise ChatError("unauthorized", "A valid token is required.")
-    room = await rooms.get_room(db, room_id)
-    if room is None or not room["is_active"]:
-        raise not_found("No such room.")
-    if not await rooms.is_member(db, room_id, user["id"]):
-        raise forbidden("You are not a member of this room.")
+    room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
     address = request.remote or ""
     for limit, count, what in ((config.max_sockets_per_user, registry.by_user[user["id"]], "user"),
                                (config.max_sockets_per_ip, registry.by_address[address], "address")):

@@ -55,6 +55,13 @@ async def create_room(db: Database, *, name: str, description: str, owner_id: in
     return room_id
 
 
+async def room_for(db: Database, room_id: int, user_id: int) -> Row | None:
+    """A room as get_room gives it, plus is_member: whether user_id belongs to it (one query)."""
+    return await db.fetchone(
+        f"SELECT rr.*, EXISTS (SELECT 1 FROM members m WHERE m.room_id = rr.id AND m.user_id = ?)"
+        f" AS is_member FROM ({ROOM_SELECT} WHERE r.id = ?) rr", (user_id, room_id))
+
+
 async def get_room(db: Database, room_id: int) -> Row | None:
     """A room with its owner's names and members_count."""
     return await db.fetchone(f"{ROOM_SELECT} WHERE r.id = ?", (room_id,))

@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from .. import shapes
-from ..errors import ChatError, forbidden, not_found
+from .. import rules, shapes
+from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB
 from ..realtime.frames import dumps, replayed
 from ..schemas import MAX_ID
@@ -23,13 +23,8 @@ DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, EVENTS_LIMIT = 50, 20, 1000
 async def member_room(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room of the path; 404 unknown room, 403 when not a member."""
     user = await caller(request)
-    room_id = path_id(request)
-    room = await rooms.get_room(request.app[DB], room_id)
-    if room is None or not room["is_active"]:
-        raise not_found("No such room.")
-    if not await rooms.is_member(request.app[DB], room_id, user["id"]):
-        raise forbidden("You are not a member of this room.")
-    return user, room
+    room = await rooms.room_for(request.app[DB], path_id(request), user["id"])
+    return user, rules.check_member(room)
 
 
 def _int_param(request: web.Request, name: str, default: int | None, minimum: int = 1) -> int | None:

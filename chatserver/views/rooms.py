@@ -18,16 +18,16 @@ NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
 
 async def _room(request: web.Request) -> tuple[Row, Row]:
-    """The caller and the room named in the path (404 when missing or hidden)."""
+    """The caller and the room named in the path (404 when missing or hidden), with is_member."""
     user = await caller(request)
-    room = await rooms.get_room(request.app[DB], path_id(request))
+    room = await rooms.room_for(request.app[DB], path_id(request), user["id"])
     return user, rules.check_visible(room, user)
 
 
 async def _with_membership(request: web.Request) -> tuple[Row, Row, bool]:
     """The caller, the room, and whether the caller belongs to it."""
     user, room = await _room(request)
-    return user, room, await rooms.is_member(request.app[DB], room["id"], user["id"])
+    return user, room, bool(room["is_member"])
 
 
 async def _managed(request: web.Request) -> tuple[Row, Row]:
@@ -170,8 +170,8 @@ async def _readable_members(request: web.Request, q: str | None) -> list[Row]:
 @routes.post(f"/api/chat/groups/{ROOM}/mark-as-read/")
 async def mark_read(request: web.Request) -> web.Response:
     """Move the caller's read position to the room's newest message."""
-    user, room, member = await _with_membership(request)
-    rules.check_member(member)
+    user, room = await _room(request)
+    rules.check_member(room)
     await rooms.mark_read(request.app[DB], room["id"], user["id"])
     return json({"message": "Room marked as read."})
 
