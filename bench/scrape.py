@@ -38,8 +38,12 @@ async def scrape(session: aiohttp.ClientSession, server: Server) -> dict[str, fl
 
 
 def changes(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Counter increases over a run, plus every gauge that speaks of loop lag, as read after."""
+    """Counter increases over a run, plus the server's own loop-lag gauges as read after it."""
     out = {short: after[name] - before.get(name, 0.0)
            for name, short in COUNTERS.items() if name in after}
-    out.update({name: value for name, value in after.items() if "lag" in name})
+    for name, value in after.items():
+        if "loop_lag" in name and name.endswith("_seconds"):
+            # e.g. chat_event_loop_lag_p99_seconds -> server_loop_lag_p99_ms (its last minute)
+            short = "server_" + name[name.index("loop_lag"):].removesuffix("_seconds") + "_ms"
+            out[short] = round(value * 1000, 3)
     return out

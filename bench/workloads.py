@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.lagprobe import LagProbe
 from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress, traffic
 from bench.profile import record
 from bench.scrape import changes, scrape
@@ -67,21 +68,26 @@ async def measure(
         opened = await open_sockets(session, server, rooms, knobs.concurrency)
         progress(f"{workload} {server.target} rate={rate}: {len(opened.sockets)} sockets, sending")
         await traffic(server, rooms, opened.sockets, min(rate, WARMUP_RATE), 1.0, knobs.size, 2.0)
+        first = rooms[0]
+        lag = await LagProbe.open(f"{server.ws}/ws/chat/{first.room_id}/?token={first.members[0].token}")
         before = await scrape(session, server)
         spy = None
         if knobs.profile:
             out = knobs.profile / f"{workload}-{server.target}-{rate:g}.txt"
             spy = await record(server, knobs.duration, out)
+        lag.begin()
         try:
             result = await traffic(
                 server, rooms, opened.sockets, rate, knobs.duration, knobs.size, knobs.drain
             )
         finally:
+            result_lag = await lag.finish()
             await close_sockets(opened.sockets)
             if spy:
                 await spy.wait()
         counted = changes(before, await scrape(session, server))
-    line = {"workload": workload, "target": server.target, **result, **opened.figures(), **counted}
+    line = {"workload": workload, "target": server.target, **result, **result_lag,
+            **opened.figures(), **counted}
     line["healthy"] = line["lost"] == 0 and line["duplicated"] == 0 and line["p99_ms"] <= p99_limit
     emit(line)
     return line
