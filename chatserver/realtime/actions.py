@@ -57,7 +57,7 @@ class Session:
         self.typing_rate = Bucket(self.config.typing_rate, self.config.typing_rate)
         self.in_flight: deque[asyncio.Future[Any]] = deque()
 
-    async def receive(self, text: str) -> None:
+    async def receive(self, text: bytes) -> None:
         """Handle one text frame; any refusal becomes an error frame on this socket only."""
         self.peer.frames_in += 1
         if not self.peer.live:
@@ -73,7 +73,7 @@ class Session:
             if depth(data, self.config.max_json_depth):
                 raise ChatError("invalid", "The frame nests too deeply.", fields={"non_field_errors": ["Nested too deeply."]})
             action = data.get("action", "send_message")
-            if action not in ACTIONS:
+            if not isinstance(action, str) or action not in ACTIONS:  # a list or object is unhashable
                 raise ChatError("unknown_action", f"Unknown action {str(action)[:64]!r}.")
             spec, handler = ACTIONS[action]
             await handler(self, spec.load(data))

@@ -61,8 +61,10 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
             raise ChatError("rate_limited", f"Too many open sockets for this {what}.")
     after_seq = _after_seq(request)
 
+    # No compression: it costs CPU and memory per socket and leaks content lengths (BREACH-style).
+    # Text arrives as bytes: orjson validates the UTF-8 while it parses.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
-                               compress=False)
+                               compress=False, decode_text=False)
     await ws.prepare(request)
     peer = Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
     session = Session(app, peer, room)
@@ -108,16 +110,19 @@ async def _resume(db, peer: Peer, after_seq: int) -> None:
         if not events:
             break
         for event in events:
-            peer.write(text_frame(replayed(event, peer.user["id"])))
+            frame = text_frame(replayed(event, peer.user["id"]))
+            await _drained(peer, len(frame))
+            peer.write(frame)
         cursor = events[-1]["seq"]
-        await _drained(peer)
+    await _drained(peer, peer.held_bytes)
     peer.release(last)
 
 
-async def _drained(peer: Peer) -> None:
-    """Wait while the socket's unsent bytes are over half its limit (a replay must not overrun it)."""
+async def _drained(peer: Peer, size: int) -> None:
+    """Wait until size more bytes fit in half the socket's limit (a replay must not overrun it)."""
     waited = 0.0
-    while peer.live and peer.transport.get_write_buffer_size() > peer.limit // 2:
+    while peer.live and 0 < peer.transport.get_write_buffer_size() and \
+            peer.transport.get_write_buffer_size() + size > peer.limit // 2:
         if waited > 30:
             peer.on_slow(peer)
             return
