@@ -211,10 +211,34 @@ async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tm
     assert code == 0
     assert "integrity: ok" in out and f"schema version: {SCHEMA_VERSION} (this server: {SCHEMA_VERSION})" in out
 
-    with sqlite3.connect(config.db) as conn:
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    code, out, _ = await cli("createroom", "--name", "general", "--owner", "asha@example.org")
+    room_id = int(out.split("id=")[1].split()[0])
+    with sqlite3.connect(config.db) as conn:  # a hole in the room's seq numbering
+        conn.execute("INSERT INTO events (room_id, seq, kind, message_id, frame, created_at)"
+                     " VALUES (?, 2, 'deleted', 1, '{}', '')", (room_id,))
+        conn.execute("UPDATE rooms SET last_seq = 2 WHERE id = ?", (room_id,))
+    conn.close()
     code, out, _ = await cli("check")
-    assert code == 1 and "MISMATCH" in out
+    assert code == 1 and f"room {room_id}: events numbered 2..2 but 1 of them" in out
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("DELETE FROM events")
+        conn.execute("INSERT INTO members (room_id, user_id, joined_at) VALUES (?, 99, '')", (room_id,))
+    conn.close()
+    code, out, _ = await cli("check")
+    assert code == 1 and f"room {room_id}: last_seq 2 but newest event 0" not in out
+    assert "a row of members refers to a missing row of users" in out
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("DELETE FROM members WHERE user_id = 99")
+    conn.close()
+    code, out, _ = await cli("check")
+    assert code == 1 and f"room {room_id}: last_seq 2 but newest event 0" in out
+
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("UPDATE rooms SET last_seq = 0")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    code, out, _ = await cli("check")
+    assert code == 1 and "MISMATCH" in out and "integrity: ok" in out
 
     code, _, err = await cli("check", db=str(tmp_path / "missing.db"))
     assert code == 1 and "no database" in err

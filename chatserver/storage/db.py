@@ -149,14 +149,30 @@ class Database:
             await dest.close()
 
 
+# Each room's event log is numbered 1..last_seq with no hole: what clients resume by.
+SEQ_CHECKS = (
+    ("SELECT room_id, count(*) AS n, min(seq) AS low, max(seq) AS high FROM events GROUP BY room_id"
+     " HAVING n != high OR low != 1", "room {room_id}: events numbered {low}..{high} but {n} of them"),
+    ("SELECT r.id, r.last_seq, coalesce(max(e.seq), 0) AS high FROM rooms r LEFT JOIN events e ON e.room_id = r.id"
+     " GROUP BY r.id HAVING r.last_seq != high", "room {id}: last_seq {last_seq} but newest event {high}"),
+)
+
+
 async def inspect(path: str) -> tuple[int, list[str]]:
-    """A file's schema version (PRAGMA user_version) and what PRAGMA integrity_check finds,
-    without migrating it; ["ok"] when it is sound."""
+    """A file's schema version (PRAGMA user_version) and what is wrong with it, without migrating
+    it: integrity_check, foreign_key_check and, at this schema version, the rooms' seq numbering."""
     async with aiosqlite.connect(path) as conn:
+        conn.row_factory = _dict_row
         async with conn.execute("PRAGMA user_version") as cur:
-            (version,) = await cur.fetchone()
-        async with conn.execute("PRAGMA integrity_check") as cur:
-            findings = [row[0] for row in await cur.fetchall()]
+            version = (await cur.fetchone())["user_version"]
+        findings = [row["integrity_check"] for row in await conn.execute_fetchall("PRAGMA integrity_check")]
+        findings = [] if findings == ["ok"] else findings
+        findings += [f"a row of {r['table']} refers to a missing row of {r['parent']}"
+                     + (f" (rowid {r['rowid']})" if r["rowid"] is not None else "")
+                     for r in await conn.execute_fetchall("PRAGMA foreign_key_check")]
+        if version == SCHEMA_VERSION and not findings:
+            for sql, text in SEQ_CHECKS:
+                findings += [text.format(**row) for row in await conn.execute_fetchall(sql)]
     return version, findings
 
 
