@@ -176,6 +176,10 @@ async def backup(config: Config, args: argparse.Namespace) -> int:
     """Copy the database to a file with SQLite's online backup API (safe while the server runs)."""
     _existing_db(config)
     target = Path(args.file)
+    if target.resolve() == Path(config.db).resolve():
+        raise Refused("the backup cannot replace the database it copies")
+    if not target.parent.is_dir():
+        raise Refused(f"no folder {target.parent}")
     if target.exists() and not args.force:
         raise Refused(f"{target} exists; pass --force to replace it")
     partial = target.with_name(target.name + ".part")

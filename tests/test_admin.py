@@ -203,6 +203,12 @@ async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
 
     code, _, err = await cli("backup", str(target))
     assert code == 1 and "--force" in err
+    code, _, err = await cli("backup", config.db, "--force")
+    assert code == 1 and "cannot replace the database" in err
+    code, _, err = await cli("backup", str(tmp_path / "nowhere" / "copy.db"))
+    assert code == 1 and "no folder" in err
+    code, _, _ = await cli("backup", str(target), "--force")
+    assert code == 0
 
 
 async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tmp_path):
