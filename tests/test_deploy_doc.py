@@ -5,12 +5,16 @@ Regenerate it with `python tests/test_deploy_doc.py`.
 
 from __future__ import annotations
 
+import configparser
 import sys
 from pathlib import Path
 
+import chatserver
 from chatserver.config import settings_table
+from chatserver.openapi import FRAMES
 
-DEPLOY = Path(__file__).resolve().parent.parent / "docs" / "DEPLOY.md"
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "docs" / "DEPLOY.md"
 BEGIN, END = "<!-- settings table: begin -->", "<!-- settings table: end -->"
 
 
@@ -39,6 +43,17 @@ def test_every_setting_is_in_the_table_once():
     _, table, _ = documented()
     for env, _, _ in settings_table():
         assert table.count(f"| `{env}` |") == 1
+
+
+def test_the_package_ships_what_it_reads_at_run_time():
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    package = Path(chatserver.__file__).resolve().parent
+    patterns = [p.strip() for p in setup["options.package_data"]["chatserver"].split(",")]
+    shipped = {path for pattern in patterns for path in package.glob(pattern) if path.is_file()}
+    needed = [package / "schema.sql", package / "static" / "index.html", package / "static" / "apidocs.html",
+              *FRAMES.glob("*.json")]
+    assert [str(p.relative_to(package)) for p in needed if p not in shipped] == []
 
 
 if __name__ == "__main__":
