@@ -8,6 +8,8 @@ import pytest
 from chatserver.keys import DB
 from chatserver.storage import rooms as room_store
 
+from conftest import recv_until
+
 ROOM_KEYS = {"id", "name", "description", "room_avatar", "is_active", "members_count", "created_by",
              "created_at", "updated_at"}
 
@@ -32,7 +34,7 @@ async def send(connect, user, room_id, text):
     """Send a message over a real socket and wait until it is stored and echoed."""
     ws = await connect(user, room_id)
     await ws.send_json({"action": "send_message", "message": text})
-    frame = await ws.receive_json(timeout=3)
+    frame = await recv_until(ws, lambda f: f.get("message") == text)
     await ws.close()
     return frame
 
@@ -101,6 +103,20 @@ async def test_groups_lists_only_joined_rooms_with_unread_and_last_message(clien
     assert quiet["id"] == by_name["quiet"]["id"]
 
 
+async def test_a_deleted_message_is_neither_last_nor_unread(client, register, make_room, connect):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    first = await send(connect, asha, room["id"], "kept")
+    second = await send(connect, asha, room["id"], "regretted")
+    ws = await connect(asha, room["id"])
+    await ws.send_json({"action": "delete_message", "message_id": second["id"]})
+    await recv_until(ws, lambda f: f.get("action") == "deleted")
+    await ws.close()
+    [entry] = (await get(client, "/api/chat/groups/", ravi))[1]
+    assert entry["unread_count"] == 1
+    assert (entry["last_message"]["id"], entry["last_message"]["content"]) == (first["id"], "kept")
+
+
 async def test_groups_is_empty_list_without_rooms(client, register):
     asha = await register("Asha")
     assert await get(client, "/api/chat/groups/", asha) == (200, [])
@@ -136,6 +152,8 @@ async def test_list_shows_every_active_room_to_anyone(client, register, make_roo
     assert status == 200
     assert [(r["id"], r["members_count"]) for r in data] == [(two["id"], 2)]
     assert set(data[0]) == ROOM_KEYS
+    status, found = await get(client, "/api/chat/groups/search/?q=one", ravi)
+    assert (status, found) == (200, [])
 
 
 async def test_search_rooms_by_name(client, register, make_room):
