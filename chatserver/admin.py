@@ -17,7 +17,7 @@ from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
 from .storage import rooms, users
-from .storage.db import SCHEMA_VERSION, Database, Row, inspect
+from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
 
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
@@ -186,8 +186,7 @@ async def backup(config: Config, args: argparse.Namespace) -> int:
     partial.unlink(missing_ok=True)
     started = time.monotonic()
     progress = _Progress()
-    async with _database(config) as db:
-        await db.backup(str(partial), progress=progress)
+    await backup_file(config.db, str(partial), progress)
     if progress.tty:
         print(file=sys.stderr)
     os.replace(partial, target)  # a reader of target never sees half a copy

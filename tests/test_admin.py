@@ -263,3 +263,19 @@ async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tm
     code, out, err = await cli("check", db=str(broken))
     assert code == 1
     assert "FAILED" in out or "malformed" in err
+
+
+async def test_backup_copies_a_file_as_it_is_without_migrating_it(cli, tmp_path):
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('kept')")
+    conn.close()
+    code, _, err = await cli("backup", str(tmp_path / "copy.db"), db=str(old))
+    assert code == 0, err
+    for path in (old, tmp_path / "copy.db"):
+        with sqlite3.connect(path) as conn:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
+            assert (tables, conn.execute("PRAGMA user_version").fetchone()[0]) == (["notes"], 0)
+            assert conn.execute("SELECT text FROM notes").fetchall() == [("kept",)]
+        conn.close()

@@ -131,22 +131,35 @@ class Database:
         return (await self.fetchone("SELECT 1 AS ok")) == {"ok": 1}
 
     async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
-        """Copy the live database to target with SQLite's online backup API, `pages` per step.
+        """Copy the live database to target (see copy_database)."""
+        await copy_database(self._reader, target, progress, pages)
 
-        progress(status, remaining, total) is called after each step, in a worker thread.
-        """
-        dest = await aiosqlite.connect(target)
+
+async def copy_database(source: aiosqlite.Connection, target: str, progress: Any = None,
+                        pages: int = 1024) -> None:
+    """Copy source's database to the file target with SQLite's online backup API, `pages` per step.
+
+    progress(status, remaining, total) is called after each step, in a worker thread.
+    """
+    dest = await aiosqlite.connect(target)
+    try:
+        # A read transaction pins one snapshot for the whole copy: writes by the server
+        # go on (WAL) but no longer restart the backup at every step, as they otherwise would.
+        await source.execute("BEGIN")
         try:
-            # A read transaction pins one snapshot for the whole copy: writes by the server
-            # go on (WAL) but no longer restart the backup at every step, as they otherwise would.
-            await self._reader.execute("BEGIN")
-            try:
-                await self._reader.execute("SELECT count(*) FROM sqlite_schema")
-                await self._reader.backup(dest, pages=pages, progress=progress, sleep=0)
-            finally:
-                await self._reader.execute("COMMIT")
+            await source.execute("SELECT count(*) FROM sqlite_schema")
+            await source.backup(dest, pages=pages, progress=progress, sleep=0)
         finally:
-            await dest.close()
+            await source.execute("COMMIT")
+    finally:
+        await dest.close()
+
+
+async def backup_file(path: str, target: str, progress: Any = None) -> None:
+    """Copy a database file as it is, never migrating it (a server may be running on it)."""
+    async with aiosqlite.connect(path, isolation_level=None) as source:
+        await source.execute("PRAGMA busy_timeout = 5000")
+        await copy_database(source, target, progress)
 
 
 # Each room's event log is numbered 1..last_seq with no hole: what clients resume by.
