@@ -27,7 +27,9 @@ class Refused(Exception):
 
 
 @asynccontextmanager
-async def _database(config: Config) -> AsyncIterator[Database]:
+async def _database(config: Config, create: bool = False) -> AsyncIterator[Database]:
+    if not create:
+        _existing_db(config)  # a mistyped --db must not leave a new empty database behind
     # Not exclusive: the server holds the one-server lock while it runs, and that is fine.
     db = await Database.open(config.db, config.synchronous, exclusive=False)
     try:
@@ -66,7 +68,7 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     """Create a user (an admin with --admin), even with registration closed; prints id and a token."""
     data = _valid(schemas.Register(), {"email": args.email, "password": args.password,
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
-    async with _database(config) as db:
+    async with _database(config, create=True) as db:
         try:
             user, token = await Accounts(db, config).register(
                 data, role="admin" if args.admin else "member", by_admin=True)

@@ -246,8 +246,9 @@ async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tm
     code, out, _ = await cli("check")
     assert code == 1 and "MISMATCH" in out and "integrity: ok" in out
 
-    code, _, err = await cli("check", db=str(tmp_path / "missing.db"))
-    assert code == 1 and "no database" in err
+    for command in (["check"], ["tokens", "--email", "asha@example.org"], ["backup", str(tmp_path / "b.db")]):
+        code, _, err = await cli(*command, db=str(tmp_path / "missing.db"))
+        assert code == 1 and "no database" in err
     assert not (tmp_path / "missing.db").exists()
 
     broken = tmp_path / "broken.db"
