@@ -14,12 +14,11 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-from bench.loadgen import progress
+from bench.output import emit, progress
 from bench.procstat import cpu_seconds
 from bench.provision import Member, create_room, register
 from bench.servers import Server, start, stop
 from bench.stats import latency_summary
-from bench.workloads import emit
 
 BATCH = 20_000
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress
+from bench.output import emit, progress
+from bench.sockets import RoomPlan, client_session, close_sockets, open_sockets
 from bench.procstat import cpu_seconds, rss_bytes
 from bench.provision import Member, create_room, fake_members, register
 from bench.servers import Server, start, stop
-from bench.workloads import TARGETS, emit
+from bench.workloads import TARGETS
 
 MB = 2**20
 

@@ -1,6 +1,7 @@
 """Read a process's CPU time and resident memory from /proc."""
 
 import os
+import resource
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -20,3 +21,9 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def cpu_self() -> float:
+    """CPU seconds used by this generator process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

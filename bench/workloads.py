@@ -1,19 +1,19 @@
 """The message workloads: fan-out, many rooms and big room, server beside the ceiling."""
 
-import json
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 
 from bench.lagprobe import LagProbe
-from bench.loadgen import RoomPlan, client_session, close_sockets, open_sockets, progress, traffic
+from bench.loadgen import traffic
+from bench.output import emit, progress
 from bench.profile import record
-from bench.scrape import changes, scrape
 from bench.provision import create_room, fake_members, register
+from bench.scrape import changes, scrape
 from bench.servers import Server, start, stop
+from bench.sockets import RoomPlan, client_session, close_sockets, open_sockets
 
 TARGETS = ("server", "ceiling")
 WARMUP_RATE = 50.0
@@ -37,12 +37,6 @@ class Knobs:
     drain: float
     concurrency: int
     profile: Path | None = None
-
-
-def emit(line: dict[str, object]) -> None:
-    """Print one JSON result line on stdout, stamped with the UTC time."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    print(json.dumps({**line, "at": stamp}), flush=True)
 
 
 async def plan(server: Server, shape: Shape) -> list[RoomPlan]:
