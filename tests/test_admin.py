@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import subprocess
 import sys
@@ -280,3 +281,15 @@ async def test_backup_copies_a_file_as_it_is_without_migrating_it(cli, tmp_path)
             assert (tables, conn.execute("PRAGMA user_version").fetchone()[0]) == (["notes"], 0)
             assert conn.execute("SELECT text FROM notes").fetchall() == [("kept",)]
         conn.close()
+
+
+async def test_setpassword_reads_a_piped_password(cli, db, config):
+    await _user(cli, "piped@example.org")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatserver", "setpassword", "--db", config.db, "--email", "piped@example.org",
+        cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CHAT_SCRYPT_N": "1024"})
+    out, err = await asyncio.wait_for(proc.communicate(b"from a pipe 1\n"), 60)
+    assert proc.returncode == 0, err.decode()
+    stored = (await users.get_login(db, "piped@example.org"))["password_hash"]
+    assert security.verify_password_sync("from a pipe 1", stored)
