@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 
+from chatserver.keys import CONFIG
 from chatserver.openapi import FRAMES, document
 
 DOC = document()
@@ -149,6 +150,11 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
           await health.json())
     await api("POST", "/api/user/logout/", 200, user=asha)
     await api("POST", "/api/user/logout/", 401, user=asha)
+    wrong = {"email": ravi["email"], "password": "not his password"}
+    for _ in range(client.app[CONFIG].login_rate - 1):  # the first failure was Asha's, above
+        await api("POST", "/api/user/login/", 401, json=wrong)
+    throttled = await api("POST", "/api/user/login/", 429, json=wrong)
+    assert throttled["retry_after"] > 0
     succeeded = {(method, path) for method, path, status in api.seen if status < 300}
     operations = {(m, p) for p, item in DOC["paths"].items() if p.startswith("/api/user/") or p.startswith("/api/chat/")
                   for m in item}
