@@ -94,7 +94,7 @@ async def upload(request: web.Request) -> web.Response:
             raise ChatError("invalid", "Too long.", fields={"content": [
                 f"Ensure this field has no more than {config.max_message_length} characters."]})
         parent = fields.get("parent_message") or None
-        if parent is not None and (not parent.isdigit() or not 0 < int(parent) <= MAX_ID):
+        if parent is not None and (not (parent.isascii() and parent.isdigit()) or not 0 < int(parent) <= MAX_ID):
             raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
         name, message_type = stored
         base = base_url(request)

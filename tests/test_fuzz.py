@@ -1,0 +1,450 @@
+"""Hostile input, property-based: adversarial frames on a live socket, random requests on every REST endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import re
+import sqlite3
+import string
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis import given, note
+
+from chatserver.realtime.actions import ACTIONS
+from chatserver.schemas import MAX_ID, REACTIONS
+from conftest import recv, recv_until
+
+DOCUMENTED = {"invalid_json", "unknown_action", "invalid", "not_found", "forbidden", "invalid_mention",
+              "deleted", "rate_limited", "unsupported"}
+TABLES = ("users", "tokens", "rooms", "members", "messages", "mentions", "reactions", "events")
+FUZZ = settings(max_examples=60, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FIELDS = ("action", "message", "message_id", "new_content", "reaction", "mentions", "parent_message",
+          "parent_message_id", "client_id", "message_type")
+# Placeholders for the arena's ids, filled in when a frame is sent: "$own" is Asha's live message,
+# "$theirs" Ravi's, "$gone" Asha's deleted one, "$foreign" one in a room Asha is not in.
+REFS = ("$own", "$theirs", "$gone", "$foreign", "$missing", "$asha", "$ravi", "$meera")
+
+leaves = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**64 - 1),
+                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+json_values = st.recursive(leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
+scalar_not_ids = st.one_of(
+    st.none(), st.booleans(), st.text(max_size=12), st.sampled_from(["1", " 2", "1.0", "0x1", "1e3", "²", "١"]),
+    st.floats(allow_nan=False, allow_infinity=False), st.integers(max_value=0),
+    st.integers(min_value=MAX_ID + 1, max_value=2**64 - 1))
+not_ids = st.one_of(scalar_not_ids, st.lists(st.integers(1, 9), max_size=2),
+                    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+extras = st.dictionaries(st.text(max_size=10).filter(lambda k: k not in FIELDS), json_values, max_size=3)
+not_text = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                     st.lists(st.text(max_size=3), max_size=2), st.dictionaries(st.text(max_size=3), st.text(), max_size=2))
+blank = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", max_size=5)
+
+
+def frame(codes: set[str], data: dict[str, Any]) -> st.SearchStrategy:
+    """A JSON frame (with random extra fields) that must be refused with one of codes."""
+    return extras.map(lambda extra: (codes, {**extra, **data}))
+
+
+def _deep(n: int, kind: str) -> str:
+    if kind == "array":
+        return '{"message": "x", "extra": ' + "[" * n + "]" * n + "}"
+    if kind == "object":
+        return '{"a":' * n + "1" + "}" * n
+    return "[" * n + "]" * n
+
+
+@st.composite
+def refused(draw) -> tuple[set[str], Any]:
+    """One frame the server must refuse, and the codes it may refuse it with."""
+    edit = {"action": "edit_message", "new_content": "x"}
+    react = {"action": "react_message", "reaction": "Like"}
+    delete = {"action": "delete_message"}
+    choice = draw(st.integers(0, 16))
+    if choice == 0:  # not JSON: whatever precedes it, a trailing "{" never parses
+        return {"invalid_json"}, draw(st.text(max_size=40)) + "{"
+    if choice == 1:  # JSON, not an object
+        return {"invalid"}, json.dumps(draw(st.one_of(leaves, st.lists(leaves, max_size=3))))
+    if choice == 2:  # nested far too deep; orjson's own limit (1024) answers invalid_json
+        n, kind = draw(st.integers(33, 4000)), draw(st.sampled_from(["array", "object", "bare"]))
+        return {"invalid", "invalid_json"}, _deep(n, kind)
+    if choice == 3:  # lone surrogates, as JSON escapes
+        text = draw(st.text(alphabet=string.ascii_letters, max_size=5))
+        bad = draw(st.sampled_from(["\\ud800", "\\udfff", "\\udc00\\ud800", "\\ud83d", "\\ud83dx"]))
+        where = draw(st.sampled_from(['{"message": "%s"}', '{"%s": 1, "message": "x"}', '{"action": "%s"}']))
+        return {"invalid_json"}, where % (text + bad + text)
+    if choice == 4:  # an action that does not exist, of any type
+        action = draw(st.one_of(st.text(max_size=20).filter(lambda a: a not in ACTIONS), not_text.filter(
+            lambda a: not isinstance(a, str))))
+        return draw(frame({"unknown_action"}, {"action": action, "message": "x"}))
+    if choice == 5:  # message ids that are not ids
+        base = draw(st.sampled_from([edit, react, delete]))
+        return draw(frame({"invalid"}, {**base, "message_id": draw(not_ids)}))
+    if choice == 6:  # ids of messages in another room, or of none
+        base = draw(st.sampled_from([edit, react, delete]))
+        return draw(frame({"not_found"}, {**base, "message_id": draw(st.sampled_from(["$foreign", "$missing"]))}))
+    if choice == 7:  # someone else's message
+        return draw(frame({"forbidden"}, {**draw(st.sampled_from([edit, delete])), "message_id": "$theirs"}))
+    if choice == 8:  # a deleted message
+        return draw(frame({"deleted"}, {**draw(st.sampled_from([edit, react, delete])), "message_id": "$gone"}))
+    if choice == 9:  # message text of the wrong type, blank, or too long
+        too_long = st.builds(lambda c, n: c * n, st.sampled_from("xé漢😀"), st.integers(4001, 4100))
+        message = draw(st.one_of(not_text, blank, too_long))
+        action = draw(st.sampled_from([{"action": "send_message"}, {}]))  # without one, a frame is a send
+        return draw(frame({"invalid"}, {**action, "message": message}))
+    if choice == 10:  # mentions that are not ids, too many, or of someone not in the room
+        mentions = draw(st.one_of(  # not a list, a list of things that are not ids, or too many
+            scalar_not_ids, st.lists(not_ids, min_size=1, max_size=3),
+            st.lists(st.integers(1, 10**6), min_size=51, max_size=70, unique=True)))
+        if draw(st.booleans()):
+            return draw(frame({"invalid_mention"}, {"message": "hi", "mentions": ["$ravi", "$meera"]}))
+        return draw(frame({"invalid"}, {"message": "hi", "mentions": mentions}))
+    if choice == 11:  # a parent in another room, or not an id
+        parent = draw(st.one_of(st.sampled_from(["$foreign", "$missing"]), not_ids.filter(lambda v: v is not None)))
+        codes = {"not_found"} if isinstance(parent, str) and parent.startswith("$") else {"invalid"}
+        return draw(frame(codes, {"message": "hi", draw(st.sampled_from(["parent_message", "parent_message_id"])): parent}))
+    if choice == 12:  # client_id of the wrong type or size
+        client_id = draw(st.one_of(not_text.filter(lambda v: v is not None), st.just(""), st.text(min_size=65, max_size=80)))
+        return draw(frame({"invalid"}, {"message": "hi", "client_id": client_id}))
+    if choice == 13:  # a reaction that is not one of the seven
+        reaction = draw(st.one_of(st.text(max_size=10).filter(lambda r: r not in REACTIONS), not_text))
+        return draw(frame({"invalid"}, {"action": "react_message", "message_id": "$theirs", "reaction": reaction}))
+    if choice == 14:  # only text goes over the socket
+        kind = draw(st.one_of(st.sampled_from(["image", "file", "TEXT", ""]), not_text))
+        return draw(frame({"invalid"}, {"message": "hi", "message_type": kind}))
+    if choice == 15:  # binary frames
+        return {"unsupported"}, draw(st.binary(max_size=64))
+    # missing required fields
+    base = draw(st.sampled_from([edit, react, delete, {"action": "send_message"},
+                                 {"action": "edit_message", "message_id": "$own"},
+                                 {"action": "react_message", "message_id": "$own"}]))
+    return draw(frame({"invalid"}, base))
+
+
+anything = st.dictionaries(
+    st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)),
+    st.one_of(json_values, st.sampled_from(REFS), st.sampled_from(list(ACTIONS)), st.sampled_from(REACTIONS),
+              st.lists(st.sampled_from(REFS), max_size=3)), max_size=6)
+random_frame = st.one_of(
+    anything, st.builds(lambda action, rest: {**rest, "action": action}, st.sampled_from(list(ACTIONS)), anything))
+
+
+def render(value: Any, ids: dict[str, int]) -> Any:
+    """value with each placeholder ("$own", "$room", ...) replaced by its id."""
+    if isinstance(value, str) and value in ids:
+        return ids[value]
+    if isinstance(value, list):
+        return [render(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: render(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture
+def config(config):
+    return config.replace(rate_limit=0, typing_rate=0)
+
+
+class Arena:
+    """Asha's socket under attack, Ravi watching the same room, and Meera's room next door."""
+
+    def __init__(self, db: str, ws, watcher) -> None:
+        self.db, self.ws, self.watcher = db, ws, watcher
+        self.ids: dict[str, int] = {}
+        self.probes = itertools.count()
+        self.seen_ids: set[int] = set()
+
+    def render(self, value: Any) -> Any:
+        return render(value, self.ids)
+
+    def checksum(self) -> str:
+        """A digest of every row of every table, as an outside reader sees the file."""
+        digest = hashlib.sha256()
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            for table in TABLES:
+                rows = conn.execute(f"SELECT * FROM {table}").fetchall()
+                digest.update(repr(sorted(rows, key=repr)).encode())
+        finally:
+            conn.close()
+        return digest.hexdigest()
+
+    async def until_probe(self, ws) -> list[dict[str, Any]]:
+        """Send a probe (a send the journal refuses) and return every frame that came before its answer.
+
+        The journal answers in order, so the answers to everything sent earlier arrive first."""
+        probe = f"probe-{next(self.probes)}-\u2603"
+        await ws.send_json({"message": "probe", "parent_message": MAX_ID, "client_id": probe})
+        frames = []
+        while True:
+            got = await recv(ws, 5)
+            if got.get("client_id") == probe and got.get("action") == "error":
+                assert got["code"] == "not_found"
+                return frames
+            frames.append(got)
+
+    async def settle(self) -> None:
+        """Start an example on quiet sockets, whatever an earlier (failed) one left unread."""
+        await self.until_probe(self.ws)
+        await self.until_probe(self.watcher)
+
+    async def exchange(self, payload: Any) -> list[dict[str, Any]]:
+        """Send one frame to Asha's socket; every frame it caused on that socket."""
+        if isinstance(payload, bytes):
+            await self.ws.send_bytes(payload)
+        else:
+            await self.ws.send_str(payload if isinstance(payload, str) else
+                                   json.dumps(self.render(payload), ensure_ascii=False))
+        replies = await self.until_probe(self.ws)
+        assert not self.ws.closed
+        return replies
+
+    async def still_usable(self, n: int) -> dict[str, Any]:
+        """A valid send after the attack is stored and echoed."""
+        client_id = f"usable-{n}"
+        await self.ws.send_json({"message": f"still here {n}", "client_id": client_id})
+        echo = await recv(self.ws, 5)
+        assert echo.get("client_id") == client_id and echo["is_self"] is True, echo
+        self.seen_ids.add(echo["id"])
+        return echo
+
+
+@pytest.fixture
+async def arena(client, config, register, make_room, connect):
+    asha, ravi, meera = await register("Asha"), await register("Ravi"), await register("Meera")
+    room, next_door = await make_room(asha, ravi), await make_room(meera, ravi)
+    a = Arena(config.db, await connect(asha, room["id"]), await connect(ravi, room["id"]))
+    ws_m = await connect(meera, next_door["id"])
+    try:
+        for ws, ref in ((a.ws, "$own"), (a.watcher, "$theirs"), (a.ws, "$gone"), (ws_m, "$foreign")):
+            await ws.send_json({"message": ref, "client_id": ref})
+            a.ids[ref] = (await recv_until(ws, lambda f: f.get("client_id") == ref))["id"]
+        await a.ws.send_json({"action": "delete_message", "message_id": a.ids["$gone"]})
+        a.ids.update({"$missing": MAX_ID - 1, "$asha": asha["id"], "$ravi": ravi["id"], "$meera": meera["id"]})
+        a.seen_ids.update(a.ids[k] for k in ("$own", "$theirs", "$gone", "$foreign"))
+        await a.until_probe(a.ws)
+        await a.until_probe(a.watcher)
+        yield a
+    finally:
+        for ws in (a.ws, a.watcher, ws_m):
+            await ws.close()
+
+
+def assert_well_formed_error(reply: dict[str, Any], codes: set[str]) -> None:
+    assert reply.get("action") == "error", reply
+    assert reply["code"] in DOCUMENTED and reply["code"] in codes, reply
+    assert isinstance(reply["error"], str) and reply["error"]
+
+
+@FUZZ
+@given(frames=st.lists(refused(), min_size=1, max_size=8))
+async def test_refused_frames_change_nothing_and_the_socket_stays_usable(arena, frames):
+    await arena.settle()
+    for codes, payload in frames:
+        note(f"frame: {payload!r}"[:2000])
+        before = arena.checksum()
+        replies = await arena.exchange(payload)
+        assert len(replies) == 1, (payload, replies)
+        assert_well_formed_error(replies[0], codes)
+        assert arena.checksum() == before, payload
+    assert await arena.until_probe(arena.watcher) == [], "a refused frame reached another member"
+    echo = await arena.still_usable(next(arena.probes))
+    seen = await arena.until_probe(arena.watcher)
+    assert [f["id"] for f in seen] == [echo["id"]]
+
+
+def is_broadcast(frame: dict[str, Any]) -> bool:
+    """A frame of the live protocol: a message, an edit, a deletion, a reaction or typing."""
+    if frame.get("action") in ("edited", "deleted", "reacted"):
+        return isinstance(frame.get("id"), int) and isinstance(frame.get("seq"), int)
+    if frame.get("action") == "typing":
+        return isinstance(frame.get("is_typing"), bool)
+    return {"id", "seq", "message", "sender", "room"} <= frame.keys() and "action" not in frame
+
+
+def shared(frame: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in frame.items() if k not in ("is_self", "client_id")}
+
+
+@FUZZ
+@given(frames=st.lists(random_frame, min_size=1, max_size=8))
+async def test_any_frame_gets_one_well_formed_answer_and_a_refusal_writes_nothing(arena, frames):
+    await arena.settle()
+    expected_watch = []
+    for payload in frames:
+        note(f"frame: {payload!r}"[:2000])
+        before = arena.checksum()
+        replies = await arena.exchange(payload)
+        assert len(replies) == 1, (payload, replies)
+        reply = replies[0]
+        if reply.get("action") == "error":
+            assert_well_formed_error(reply, DOCUMENTED)
+            assert arena.checksum() == before, payload
+        else:
+            assert is_broadcast(reply), (payload, reply)
+            if "message" in reply and reply["id"] in arena.seen_ids:
+                assert arena.checksum() == before  # a retried client_id is answered, not stored again
+                continue
+            arena.seen_ids.add(reply.get("id"))
+            expected_watch.append(shared(reply))
+    echo = await arena.still_usable(next(arena.probes))
+    expected_watch.append(shared(echo))
+    assert [shared(f) for f in await arena.until_probe(arena.watcher)] == expected_watch
+
+
+# REST: every route of the application, with hostile path ids, query strings, bodies and credentials.
+
+PATH_PARAM = re.compile(r"\{(\w+)\}")
+SKIP = ("/static",)  # aiohttp's own file handler
+path_values = st.one_of(
+    st.sampled_from(["$room", "$other", "$asha", "$ravi", "$root"]),
+    st.integers(min_value=-5, max_value=2**64).map(str),
+    st.sampled_from(["0", "²", "١", "٣٤", "00001", "1e3", "-1", "9" * 30, "..", "%2e%2e", "%00",
+                     "A" * 22 + ".png", "Zm9vYmFyYmF6cXV4cXV1dXV1.txt"]),
+    st.text(max_size=12).map(lambda t: quote(t, safe="")))
+query_values = st.one_of(st.text(max_size=16), st.sampled_from(
+    ["²", "١", "-1", "0", "1", "9" * 25, "1.5", "1e3", " 1", "\x00", "%", "$room", "true", "[]"]))
+queries = st.dictionaries(
+    st.one_of(st.sampled_from(["limit", "before", "page", "page_size", "after_seq", "q", "token"]), st.text(max_size=6)),
+    query_values, max_size=4)
+BODY_FIELDS = ("email", "password", "first_name", "last_name", "year", "photo", "name", "description", "members",
+               "room_avatar", "new_owner_id", "user_id", "content", "parent_message")
+body_values = st.one_of(json_values, st.sampled_from(["$room", "$asha", "$ravi", "$root", "correct horse",
+                                                      "new@example.org", "https://example.org/a.png", "\x00"]),
+                        st.lists(st.sampled_from(["$asha", "$ravi", "$root", 0, -1, "1", 2**64 - 1]), max_size=4))
+json_bodies = st.one_of(
+    st.dictionaries(st.one_of(st.sampled_from(BODY_FIELDS), st.text(max_size=6)), body_values, max_size=5),
+    json_values)
+CONTENT_TYPES = ("application/json", "text/plain", "multipart/form-data; boundary=xyz",
+                 "application/x-www-form-urlencoded", "multipart/form-data")
+bodies = st.one_of(
+    st.none(),
+    st.tuples(st.just("json"), json_bodies),
+    st.tuples(st.just("raw"), st.binary(max_size=200), st.sampled_from(CONTENT_TYPES)),
+    st.tuples(st.just("deep"), st.integers(100, 3000)),
+    st.tuples(st.just("form"), st.dictionaries(
+        st.sampled_from(["attachment", "content", "parent_message", "other"]),
+        st.tuples(st.one_of(st.binary(max_size=64), st.sampled_from([b"\xc2\xb2", b"\xd9\xa1", b"-1", b"0", b"9" * 30])),
+                  st.one_of(st.none(), st.text(
+            st.characters(blacklist_categories=("Cc", "Cs")), max_size=12))), max_size=3)))
+credentials = st.one_of(st.sampled_from(["asha", "ravi", "root", None]), st.tuples(
+    st.sampled_from(["Token", "Bearer", "Basic", "token", ""]),
+    st.text(alphabet=string.ascii_letters + string.digits + "-_.=", max_size=48)))
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD")
+
+
+class Site:
+    """The REST side of the server with three users and two rooms; replaced when a request destroys them."""
+
+    def __init__(self, client, register, make_admin, make_room) -> None:
+        self.client, self.register, self.make_admin, self.make_room = client, register, make_admin, make_room
+        self.routes = sorted({(r.method, r.resource.canonical) for r in client.app.router.routes()
+                              if r.resource is not None and not r.resource.canonical.startswith(SKIP)})
+        self.users: dict[str, Any] = {}
+        self.ids: dict[str, int] = {}
+
+    async def refresh(self) -> None:
+        """New users or rooms for any that a logout, a password change or a deletion took away."""
+        for name in ("asha", "ravi", "root"):
+            user = self.users.get(name)
+            if user is None or (await self.client.get("/api/user/me/", headers=user.auth)).status != 200:
+                self.users[name] = await (self.make_admin() if name == "root" else self.register(name.title()))
+        asha, ravi = self.users["asha"], self.users["ravi"]
+        for ref, owner, members in (("$room", asha, (ravi,)), ("$other", ravi, ())):
+            room_id = self.ids.get(ref)
+            resp = room_id and await self.client.get(f"/api/chat/groups/{room_id}/members/", headers=owner.auth)
+            if not resp or resp.status != 200:
+                self.ids[ref] = (await self.make_room(owner, *members))["id"]
+        self.ids.update({f"${name}": user["id"] for name, user in self.users.items()})
+
+    def render(self, value: Any) -> Any:
+        return render(value, self.ids)
+
+    def request_body(self, body: Any) -> dict[str, Any]:
+        if body is None:
+            return {}
+        if body[0] == "json":
+            return {"data": json.dumps(self.render(body[1])), "headers": {"Content-Type": "application/json"}}
+        if body[0] == "raw":
+            return {"data": body[1], "headers": {"Content-Type": body[2]}}
+        if body[0] == "deep":
+            return {"data": "[" * body[1] + "]" * body[1], "headers": {"Content-Type": "application/json"}}
+        form = aiohttp.FormData()
+        for name, (content, filename) in body[1].items():
+            if filename is None:
+                form.add_field(name, content.decode("utf-8", "replace"))
+            else:
+                form.add_field(name, io.BytesIO(content), filename=filename, content_type="image/png")
+        return {"data": form}
+
+    def auth(self, who: Any) -> dict[str, str]:
+        if who is None:
+            return {}
+        if isinstance(who, str):
+            return dict(self.users[who].auth)
+        return {"Authorization": f"{who[0]} {who[1]}"}
+
+
+@pytest.fixture
+async def site(client, register, make_admin, make_room):
+    s = Site(client, register, make_admin, make_room)
+    await s.refresh()
+    return s
+
+
+def wants_json(path: str, status: int) -> bool:
+    """The API answers JSON everywhere; any error anywhere is JSON too."""
+    return status >= 400 or (path.startswith("/api/") and not path.startswith("/api/docs/"))
+
+
+@settings(FUZZ, max_examples=150)
+@given(data=st.data())
+async def test_no_request_gets_a_500_a_traceback_or_a_body_that_is_not_json(site, data):
+    await site.refresh()
+    for _ in range(data.draw(st.integers(1, 4))):
+        method, canonical = data.draw(st.sampled_from(site.routes))
+        if data.draw(st.integers(0, 9)) == 0:
+            method = data.draw(st.sampled_from(METHODS))
+        path = PATH_PARAM.sub(lambda m: str(site.render(data.draw(path_values))), canonical)
+        query = {k: str(site.render(v)) for k, v in data.draw(queries).items()}
+        headers = site.auth(data.draw(credentials))
+        kwargs = site.request_body(data.draw(bodies))
+        headers.update(kwargs.pop("headers", {}))
+        note(f"{method} {path} {query} {headers} {kwargs}"[:2000])
+        resp = await site.client.request(method, path, params=query, headers=headers, **kwargs)
+        raw = await resp.read()
+        assert resp.status < 500, raw[:500]
+        text = raw.decode("utf-8", "replace")
+        assert "Traceback" not in text and 'File "' not in text, text[:500]
+        if method != "HEAD" and wants_json(resp.url.path, resp.status):
+            assert resp.content_type == "application/json", (resp.status, text[:200])
+            orjson.loads(raw)
+
+
+form_values = st.one_of(st.binary(max_size=64), st.sampled_from([b"\xc2\xb2", b"\xd9\xa1", b"-1", b"0", b"9" * 30, b""]),
+                        st.text(max_size=12).map(str.encode))
+uploads = st.fixed_dictionaries(
+    {"attachment": st.tuples(st.one_of(st.binary(max_size=64), st.just(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)),
+                             st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12))},
+    optional={"content": st.tuples(form_values, st.none()), "parent_message": st.tuples(form_values, st.none()),
+              "extra": st.tuples(form_values, st.none())})
+
+
+@settings(FUZZ, max_examples=60)
+@given(form=uploads)
+async def test_uploads_with_hostile_fields_never_fail_inside(site, form):
+    resp = await site.client.post(f"/api/chat/groups/{site.ids['$room']}/messages/upload/",
+                                  headers=site.auth("asha"), **site.request_body(("form", form)))
+    raw = await resp.read()
+    assert resp.status in (201, 400, 404), raw[:500]  # 404: a parent that is not in the room
+    assert resp.content_type == "application/json"
+    orjson.loads(raw)
