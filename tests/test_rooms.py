@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
+import orjson
 import pytest
 
 from chatserver.keys import DB
@@ -459,3 +462,35 @@ async def test_healthz_is_503_when_the_database_is_gone(client):
     resp = await client.get("/healthz")
     assert resp.status == 503
     assert (await resp.json())["status"] == "unavailable"
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("PATCH", "/api/chat/edit-group/{id}/", {"description": "late"}),
+    ("POST", "/api/chat/group/{id}/transfer-ownership/", {"new_owner_id": "ravi"}),
+    ("POST", "/api/chat/groups/{id}/members/", {"user_id": "meera"}),
+])
+async def test_a_room_deleted_while_a_change_was_on_its_way_is_404(client, register, make_room, db_rows,
+                                                                   method, path, body):
+    """The change passed its checks, then the room went before its body arrived: 404, nothing written."""
+    asha, ravi, meera = await register("Asha"), await register("Ravi"), await register("Meera")
+    room = await make_room(asha, ravi)
+    ids = {"ravi": ravi["id"], "meera": meera["id"]}
+    raw = orjson.dumps({k: ids.get(v, v) for k, v in body.items()})
+    release = asyncio.Event()
+
+    async def slow_body():
+        yield raw[:1]
+        await release.wait()
+        yield raw[1:]
+
+    pending = asyncio.create_task(client.request(
+        method, path.format(id=room["id"]), data=slow_body(),
+        headers={**asha.auth, "Content-Type": "application/json"}))
+    await asyncio.sleep(0.2)  # the handler has checked the room and is reading the body
+    resp = await client.delete(f"/api/chat/delete-group/{room['id']}/", headers=asha.auth)
+    assert resp.status == 200
+    release.set()
+    resp = await pending
+    assert resp.status == 404
+    assert await resp.json() == {"detail": "No such room.", "code": "not_found"}
+    assert db_rows("SELECT count(*) FROM rooms") == db_rows("SELECT count(*) FROM members") == [(0,)]

@@ -21,6 +21,10 @@ class RoomNameTaken(Exception):
     """Another room has this name."""
 
 
+class RoomGone(Exception):
+    """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
+
+
 def _like(q: str) -> str:
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -103,8 +107,10 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
     try:
         async with db.transaction() as conn:
             assignments = "".join(f"{name} = ?, " for name in allowed)
-            await conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?",
-                               (*allowed.values(), now, room_id))
+            cur = await conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?",
+                                     (*allowed.values(), now, room_id))
+            if cur.rowcount == 0:
+                raise RoomGone(room_id)
             if member_ids is not None:
                 owner = (await (await conn.execute(
                     "SELECT owner_id FROM rooms WHERE id = ?", (room_id,))).fetchone())["owner_id"]
@@ -136,11 +142,14 @@ async def is_member(db: Database, room_id: int, user_id: int) -> bool:
 
 async def add_member(db: Database, room_id: int, user_id: int) -> bool:
     """Add a member; False if they already were one."""
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
-            (room_id, user_id, now_iso()))
-        return cur.rowcount == 1
+    try:
+        async with db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                (room_id, user_id, now_iso()))
+            return cur.rowcount == 1
+    except sqlite3.IntegrityError:  # OR IGNORE does not cover foreign keys
+        raise RoomGone(room_id) from None
 
 
 async def remove_member(db: Database, room_id: int, user_id: int) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Awaitable, Callable
+
 from aiohttp import web
 
 from .. import rules, schemas, shapes
-from ..errors import invalid
+from ..errors import invalid, not_found
 from ..keys import DB, JOURNAL, REGISTRY
 from ..schemas import load
 from ..storage import messages, rooms, users
@@ -14,6 +17,7 @@ from .request import body, caller, json, path_id
 
 routes = web.RouteTableDef()
 ROOM = "{id:[0-9]+}"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
 
@@ -37,8 +41,21 @@ async def _managed(request: web.Request) -> tuple[Row, Row]:
     return user, room
 
 
+def _may_vanish(handler: Handler) -> Handler:
+    """A room deleted between a handler's checks and its write answers 404, as if gone before."""
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except rooms.RoomGone:
+            raise not_found("No such room.") from None
+    return guarded
+
+
 async def _room_json(request: web.Request, room_id: int, message: str, status: int = 200) -> web.Response:
     room = await rooms.get_room(request.app[DB], room_id)
+    if room is None:
+        raise rooms.RoomGone(room_id)
     return json({"message": message, "room": shapes.room(room)}, status=status)
 
 
@@ -87,6 +104,7 @@ async def create(request: web.Request) -> web.Response:
 
 @routes.route("PUT", f"/api/chat/edit-group/{ROOM}/")
 @routes.route("PATCH", f"/api/chat/edit-group/{ROOM}/")
+@_may_vanish
 async def edit(request: web.Request) -> web.Response:
     """Change a room's name, description, avatar or members; removed members' sockets close."""
     _, room = await _managed(request)
@@ -115,6 +133,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 @routes.post(f"/api/chat/group/{ROOM}/add-yourself/")
+@_may_vanish
 async def join(request: web.Request) -> web.Response:
     """The caller joins the room."""
     user, room, member = await _with_membership(request)
@@ -139,12 +158,16 @@ async def _remove(request: web.Request, room: Row, user_id: int, absent_status: 
 
 
 @routes.post(f"/api/chat/group/{ROOM}/transfer-ownership/")
+@_may_vanish
 async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
     _, room = await _managed(request)
     data = await body(request, schemas.TransferOwnership())
     db = request.app[DB]
-    rules.check_new_owner(await rooms.is_member(db, room["id"], data["new_owner_id"]))
+    now = await rooms.room_for(db, room["id"], data["new_owner_id"])
+    if now is None:
+        raise rooms.RoomGone(room["id"])
+    rules.check_new_owner(bool(now["is_member"]))
     await rooms.update_room(db, room["id"], {"owner_id": data["new_owner_id"]})
     return await _room_json(request, room["id"], "Ownership transferred.")
 
@@ -177,6 +200,7 @@ async def mark_read(request: web.Request) -> web.Response:
 
 
 @routes.post(f"/api/chat/groups/{ROOM}/members/")
+@_may_vanish
 async def add_member(request: web.Request) -> web.Response:
     """The owner or a site admin adds a user to the room."""
     _, room = await _managed(request)
