@@ -7,13 +7,13 @@ from collections.abc import Iterable
 MESSAGE_COLUMNS = (
     "target", "rate", "expected", "received", "lost", "duplicated", "p50_ms", "p99_ms",
     "max_ms", "cpu_s_per_1k_deliveries", "cpu_s_per_1k_messages", "server_cpu_pct",
-    "gen_cpu_pct", "send_lag_max_ms", "committed", "write_batches",
-    "healthy", "loadavg_1m",
+    "gen_cpu_pct", "send_lag_max_ms", "ping_rtt_p99_ms", "server_loop_lag_p99_ms", "committed",
+    "write_batches", "healthy", "loadavg_1m", "at",
 )
 IDLE_COLUMNS = (
     "target", "sockets", "connect_failures", "handshakes_per_s", "server_cpu_ms_per_handshake",
     "gen_cpu_pct_handshakes", "rss_empty_mb", "rss_mb", "rss_per_socket_kb", "idle_cpu_pct",
-    "loadavg_1m",
+    "loadavg_1m", "at",
 )
 DEPTHS = ("newest", "middle", "deep")
 
