@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-
 from chatserver.keys import METRICS
 from conftest import recv, silent
 from test_uploads import member  # noqa: F401  (Asha and Ravi in a room, Ravi's socket open)
