@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -57,6 +58,16 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _addresses(raw: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in raw.split(",") if a.strip())
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise ValueError(f"expected IP addresses, got {address!r}") from None
+    return addresses
+
+
 def _text(raw: str) -> str:
     return raw.strip()
 
@@ -85,6 +96,9 @@ class Config:
         "CHAT_EMAIL_DOMAIN", "", _text, "if set, only addresses at this domain may register")
     cors_origins: tuple[str, ...] = _setting(
         "CHAT_CORS_ORIGINS", (), _origins, "comma-separated origins allowed for CORS and WebSocket Origin")
+    trusted_proxies: tuple[str, ...] = _setting(
+        "CHAT_TRUSTED_PROXIES", (), _addresses,
+        "addresses of reverse proxies whose X-Forwarded-For names the client (for per-address limits)")
     log_level: str = _setting(
         "CHAT_LOG_LEVEL", "info", _choice("debug", "info", "warning", "error"), "log level")
     log_format: str = _setting("CHAT_LOG_FORMAT", "text", _choice("text", "json"), "text or json lines")

@@ -15,7 +15,7 @@ from ..config import Config
 from ..errors import ChatError, forbidden, not_found
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..storage import messages, rooms
-from ..views.request import path_id
+from ..views.request import client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
 from .registry import Peer
@@ -54,7 +54,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     if user is None:
         raise ChatError("unauthorized", "A valid token is required.")
     room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
-    address = request.remote or ""
+    address = client_address(request)
     for limit, count, what in ((config.max_sockets_per_user, registry.by_user[user["id"]], "user"),
                                (config.max_sockets_per_ip, registry.by_address[address], "address")):
         if limit and count >= limit:

@@ -67,3 +67,16 @@ def json(data: Any, status: int = 200) -> web.Response:
 def base_url(request: web.Request) -> str:
     """Where this server is reached from the client's side, for absolute media URLs."""
     return request.app[CONFIG].public_url or f"{request.scheme}://{request.host}"
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address: the peer's, or behind a trusted proxy the last untrusted X-Forwarded-For hop."""
+    trusted = request.app[CONFIG].trusted_proxies
+    address = request.remote or ""
+    if address not in trusted:
+        return address
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return address

@@ -7,7 +7,7 @@ from aiohttp import web
 from .. import schemas, security, shapes
 from ..keys import ACCOUNTS, CONFIG, DB, REGISTRY
 from ..storage import users
-from .request import body, caller, json
+from .request import body, caller, client_address, json
 
 routes = web.RouteTableDef()
 
@@ -26,7 +26,7 @@ async def login(request: web.Request) -> web.Response:
     """Trade e-mail and password for a new token."""
     data = await body(request, schemas.Login())
     user, token = await request.app[ACCOUNTS].login(
-        data["email"], data["password"], request.remote or "")
+        data["email"], data["password"], client_address(request))
     return json({"token": token, "message": f"Welcome {user['first_name']}!", "user": shapes.user(user)})
 
 
