@@ -30,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--concurrency", type=int, default=64, help="handshakes in flight")
         cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
         cmd.add_argument("--profile", type=Path, help="folder for py-spy samples of the server")
+        cmd.add_argument("--repeat", type=int, default=1, help="runs per rate and target")
     cmd = sub.add_parser("idle", help="idle sockets: RSS per socket and handshake rate")
     cmd.add_argument("--sockets", type=int, default=10_000)
     cmd.add_argument("--users", type=int, default=10)
@@ -56,7 +57,8 @@ async def run(args: argparse.Namespace) -> None:
         await history(args.messages, args.requests)
     else:
         shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
-        knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile)
+        knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile,
+                      args.repeat)
         rates = [float(r) for r in args.rates.split(",")]
         targets = tuple(args.targets.split(","))
         await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure, targets)

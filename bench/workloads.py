@@ -1,5 +1,6 @@
 """The message workloads: fan-out, many rooms and big room, server beside the ceiling."""
 
+import statistics
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ class Knobs:
     drain: float
     concurrency: int
     profile: Path | None = None
+    repeat: int = 1
 
 
 async def plan(server: Server, shape: Shape) -> list[RoomPlan]:
@@ -87,42 +89,57 @@ async def measure(
     return line
 
 
-def ratio(workload: str, rate: float, pair: dict[str, dict[str, object]]) -> None:
-    """Emit the headline figure: server CPU per delivery over the ceiling's, at one rate."""
-    server, ceiling = pair["server"]["cpu_s_per_1k_deliveries"], pair["ceiling"]["cpu_s_per_1k_deliveries"]
-    if isinstance(server, float) and isinstance(ceiling, float) and ceiling > 0:
-        emit({"workload": workload, "target": "ratio", "rate": rate,
-              "cpu_per_delivery_server_over_ceiling": round(server / ceiling, 2)})
+def ratio(workload: str, rate: float, pairs: list[dict[str, dict[str, object]]]) -> None:
+    """Emit the headline figure: server CPU per delivery over the ceiling's (median of pairs)."""
+    ratios = []
+    for pair in pairs:
+        server = pair["server"]["cpu_s_per_1k_deliveries"]
+        ceiling = pair["ceiling"]["cpu_s_per_1k_deliveries"]
+        if isinstance(server, float) and isinstance(ceiling, float) and ceiling > 0:
+            ratios.append(round(server / ceiling, 2))
+    if ratios:
+        line: dict[str, object] = {"workload": workload, "target": "ratio", "rate": rate,
+                                   "cpu_per_delivery_server_over_ceiling": statistics.median(ratios)}
+        if len(ratios) > 1:
+            line["pairs"] = ratios
+        emit(line)
+
+
+async def attempt(workload: str, server: Server, rooms: list[RoomPlan], rate: float,
+                  knobs: Knobs, p99_limit: float, retry: bool) -> dict[str, object]:
+    """Measure one rate; when it is not healthy and `retry`, measure it once more."""
+    line = await measure(workload, server, rooms, rate, knobs, p99_limit)
+    if not line["healthy"] and retry:
+        progress(f"{workload} {server.target} rate={rate}: failed, retrying once")
+        line = await measure(workload, server, rooms, rate, knobs, p99_limit)
+    return line
 
 
 async def side_by_side(
     workload: str, shape: Shape, rates: list[float], knobs: Knobs, p99_limit: float,
     stop_on_failure: bool = True, targets: tuple[str, ...] = TARGETS,
-) -> list[dict[str, object]]:
+) -> None:
     """Run every rate against chatserver and the ceiling relay, each until it fails twice."""
-    lines: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         servers = [await start(t, Path(tmp)) for t in targets]
         try:
             plans = {s.target: await plan(s, shape) for s in servers}
             alive = {t: True for t in targets}
             for rate in rates:
-                pair = {}
-                for server in servers:
-                    if not alive[server.target]:
-                        continue
-                    line = await measure(workload, server, plans[server.target], rate, knobs, p99_limit)
-                    if not line["healthy"] and stop_on_failure:
-                        progress(f"{workload} {server.target} rate={rate}: failed, retrying once")
-                        line = await measure(workload, server, plans[server.target], rate, knobs, p99_limit)
-                    pair[server.target] = line
-                    lines.append(line)
-                    alive[server.target] = bool(line["healthy"]) or not stop_on_failure
-                if len(pair) == 2:
-                    ratio(workload, rate, pair)
+                pairs, healthy = [], {t: False for t in targets}
+                for _ in range(knobs.repeat):
+                    pair = {}
+                    for server in [s for s in servers if alive[s.target]]:
+                        pair[server.target] = line = await attempt(
+                            workload, server, plans[server.target], rate, knobs, p99_limit,
+                            stop_on_failure)
+                        healthy[server.target] |= bool(line["healthy"])
+                    if len(pair) == 2:
+                        pairs.append(pair)
+                ratio(workload, rate, pairs)
+                alive = {t: alive[t] and (healthy[t] or not stop_on_failure) for t in targets}
                 if not any(alive.values()):
                     break
         finally:
             for server in servers:
                 await stop(server)
-    return lines
