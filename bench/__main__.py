@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.history import history
@@ -9,11 +10,26 @@ from bench.idle import idle
 from bench.servers import raise_nofile
 from bench.workloads import Knobs, Shape, side_by_side
 
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A message workload: its rooms, default rates (messages/s), p99 limit (ms), ladder rule."""
+
+    shape: Shape
+    rates: str
+    p99_limit: float
+    stop_on_failure: bool
+    about: str
+
+
 MESSAGE_WORKLOADS = {
-    # name: (shape, default rates in messages/s, p99 limit in ms, stop at first failure)
-    "fanout": (Shape(rooms=1, members=50, senders=5), "100,200,400,800,1600", 100.0, True),
-    "rooms": (Shape(rooms=50, members=5, senders=2), "500,1000,2000,5000", 50.0, False),
-    "bigroom": (Shape(rooms=1, members=1000, senders=5), "10,25,50", 100.0, False),
+    "fanout": Workload(Shape(rooms=1, members=50, senders=5), "100,200,400,800,1600", 100.0, True,
+                       "1 room, 50 members, 5 senders; rising rates until loss or p99 > 100 ms"),
+    "rooms": Workload(Shape(rooms=50, members=5, senders=2), "500,1000,2000,5000", 50.0, False,
+                      "50 rooms of 5 members, 2 senders each"),
+    "bigroom": Workload(Shape(rooms=1, members=1000, senders=5), "10,25,50", 100.0, False,
+                        "1 room of 1,000 members, 5 senders"),
 }
 
 
@@ -21,9 +37,9 @@ def parser() -> argparse.ArgumentParser:
     """Build the argument parser with one sub-command per workload."""
     root = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     sub = root.add_subparsers(dest="workload", required=True)
-    for name, (_, rates, _, _) in MESSAGE_WORKLOADS.items():
-        cmd = sub.add_parser(name, help=f"{name} workload, chatserver beside the ceiling relay")
-        cmd.add_argument("--rates", default=rates, help="comma list of messages/s (total)")
+    for name, workload in MESSAGE_WORKLOADS.items():
+        cmd = sub.add_parser(name, help=f"{workload.about}; chatserver beside the ceiling relay")
+        cmd.add_argument("--rates", default=workload.rates, help="comma list of messages/s (total)")
         cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per run")
         cmd.add_argument("--size", type=int, default=100, help="characters per message")
         cmd.add_argument("--drain", type=float, default=5.0, help="seconds to wait for stragglers")
@@ -56,12 +72,13 @@ async def run(args: argparse.Namespace) -> None:
     elif args.workload == "history":
         await history(args.messages, args.requests)
     else:
-        shape, _, p99_limit, stop_on_failure = MESSAGE_WORKLOADS[args.workload]
+        workload = MESSAGE_WORKLOADS[args.workload]
         knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile,
                       args.repeat)
         rates = [float(r) for r in args.rates.split(",")]
         targets = tuple(args.targets.split(","))
-        await side_by_side(args.workload, shape, rates, knobs, p99_limit, stop_on_failure, targets)
+        await side_by_side(args.workload, workload.shape, rates, knobs, workload.p99_limit,
+                           workload.stop_on_failure, targets)
 
 
 def main() -> None:
