@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .realtime.socket import chat_socket
-from .views import health, history, meta, rooms, uploads, users
+from .views import health, history, members, meta, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,7 +19,7 @@ async def index(request: web.Request) -> web.FileResponse:
 
 def add_routes(app: web.Application) -> None:
     """Mount REST, WebSocket, media and the web client."""
-    for table in (users.routes, rooms.routes, history.routes, uploads.routes, health.routes):
+    for table in (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes):
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
     meta.mount(app)

@@ -1,0 +1,103 @@
+"""REST: membership: join, leave, transfer ownership, members, read position, add and remove."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import rules, schemas, shapes
+from ..keys import DB, REGISTRY
+from ..storage import rooms, users
+from ..storage.db import Row
+from .request import body, json, path_id
+from .room_request import ROOM, managed_room, may_vanish, room_answer, room_in_path, search_query
+
+routes = web.RouteTableDef()
+
+
+@routes.post(f"/api/chat/group/{ROOM}/add-yourself/")
+@may_vanish
+async def join(request: web.Request) -> web.Response:
+    """The caller joins the room."""
+    user, room = await room_in_path(request)
+    rules.check_join(bool(room["is_member"]))
+    await rooms.add_member(request.app[DB], room["id"], user["id"])
+    return await room_answer(request, room["id"], "You joined the room.")
+
+
+@routes.post(f"/api/chat/group/{ROOM}/remove-yourself/")
+async def leave(request: web.Request) -> web.Response:
+    """The caller leaves the room (not its owner); their sockets in it close (4003)."""
+    user, room = await room_in_path(request)
+    await _remove(request, room, user["id"], 400)
+    return json({"message": "You left the room."})
+
+
+async def _remove(request: web.Request, room: Row, user_id: int, absent_status: int) -> None:
+    db = request.app[DB]
+    rules.check_leave(room, user_id, await rooms.is_member(db, room["id"], user_id), absent_status)
+    await rooms.remove_member(db, room["id"], user_id)
+    request.app[REGISTRY].close_member(room["id"], user_id)
+
+
+@routes.post(f"/api/chat/group/{ROOM}/transfer-ownership/")
+@may_vanish
+async def transfer(request: web.Request) -> web.Response:
+    """Make another member the owner."""
+    _, room = await managed_room(request)
+    data = await body(request, schemas.TransferOwnership())
+    db = request.app[DB]
+    now = await rooms.room_for(db, room["id"], data["new_owner_id"])
+    if now is None:
+        raise rooms.RoomGone(room["id"])
+    rules.check_new_owner(bool(now["is_member"]))
+    await rooms.update_room(db, room["id"], {"owner_id": data["new_owner_id"]})
+    return await room_answer(request, room["id"], "Ownership transferred.")
+
+
+@routes.get(f"/api/chat/groups/{ROOM}/members/")
+async def member_list(request: web.Request) -> web.Response:
+    """The room's members (for members and site admins)."""
+    return json([shapes.member(m) for m in await _readable_members(request, None)])
+
+
+@routes.get(f"/api/chat/groups/{ROOM}/search/members/")
+async def search_members(request: web.Request) -> web.Response:
+    """The room's members whose name contains q."""
+    return json([shapes.member(m) for m in await _readable_members(request, search_query(request))])
+
+
+async def _readable_members(request: web.Request, q: str | None) -> list[Row]:
+    user, room = await room_in_path(request)
+    rules.check_reader(bool(room["is_member"]), user)
+    return await rooms.members(request.app[DB], room["id"], q)
+
+
+@routes.post(f"/api/chat/groups/{ROOM}/mark-as-read/")
+async def mark_read(request: web.Request) -> web.Response:
+    """Move the caller's read position to the room's newest message."""
+    user, room = await room_in_path(request)
+    rules.check_member(room)
+    await rooms.mark_read(request.app[DB], room["id"], user["id"])
+    return json({"message": "Room marked as read."})
+
+
+@routes.post(f"/api/chat/groups/{ROOM}/members/")
+@may_vanish
+async def add_member(request: web.Request) -> web.Response:
+    """The owner or a site admin adds a user to the room."""
+    _, room = await managed_room(request)
+    data = await body(request, schemas.AddMember())
+    db = request.app[DB]
+    member = await users.get_user(db, data["user_id"])
+    rules.check_users_exist([] if member else [data["user_id"]], "user_id")
+    rules.check_join(await rooms.is_member(db, room["id"], member["id"]))
+    await rooms.add_member(db, room["id"], member["id"])
+    return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
+
+
+@routes.delete(f"/api/chat/groups/{ROOM}/members/{{user_id:[0-9]+}}/")
+async def remove_member(request: web.Request) -> web.Response:
+    """The owner or a site admin removes a member (not the owner); their sockets close (4003)."""
+    _, room = await managed_room(request)
+    await _remove(request, room, path_id(request, "user_id"), 404)
+    return json({"message": "Member removed."})

@@ -1,0 +1,56 @@
+"""What every room handler needs: the room named in the path, as the caller may see it."""
+
+from __future__ import annotations
+
+import functools
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from .. import rules, schemas, shapes
+from ..errors import not_found
+from ..keys import DB
+from ..storage import rooms
+from ..storage.db import Row
+from .request import caller, json, path_id
+
+ROOM = "{id:[0-9]+}"
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+async def room_in_path(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room of the path (404 when missing or hidden), with is_member."""
+    user = await caller(request)
+    room = await rooms.room_for(request.app[DB], path_id(request), user["id"])
+    return user, rules.check_visible(room, user)
+
+
+async def managed_room(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room, which the caller must own or administer."""
+    user, room = await room_in_path(request)
+    rules.check_manager(room, user)
+    return user, room
+
+
+def may_vanish(handler: Handler) -> Handler:
+    """A room deleted between a handler's checks and its write answers 404, as if gone before."""
+    @functools.wraps(handler)
+    async def guarded(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except rooms.RoomGone:
+            raise not_found("No such room.") from None
+    return guarded
+
+
+async def room_answer(request: web.Request, room_id: int, message: str, status: int = 200) -> web.Response:
+    """`{"message", "room"}` with the room as it is now."""
+    room = await rooms.get_room(request.app[DB], room_id)
+    if room is None:
+        raise rooms.RoomGone(room_id)
+    return json({"message": message, "room": shapes.room(room)}, status=status)
+
+
+def search_query(request: web.Request) -> str:
+    """The trimmed `q` of a search (400 when too long)."""
+    return schemas.load(schemas.Search(), dict(request.query))["q"]
