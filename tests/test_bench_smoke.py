@@ -1,5 +1,6 @@
 """A tiny run of the benchmark instrument, so that it never rots (not a timed test)."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 # bench/ is a folder of the repository, not part of the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import render  # noqa: E402
 from bench.servers import start, stop  # noqa: E402
 from bench.workloads import Knobs, Shape, measure, plan  # noqa: E402
 
@@ -38,4 +40,6 @@ async def test_tiny_run(target: str, tmp_path: Path, capsys: pytest.CaptureFixtu
         assert_sane(await measure("smoke", server, rooms, 40.0, KNOBS, p99_limit=1000.0))
     finally:
         assert await stop(server) == 0
-    assert '"workload": "smoke"' in capsys.readouterr().out
+    lines = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert [line["workload"] for line in lines] == ["smoke"]
+    assert f"| {target} | 40.0 | 160 | 160 | 0 | 0 |" in render(lines)
