@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .. import schemas, shapes
 from ..errors import ChatError
-from ..journal import Change
+from ..changes import Change
 from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY
 from ..storage import rooms
 from ..storage.db import Row

@@ -9,7 +9,7 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 
 from ..errors import ChatError, not_found
-from ..journal import Change
+from ..changes import Change
 from ..keys import CONFIG, DB, JOURNAL
 from ..schemas import MAX_ID
 from ..storage import messages

@@ -1,0 +1,191 @@
+"""How each kind of change is written inside one journal transaction: send, edit, delete, react.
+
+Sends are buffered and written with executemany when the batch flushes; edits, deletions
+and reactions read and write the message they name at once, after flushing when they name
+a message created earlier in the same batch. Every change that happens takes the room's
+next seq; a refused change takes none, so the log has no holes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from . import rules, shapes
+from .errors import ChatError, not_found
+from .realtime.frames import dumps, loads, text_frame
+from .realtime.registry import Peer
+from .storage import messages
+from .storage.db import Row, now_iso
+
+
+@dataclass(slots=True)
+class Change:
+    """One requested change: kind is send, edit, delete or react."""
+
+    kind: str
+    room: Row
+    user: Row
+    data: dict[str, Any]
+    peer: Peer | None = None
+    future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass(slots=True)
+class Committed:
+    """What a committed change broadcasts; reply goes to the requesting socket alone."""
+
+    room_id: int
+    seq: int | None = None
+    frame: bytes | None = None
+    own: bytes | None = None
+    sender_id: int | None = None
+    message_id: int | None = None
+    reply: bytes | None = None
+    removed_file: str | None = None
+
+
+class Batch:
+    """The changes of one transaction; sends are buffered and written with executemany."""
+
+    def __init__(self, conn: aiosqlite.Connection, next_id: int, seqs: dict[int, int],
+                 names: dict[int, str]) -> None:
+        self.conn = conn
+        self.now = now_iso()  # one commit time for every change of the batch
+        self.next_id = next_id
+        self.known_seqs = seqs
+        self.names = names
+        self.seqs: dict[int, int] = {}
+        self.messages: list[tuple[Any, ...]] = []
+        self.mentions: list[tuple[int, int]] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.new_ids: dict[int, int] = {}  # id -> room of messages created in this batch
+        self.sent: dict[tuple[int, int, str], Committed] = {}
+        self.stored: dict[tuple[int, int, str], Row] = {}
+
+    async def next_seq(self, room_id: int) -> int:
+        if room_id not in self.seqs:
+            known = self.known_seqs.get(room_id)
+            if known is None or room_id not in self.names:
+                room = await messages.live_room(self.conn, room_id)
+                if room is None:
+                    raise not_found("This room no longer exists.")
+                known, self.names[room_id] = room["last_seq"], room["name"]
+            self.seqs[room_id] = known
+        self.seqs[room_id] += 1
+        return self.seqs[room_id]
+
+    async def flush(self) -> None:
+        await messages.insert_messages(self.conn, self.messages)
+        await messages.insert_mentions(self.conn, self.mentions)
+        await messages.insert_events(self.conn, self.events)
+        self.messages, self.mentions, self.events = [], [], []
+
+    async def finish(self) -> None:
+        await self.flush()
+        if self.seqs:
+            await messages.set_room_seqs(self.conn, self.seqs)
+
+
+def client_key(change: Change) -> tuple[int, int, str]:
+    return (change.room["id"], change.user["id"], change.data["client_id"])
+
+
+async def _send(batch: Batch, change: Change) -> Committed:
+    data, room, user = change.data, change.room, change.user
+    client_id = data.get("client_id")
+    key = client_key(change) if client_id else None
+    if key is not None and (key in batch.sent or key in batch.stored):
+        return _retry_answer(batch, key, client_id)
+    parent = data.get("parent_message")
+    if parent is not None and batch.new_ids.get(parent) != room["id"]:
+        state = await messages.message_state(batch.conn, parent)
+        if state is None or state["room_id"] != room["id"]:
+            raise ChatError("not_found", "The message replied to is not in this room.",
+                            fields={"parent_message": ["No such message in this room."]})
+    seq = await batch.next_seq(room["id"])
+    message_id = batch.next_id
+    batch.next_id += 1
+    now = batch.now
+    mentions = sorted(set(data.get("mentions") or ()))
+    frame = {"message": data["message"], "sender": shapes.sender(user),
+             "message_type": data.get("message_type", "text"), "id": message_id,
+             "attachment": data.get("attachment_url"), "created_at": now, "room": room["id"],
+             "room_name": batch.names[room["id"]], "is_self": False, "parent_message": parent,
+             "mentions": mentions, "seq": seq}
+    others = dumps(frame)
+    frame["is_self"] = True
+    if client_id:
+        frame["client_id"] = client_id
+    own = text_frame(dumps(frame))
+    batch.messages.append((message_id, room["id"], user["id"], frame["message_type"], data["message"],
+                           data.get("attachment"), parent, client_id, seq, now))
+    batch.mentions.extend((message_id, uid) for uid in mentions)
+    batch.events.append((room["id"], seq, "created", message_id, others.decode(), now))
+    batch.new_ids[message_id] = room["id"]
+    committed = Committed(room["id"], seq, text_frame(others), own, user["id"], message_id)
+    if key is not None:
+        batch.sent[key] = committed
+    return committed
+
+
+def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str) -> Committed:
+    earlier = batch.sent.get(key)
+    if earlier is not None:
+        return Committed(key[0], message_id=earlier.message_id, reply=earlier.own)
+    row = batch.stored[key]
+    frame = loads(row["frame"])
+    frame["is_self"] = True
+    frame["client_id"] = client_id
+    return Committed(key[0], message_id=row["id"], reply=text_frame(dumps(frame)))
+
+
+async def _target(batch: Batch, change: Change) -> Row:
+    """The message a change names, checked against the rules for that kind of change."""
+    message_id = change.data["message_id"]
+    state = await messages.message_state(batch.conn, message_id)
+    if state is None and message_id in batch.new_ids:
+        await batch.flush()
+        state = await messages.message_state(batch.conn, message_id)
+    rules.check_message_change(change.kind, state, change.room["id"], change.user)
+    return state
+
+
+async def _edit(batch: Batch, change: Change) -> Committed:
+    state = await _target(batch, change)
+    seq = await batch.next_seq(change.room["id"])
+    await messages.edit_content(batch.conn, state["id"], change.data["new_content"], batch.now)
+    frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"], "seq": seq}
+    return _logged(batch, change, "edited", state["id"], seq, frame)
+
+
+async def _delete(batch: Batch, change: Change) -> Committed:
+    state = await _target(batch, change)
+    seq = await batch.next_seq(change.room["id"])
+    await batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
+    await messages.erase(batch.conn, state["id"], batch.now)
+    frame = {"action": "deleted", "id": state["id"], "seq": seq}
+    committed = _logged(batch, change, "deleted", state["id"], seq, frame)
+    committed.removed_file = state["attachment"]
+    return committed
+
+
+async def _react(batch: Batch, change: Change) -> Committed:
+    state = await _target(batch, change)
+    seq = await batch.next_seq(change.room["id"])
+    counts = await messages.toggle_reaction(batch.conn, state["id"], change.user["id"], change.data["reaction"])
+    frame = {"action": "reacted", "id": state["id"], "reactions": counts, "seq": seq}
+    return _logged(batch, change, "reacted", state["id"], seq, frame)
+
+
+def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
+            frame: dict[str, Any]) -> Committed:
+    payload = dumps(frame)
+    batch.events.append((change.room["id"], seq, kind, message_id, payload.decode(), batch.now))
+    return Committed(change.room["id"], seq, text_frame(payload), message_id=message_id)
+
+
+APPLY = {"send": _send, "edit": _edit, "delete": _delete, "react": _react}
