@@ -96,7 +96,8 @@ def expect_live(page, timeout=TIMEOUT_MS):
 
 
 def message(page, text):
-    return page.get_by_test_id("message").filter(has_text=text)
+    """The message whose own text (not a quote of it) contains `text`."""
+    return page.get_by_test_id("message").filter(has=page.get_by_test_id("message-content").filter(has_text=text))
 
 
 def expect_stored(page, text):
@@ -267,10 +268,10 @@ def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     messages = page.get_by_test_id("message")
     expect(messages).to_have_count(50)
     expect(messages.last).to_contain_text("old 120")
-    page.get_by_test_id("messages").hover()
-    page.mouse.wheel(0, -10_000)
-    expect(messages).to_have_count(100)
     page.get_by_test_id("load-older").click()
+    expect(messages).to_have_count(100)
+    page.get_by_test_id("messages").hover()
+    page.mouse.wheel(0, -10_000)  # reaching the top loads the rest
     expect(messages).to_have_count(120)
     expect(page.get_by_test_id("load-older")).to_be_hidden()
     texts = messages.locator("[data-testid=message-content]").all_inner_texts()
@@ -354,4 +355,5 @@ def test_typing_line_names_everyone_typing(server, open_room):
         page.get_by_test_id("message-input").press_sequentially("hm")
     expect(watcher.get_by_test_id("typing")).to_have_text(re.compile(r"^(Ravi and Sam|Sam and Ravi) are typing\.\.\.$"))
     typists[0].get_by_test_id("message-input").blur()
+    typists[1].get_by_test_id("message-input").press_sequentially("m")  # Sam is still at it
     expect(watcher.get_by_test_id("typing")).to_have_text("Sam is typing...")
