@@ -222,3 +222,27 @@ async def test_events_endpoint_is_for_members_only_and_checks_its_numbers(story,
         resp = await client.get(url, params=params, headers=asha.auth)
         assert resp.status == 400, params
         assert list(await resp.json()) == list(params)
+
+
+async def test_events_pages_are_consistent_while_members_send(register, make_room, connect, client):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    senders = [await connect(u, room["id"]) for u in (asha, ravi)]
+    url = f"/api/chat/groups/{room['id']}/events/"
+    total = 400
+    sending = [asyncio.create_task(send_all(ws, [f"{n}" for n in range(total // 2)], pause=0.001))
+               for ws in senders]
+    seen: list[int] = []
+    cursor = 0
+    async with asyncio.timeout(60):
+        while cursor < total:
+            page = await (await client.get(url, params={"after_seq": cursor, "limit": 7}, headers=ravi.auth)).json()
+            seqs = [e["seq"] for e in page["events"]]
+            assert all(s <= page["last_seq"] for s in seqs), (seqs, page["last_seq"])
+            assert page["has_more"] == bool(seqs and seqs[-1] < page["last_seq"])
+            seen += seqs
+            cursor = page["last_seq"] if not page["has_more"] else seqs[-1]
+        await asyncio.gather(*sending)
+    assert seen == list(range(1, total + 1))
+    for ws in senders:
+        await ws.close()

@@ -89,7 +89,9 @@ async def events(request: web.Request) -> web.Response:
     limit = min(_int_param(request, "limit", EVENTS_LIMIT), EVENTS_LIMIT)
     db = request.app[DB]
     last = await messages.room_seq(db, room["id"])
-    rows = await messages.events_after(db, room["id"], after, limit)
+    # Only up to last: an event committed after it was read would have seq > last_seq,
+    # and a client resuming from last_seq would get it twice.
+    rows = await messages.events_after(db, room["id"], after, max(0, min(limit, last - after)))
     frames = b",".join(replayed(row, user["id"]) for row in rows)
     tail = dumps({"last_seq": last, "has_more": bool(rows) and rows[-1]["seq"] < last})
     return web.Response(body=b'{"events":[' + frames + b"]," + tail[1:], content_type="application/json")
