@@ -48,7 +48,7 @@ def render(lines: list[dict]) -> str:
                                   "page_sizes", "wrong_first_id"), history_rows(run)))
         else:
             out.append(table(MESSAGE_COLUMNS, [r for r in runs if r["target"] != "ratio"]) + "\n")
-            out.append(table(("rate", "cpu_per_delivery_server_over_ceiling"),
+            out.append(table(("rate", "cpu_per_delivery_server_over_ceiling", "pairs"),
                              [r for r in runs if r["target"] == "ratio"]))
         out.append("")
     return "\n".join(out)
