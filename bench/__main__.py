@@ -57,14 +57,17 @@ def parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("history", help="a room of many messages: page latency, start-up")
     cmd.add_argument("--messages", type=int, default=1_000_000)
     cmd.add_argument("--requests", type=int, default=200, help="pages fetched per depth")
-    sub.add_parser("all", help="every workload with its defaults, one after the other")
+    cmd = sub.add_parser("all", help="every workload with its defaults, one after the other")
+    cmd.add_argument("--repeat", type=int, default=1, help="runs per rate and target (messages)")
     return root
 
 
 async def run(args: argparse.Namespace) -> None:
     """Run the chosen workload."""
     if args.workload == "all":
-        for name in (*MESSAGE_WORKLOADS, "idle", "history"):
+        for name in MESSAGE_WORKLOADS:
+            await run(parser().parse_args([name, "--repeat", str(args.repeat)]))
+        for name in ("idle", "history"):
             await run(parser().parse_args([name]))
     elif args.workload == "idle":
         targets = tuple(args.targets.split(","))
