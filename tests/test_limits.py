@@ -1,13 +1,10 @@
-"""Limits and abuse: rate limits, socket caps, sizes, login throttling, Origin, secrets kept out of logs and files."""
+"""Limits and abuse: rate limits, socket caps, sizes, login throttling, Origin, secrets kept out of logs and files;
+and the durability setting reaching SQLite."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
-import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -15,13 +12,12 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from chatserver.app import create_app
-from chatserver.keys import METRICS, REGISTRY
+from chatserver.keys import DB, METRICS, REGISTRY
 from chatserver.logs import AccessLogger, mask
-from conftest import FAST_HASH, recv, recv_until, silent
+from conftest import recv, recv_until, silent
 
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -237,41 +233,6 @@ async def test_access_log_masks_tokens(aiohttp_client, config, register, make_ro
     assert not any(asha.token in r.getMessage() for r in caplog.records)
 
 
-async def test_a_real_server_never_logs_a_token(tmp_path):
-    env = {**os.environ, "CHAT_PORT": "0", "CHAT_DB": str(tmp_path / "real.db"),
-           "CHAT_MEDIA_DIR": str(tmp_path / "media"), "CHAT_SCRYPT_N": str(FAST_HASH), "CHAT_LOG_LEVEL": "debug"}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "chatserver", cwd=REPO, env=env,
-                                                stderr=asyncio.subprocess.PIPE)
-    output = b""
-    try:
-        async with asyncio.timeout(20):
-            while not (found := re.search(rb"Serving on (http://\S+)", output)):
-                output += await proc.stderr.readline()
-                assert proc.returncode is None, output
-            base = found.group(1).decode()
-            async with aiohttp.ClientSession(base) as http:
-                resp = await http.post("/api/user/register/", json={
-                    "email": "log@example.org", "password": "correct horse", "first_name": "Log"})
-                token = (await resp.json())["token"]
-                auth = {"Authorization": f"Token {token}"}
-                room = (await (await http.post("/api/chat/create-group/", json={"name": "logs", "members": []},
-                                               headers=auth)).json())["room"]
-                async with http.ws_connect(f"/ws/chat/{room['id']}/?token={token}") as ws:
-                    await ws.send_json({"message": "hello"})
-                    await recv(ws)
-                await http.get(f"/api/user/me/?token={token}")
-            proc.send_signal(signal.SIGTERM)
-            output += await proc.stderr.read()
-            assert await proc.wait() == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    text = output.decode()
-    assert f"/ws/chat/{room['id']}/?token=*** 101" in text and "/api/user/me/?token=*** 401" in text
-    assert token not in text and token[:12] not in text
-
-
 async def test_secrets_are_only_hashes_at_rest_after_real_use(client, config, register, make_room, connect):
     asha = await register("Asha")
     room = await make_room(asha)
@@ -304,3 +265,10 @@ async def test_logout_revokes_at_once_sockets_included(client, register, make_ro
     assert status == 401 and body["code"] == "unauthorized"
     assert await silent(ws_r)
     await ws_r.close()
+
+
+@pytest.mark.parametrize("mode, level", [("normal", 1), ("full", 2)])
+async def test_chat_synchronous_reaches_sqlite(make_client, config, tmp_path, mode, level):
+    cl = await make_client(config.replace(synchronous=mode, db=str(tmp_path / f"{mode}.db")))
+    assert await cl.app[DB].fetchone("PRAGMA synchronous") == {"synchronous": level}
+    assert await cl.app[DB].fetchone("PRAGMA journal_mode") == {"journal_mode": "wal"}
