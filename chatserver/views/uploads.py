@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..errors import ChatError, not_found
 from ..changes import Change
@@ -77,16 +78,20 @@ async def upload(request: web.Request) -> web.Response:
     fields: dict[str, str] = {}
     stored: tuple[str, str] | None = None
     try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "attachment" and part.filename is not None and stored is None:
-                stored = await _save(part, media, config.max_upload_bytes)
-            elif part.name in ("content", "parent_message"):
-                fields[part.name] = (await part.read_chunk(config.max_message_length * 4 + 1)).decode("utf-8", "replace")
-            else:
-                raise ChatError("invalid", "Unknown field.", fields={part.name or "?": ["Unknown field."]})
+        try:
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "attachment" and part.filename is not None and stored is None:
+                    stored = await _save(part, media, config.max_upload_bytes)
+                elif part.name in ("content", "parent_message"):
+                    fields[part.name] = (await part.read_chunk(config.max_message_length * 4 + 1)).decode("utf-8", "replace")
+                else:
+                    raise ChatError("invalid", "Unknown field.", fields={part.name or "?": ["Unknown field."]})
+        except (ValueError, HttpProcessingError):  # aiohttp's multipart reader: no boundary, a bad header, cut short
+            raise ChatError("invalid", "Malformed multipart body.",
+                            fields={"attachment": ["Malformed multipart body."]}) from None
         if stored is None:
             raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["No file was submitted."]})
         content = fields.get("content", "").strip()
