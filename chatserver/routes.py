@@ -12,9 +12,21 @@ from .views import health, history, members, meta, rooms, uploads, users
 STATIC = Path(__file__).parent / "static"
 
 
+# The web client loads only its own files and talks only to this server; photos may be elsewhere.
+CLIENT_POLICY = ("default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:;"
+                 " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
 async def index(request: web.Request) -> web.FileResponse:
     """The web client."""
     return web.FileResponse(STATIC / "index.html")
+
+
+async def _client_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path == "/" or request.path.startswith("/static/"):
+        response.headers.setdefault("Content-Security-Policy", CLIENT_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
 
 
 def add_routes(app: web.Application) -> None:
@@ -25,3 +37,4 @@ def add_routes(app: web.Application) -> None:
     meta.mount(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
+    app.on_response_prepare.append(_client_headers)

@@ -84,3 +84,12 @@ async def test_upload_limits_and_rules(client, make_client, config, tmp_path, re
 async def test_unknown_media_names_are_404(client):
     for name in ("nope.png", "..%2Fchat.db", "aaaaaaaaaaaaaaaaaaaaaa.png"):
         assert (await client.get(f"/media/{name}")).status == 404
+
+
+async def test_the_web_client_is_served_with_a_content_security_policy(client):
+    for path in ("/", "/static/app.js"):
+        resp = await client.get(path)
+        assert resp.status == 200
+        policy = resp.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "object-src 'none'" in policy
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
