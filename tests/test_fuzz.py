@@ -17,7 +17,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis import given, note
+from hypothesis import event, given, note
 
 from chatserver.realtime.actions import ACTIONS
 from chatserver.schemas import MAX_ID, REACTIONS
@@ -34,8 +34,12 @@ FIELDS = ("action", "message", "message_id", "new_content", "reaction", "mention
 # "$theirs" Ravi's, "$gone" Asha's deleted one, "$foreign" one in a room Asha is not in.
 REFS = ("$own", "$theirs", "$gone", "$foreign", "$missing", "$asha", "$ravi", "$meera")
 
+# Right-to-left and zero-width marks, a joined emoji, combining accents, a BOM, noncharacters, NUL.
+EDGE_TEXT = st.lists(st.sampled_from(["\u202e", "\u200b", "\u200d", "👩\u200d💻", "e\u0301", "\ufeff", "\uffff",
+                                      "\U0010ffff", "\x00", "\x7f", "ǅ", "ß", "İ", "\u2028", "a"]),
+                     min_size=1, max_size=8).map("".join)
 leaves = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**64 - 1),
-                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+                   st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20), EDGE_TEXT)
 json_values = st.recursive(leaves, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
 scalar_not_ids = st.one_of(
@@ -141,8 +145,31 @@ anything = st.dictionaries(
     st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)),
     st.one_of(json_values, st.sampled_from(REFS), st.sampled_from(list(ACTIONS)), st.sampled_from(REACTIONS),
               st.lists(st.sampled_from(REFS), max_size=3)), max_size=6)
+words = st.one_of(st.text(min_size=1, max_size=30), EDGE_TEXT)
+valid_frames = st.one_of(
+    st.fixed_dictionaries({"message": words}, optional={
+        "action": st.just("send_message"), "client_id": st.text(min_size=1, max_size=64),
+        "mentions": st.lists(st.sampled_from(["$asha", "$ravi"]), max_size=2),
+        "parent_message": st.sampled_from(["$own", "$theirs"])}),
+    st.fixed_dictionaries({"action": st.just("edit_message"), "message_id": st.just("$own"), "new_content": words}),
+    st.fixed_dictionaries({"action": st.just("react_message"), "message_id": st.sampled_from(["$own", "$theirs"]),
+                           "reaction": st.sampled_from(REACTIONS)}),
+    st.fixed_dictionaries({"action": st.sampled_from(["typing", "stop_typing"])}))
+
+
+@st.composite
+def near_misses(draw) -> dict[str, Any]:
+    """A valid frame with a few of its fields dropped, replaced or added."""
+    frame = draw(valid_frames)
+    for name in draw(st.sets(st.sampled_from(sorted(frame)), max_size=2)):
+        del frame[name]
+    return {**frame, **draw(st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)), st.one_of(
+        json_values, st.sampled_from(REFS)), max_size=2))}
+
+
 random_frame = st.one_of(
-    anything, st.builds(lambda action, rest: {**rest, "action": action}, st.sampled_from(list(ACTIONS)), anything))
+    anything, st.builds(lambda action, rest: {**rest, "action": action}, st.sampled_from(list(ACTIONS)), anything),
+    valid_frames, near_misses())
 
 
 def render(value: Any, ids: dict[str, int]) -> Any:
@@ -184,6 +211,13 @@ class Arena:
         finally:
             conn.close()
         return digest.hexdigest()
+
+    def content(self, message_id: int) -> str:
+        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT content FROM messages WHERE id = ?", (message_id,)).fetchone()[0]
+        finally:
+            conn.close()
 
     async def until_probe(self, ws) -> list[dict[str, Any]]:
         """Send a probe (a send the journal refuses) and return every frame that came before its answer.
@@ -295,6 +329,7 @@ async def test_any_frame_gets_one_well_formed_answer_and_a_refusal_writes_nothin
         replies = await arena.exchange(payload)
         assert len(replies) == 1, (payload, replies)
         reply = replies[0]
+        event(f"answer: {reply.get('code') or reply.get('action') or 'message'}")
         if reply.get("action") == "error":
             assert_well_formed_error(reply, DOCUMENTED)
             assert arena.checksum() == before, payload
@@ -304,6 +339,9 @@ async def test_any_frame_gets_one_well_formed_answer_and_a_refusal_writes_nothin
                 assert arena.checksum() == before  # a retried client_id is answered, not stored again
                 continue
             arena.seen_ids.add(reply.get("id"))
+            if "message" in reply:  # text arrives, is broadcast and is stored exactly as sent, trimmed
+                sent = arena.render(payload)["message"]
+                assert reply["message"] == sent.strip() == arena.content(reply["id"]), (sent, reply)
             expected_watch.append(shared(reply))
     echo = await arena.still_usable(next(arena.probes))
     expected_watch.append(shared(echo))
