@@ -37,7 +37,7 @@ class Client:
     def __init__(self, name: str, member: Member, room_id: int) -> None:
         self.name, self.member, self.room_id = name, member, room_id
         self.frames: list[dict[str, Any]] = []
-        self.pending: set[str] = set()  # client_ids sent and not yet acknowledged
+        self.pending: dict[str, str] = {}  # client_id -> text, sent and not yet acknowledged
         self.acked: dict[str, dict[str, Any]] = {}
         self.window = asyncio.Semaphore(WINDOW)
         self.sock: RawSocket | None = None
@@ -50,7 +50,7 @@ class Client:
         self.frames.append(frame)
         client_id = frame.get("client_id")
         if client_id in self.pending and "id" in frame:
-            self.pending.discard(client_id)
+            del self.pending[client_id]
             self.acked[client_id] = frame
             self.window.release()
 
@@ -67,9 +67,9 @@ class Client:
             else:
                 await self.window.acquire()
                 frame = {"message": f"{self.name} says {n} " + "x" * rng.randrange(80), "client_id": f"{self.name}-{n}"}
-                self.pending.add(frame["client_id"])
+                self.pending[frame["client_id"]] = frame["message"]
             if not self.sock.send(frame):
-                self.pending.discard(frame.get("client_id"))
+                self.pending.pop(frame.get("client_id"), None)
                 return
 
     def seqs(self) -> list[int]:
@@ -180,6 +180,21 @@ async def resume_all(clients: list[Client], db: str) -> None:
             await ws.close()
 
 
+async def retry_unacknowledged(senders: list[Client]) -> None:
+    """Each sender sends again, with the same client_id, every message it saw no acknowledgement for."""
+    for s in senders:
+        ws = await s.member.socket(s.room_id)
+        try:
+            for client_id, text in s.pending.items():
+                await ws.send_json({"message": text, "client_id": client_id})
+            waiting = set(s.pending)
+            while waiting:
+                frame = await recv(ws, 5)
+                waiting.discard(frame.get("client_id") if "id" in frame else None)
+        finally:
+            await ws.close()
+
+
 async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
     base = await server.start()
     async with aiohttp.ClientSession() as http:
@@ -212,10 +227,14 @@ async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
                 assert (kept["seq"], kept["sender"]["id"]) == (frame["seq"], frame["sender"]["id"])
         committed = {cid for (cid,) in query(server.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
         assert acked <= committed
-        print(f"\nSIGKILL: {sum(len(c.frames) for c in clients)} frames seen, {len(acked)} sends acknowledged, "
-              f"{len(in_flight)} in flight, {len(committed & in_flight)} of those committed")
-
         await resume_all(clients, server.db)
+        await retry_unacknowledged(senders)
+        stored = dict(query(server.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+                                       " GROUP BY client_id"))
+        assert {cid: stored.get(cid) for cid in in_flight} == {cid: 1 for cid in in_flight}
+        print(f"\nSIGKILL: {sum(len(c.frames) for c in clients)} frames seen, {len(acked)} sends acknowledged, "
+              f"{len(in_flight)} in flight ({len(committed & in_flight)} of them committed before the kill), "
+              f"all {len(in_flight)} stored once after their retry")
         server.signal(signal.SIGTERM)
         assert await server.exited(15) == 0
 
