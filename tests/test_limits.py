@@ -272,3 +272,27 @@ async def test_chat_synchronous_reaches_sqlite(make_client, config, tmp_path, mo
     cl = await make_client(config.replace(synchronous=mode, db=str(tmp_path / f"{mode}.db")))
     assert await cl.app[DB].fetchone("PRAGMA synchronous") == {"synchronous": level}
     assert await cl.app[DB].fetchone("PRAGMA journal_mode") == {"journal_mode": "wal"}
+
+
+async def test_logout_during_handshakes_leaves_no_socket_open(make_client, config, tmp_path, register, make_room):
+    cl = await make_client(config.replace(max_sockets_per_user=0, max_sockets_per_ip=0,
+                                          db=str(tmp_path / "race.db")))
+    for _ in range(8):
+        asha = await register("Asha", cl=cl)
+        room = await make_room(asha, cl=cl)
+
+        async def handshake(delay: float):
+            await asyncio.sleep(delay)
+            return await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
+
+        opening = [asyncio.create_task(handshake(n * 0.0005)) for n in range(15)]
+        await asyncio.sleep(0.003)
+        assert (await cl.post("/api/user/logout/", headers=asha.auth)).status == 200
+        opened = [ws for ws in await asyncio.gather(*opening, return_exceptions=True)
+                  if not isinstance(ws, BaseException)]
+        for ws in opened:
+            msg = await ws.receive(timeout=3)
+            while msg.type is aiohttp.WSMsgType.TEXT:
+                msg = await ws.receive(timeout=3)
+            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001, "a revoked token kept its socket"
+        await until_fewer(cl, "by_user", asha["id"], 1)

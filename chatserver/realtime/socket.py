@@ -50,7 +50,8 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     config, db, registry = app[CONFIG], app[DB], app[REGISTRY]
     room_id = path_id(request, "room_id")
     check_origin(request, config)
-    user = await app[ACCOUNTS].user_for_token(request_token(request, query=True))
+    token = request_token(request, query=True)
+    user = await app[ACCOUNTS].user_for_token(token)
     if user is None:
         raise ChatError("unauthorized", "A valid token is required.")
     room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
@@ -75,6 +76,8 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
+        if await app[ACCOUNTS].user_for_token(token) is None:
+            registry.close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
         if after_seq is not None:
             await _resume(db, peer, after_seq)
         async for msg in ws:
