@@ -212,7 +212,8 @@ async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
         assert len(acked) > 100, "too little traffic to prove anything"
         for c in clients:
             assert not [f for f in c.frames if f.get("action") == "error"], c.name
-            assert c.sock.close_code is None  # a killed process sends no close frame
+            # A killed process sends no close frame; a reader that fell behind was cut off (4008) and resumes too.
+            assert c.sock.close_code in (None, 4008), c.name
             assert c.seqs() == list(range(1, len(c.seqs()) + 1)), f"{c.name} saw a gap live"
 
         base = await server.start()
