@@ -193,6 +193,7 @@ BAD_FRAMES = [
     ('{"action": "delete_message", "message_id": 99999999999999999999999}', "invalid"),
     ('{"action": "react_message", "message_id": 1, "reaction": "Love"}', "invalid"),
     ('{"message": ' + "[" * 100 + "]" * 100 + '}', "invalid"),
+    ('{"message": "null \\u0000 inside"}', "invalid"),
 ]
 
 

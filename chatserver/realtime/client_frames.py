@@ -32,6 +32,8 @@ def text(min_len: int = 1, max_len: int | None = None) -> Check:
     def check(value: Any) -> str:
         if type(value) is not str:
             raise FieldError("Not a valid string.")
+        if "\x00" in value:
+            raise FieldError("Null characters are not allowed.")
         value = value.strip()
         if len(value) < min_len:
             raise FieldError("This field may not be blank." if min_len == 1 else f"At least {min_len} characters.")

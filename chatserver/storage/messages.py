@@ -106,30 +106,46 @@ async def existing_sends(conn: aiosqlite.Connection,
     return {(r["room_id"], r["sender_id"], r["client_id"]): r for r in rows}
 
 
+# Rows go in as one JSON array per statement: SQLite inserts them all in one step, so the
+# writer thread hands the GIL back once per table instead of once per row. With a busy
+# event loop every handback can wait a whole switch interval (docs/PERFORMANCE.md).
+# JSON text cannot carry U+0000 into a column, so message texts refuse it before they get here.
+
+def _rows(rows: Sequence[Sequence[Any]]) -> str:
+    return orjson.dumps(rows).decode()
+
+
 async def insert_messages(conn: aiosqlite.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """(id, room_id, sender_id, message_type, content, attachment, parent_id, client_id, seq, created_at)."""
-    await conn.executemany(
-        "INSERT INTO messages (id, room_id, sender_id, message_type, content, attachment, parent_id,"
-        " client_id, seq, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?10)", rows)
+    if rows:
+        await conn.execute(
+            "INSERT INTO messages (id, room_id, sender_id, message_type, content, attachment, parent_id,"
+            " client_id, seq, created_at, updated_at) SELECT value ->> 0, value ->> 1, value ->> 2,"
+            " value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9,"
+            " value ->> 9 FROM json_each(?)", (_rows(rows),))
 
 
 async def insert_mentions(conn: aiosqlite.Connection, rows: Sequence[tuple[int, int]]) -> None:
     """(message_id, user_id) pairs."""
     if rows:
-        await conn.executemany("INSERT INTO mentions (message_id, user_id) VALUES (?, ?)", rows)
+        await conn.execute("INSERT INTO mentions (message_id, user_id)"
+                           " SELECT value ->> 0, value ->> 1 FROM json_each(?)", (_rows(rows),))
 
 
 async def insert_events(conn: aiosqlite.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """(room_id, seq, kind, message_id, frame, created_at)."""
-    await conn.executemany(
-        "INSERT INTO events (room_id, seq, kind, message_id, frame, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        rows)
+    if rows:
+        await conn.execute(
+            "INSERT INTO events (room_id, seq, kind, message_id, frame, created_at) SELECT value ->> 0,"
+            " value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)",
+            (_rows(rows),))
 
 
 async def set_room_seqs(conn: aiosqlite.Connection, seqs: dict[int, int]) -> None:
     """Record each room's newest seq."""
-    await conn.executemany("UPDATE rooms SET last_seq = ? WHERE id = ?",
-                           [(seq, room_id) for room_id, seq in seqs.items()])
+    await conn.execute(
+        "UPDATE rooms SET last_seq = s.value ->> 1 FROM json_each(?) s WHERE rooms.id = s.value ->> 0",
+        (_rows(list(seqs.items())),))
 
 
 async def edit_content(conn: aiosqlite.Connection, message_id: int, content: str, now: str) -> None:

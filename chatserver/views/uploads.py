@@ -95,6 +95,9 @@ async def upload(request: web.Request) -> web.Response:
         if stored is None:
             raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["No file was submitted."]})
         content = fields.get("content", "").strip()
+        if "\x00" in content:
+            raise ChatError("invalid", "Null characters are not allowed.",
+                            fields={"content": ["Null characters are not allowed."]})
         if len(content) > config.max_message_length:
             raise ChatError("invalid", "Too long.", fields={"content": [
                 f"Ensure this field has no more than {config.max_message_length} characters."]})
