@@ -1,6 +1,7 @@
 """How each kind of change is written inside one journal transaction: send, edit, delete, react.
 
-Sends are buffered and written with executemany when the batch flushes; edits, deletions
+The whole batch runs on the writer's thread in one transaction (Database.write). Sends are
+buffered and each table's rows written in one statement when the batch flushes; edits, deletions
 and reactions read and write the message they name at once, after flushing when they name
 a message created earlier in the same batch. Every change that happens takes the room's
 next seq; a refused change takes none, so the log has no holes.
@@ -9,16 +10,15 @@ next seq; a refused change takes none, so the log has no holes.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
-
-import aiosqlite
 
 from . import rules, shapes
 from .errors import ChatError, not_found
 from .realtime.frames import dumps, loads, text_frame
 from .realtime.registry import Peer
-from .storage import messages
+from .storage import changes as writes
 from .storage.db import Row, now_iso
 
 
@@ -49,16 +49,21 @@ class Committed:
 
 
 class Batch:
-    """The changes of one transaction; sends are buffered and written with executemany."""
+    """The changes of one transaction, applied on the writer's thread; sends are buffered.
 
-    def __init__(self, conn: aiosqlite.Connection, next_id: int, seqs: dict[int, int],
-                 names: dict[int, str]) -> None:
+    The journal's seq and name caches are only read here (the event loop may drop entries
+    meanwhile); what this batch learns goes into its own dicts, merged after the commit.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, next_id: int, known_seqs: dict[int, int],
+                 known_names: dict[int, str]) -> None:
         self.conn = conn
         self.now = now_iso()  # one commit time for every change of the batch
         self.next_id = next_id
-        self.known_seqs = seqs
-        self.names = names
+        self.known_seqs = known_seqs
+        self.known_names = known_names
         self.seqs: dict[int, int] = {}
+        self.names: dict[int, str] = {}
         self.messages: list[tuple[Any, ...]] = []
         self.mentions: list[tuple[int, int]] = []
         self.events: list[tuple[Any, ...]] = []
@@ -66,35 +71,47 @@ class Batch:
         self.sent: dict[tuple[int, int, str], Committed] = {}
         self.stored: dict[tuple[int, int, str], Row] = {}
 
-    async def next_seq(self, room_id: int) -> int:
+    def next_seq(self, room_id: int) -> int:
         if room_id not in self.seqs:
-            known = self.known_seqs.get(room_id)
-            if known is None or room_id not in self.names:
-                room = await messages.live_room(self.conn, room_id)
+            known, name = self.known_seqs.get(room_id), self.known_names.get(room_id)
+            if known is None or name is None:
+                room = writes.live_room(self.conn, room_id)
                 if room is None:
                     raise not_found("This room no longer exists.")
-                known, self.names[room_id] = room["last_seq"], room["name"]
-            self.seqs[room_id] = known
+                known, name = room["last_seq"], room["name"]
+            self.seqs[room_id], self.names[room_id] = known, name
         self.seqs[room_id] += 1
         return self.seqs[room_id]
 
-    async def flush(self) -> None:
-        await messages.insert_messages(self.conn, self.messages)
-        await messages.insert_mentions(self.conn, self.mentions)
-        await messages.insert_events(self.conn, self.events)
+    def flush(self) -> None:
+        writes.insert_messages(self.conn, self.messages)
+        writes.insert_mentions(self.conn, self.mentions)
+        writes.insert_events(self.conn, self.events)
         self.messages, self.mentions, self.events = [], [], []
 
-    async def finish(self) -> None:
-        await self.flush()
-        if self.seqs:
-            await messages.set_room_seqs(self.conn, self.seqs)
+
+def apply(conn: sqlite3.Connection, changes: list[Change], next_id: int, known_seqs: dict[int, int],
+          known_names: dict[int, str]) -> tuple[list[Committed | ChatError], Batch]:
+    """Write every change of a batch (run by Database.write on the writer's thread)."""
+    batch = Batch(conn, next_id, known_seqs, known_names)
+    batch.stored = writes.existing_sends(
+        conn, [client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")])
+    outcomes: list[Committed | ChatError] = []
+    for change in changes:
+        try:
+            outcomes.append(APPLY[change.kind](batch, change))
+        except ChatError as exc:
+            outcomes.append(exc)
+    batch.flush()
+    writes.set_room_seqs(conn, batch.seqs)
+    return outcomes, batch
 
 
 def client_key(change: Change) -> tuple[int, int, str]:
     return (change.room["id"], change.user["id"], change.data["client_id"])
 
 
-async def _send(batch: Batch, change: Change) -> Committed:
+def _send(batch: Batch, change: Change) -> Committed:
     data, room, user = change.data, change.room, change.user
     client_id = data.get("client_id")
     key = client_key(change) if client_id else None
@@ -102,11 +119,11 @@ async def _send(batch: Batch, change: Change) -> Committed:
         return _retry_answer(batch, key, client_id)
     parent = data.get("parent_message")
     if parent is not None and batch.new_ids.get(parent) != room["id"]:
-        state = await messages.message_state(batch.conn, parent)
+        state = writes.message_state(batch.conn, parent)
         if state is None or state["room_id"] != room["id"]:
             raise ChatError("not_found", "The message replied to is not in this room.",
                             fields={"parent_message": ["No such message in this room."]})
-    seq = await batch.next_seq(room["id"])
+    seq = batch.next_seq(room["id"])
     message_id = batch.next_id
     batch.next_id += 1
     now = batch.now
@@ -143,40 +160,40 @@ def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str) -> Co
     return Committed(key[0], message_id=row["id"], reply=text_frame(dumps(frame)))
 
 
-async def _target(batch: Batch, change: Change) -> Row:
+def _target(batch: Batch, change: Change) -> Row:
     """The message a change names, checked against the rules for that kind of change."""
     message_id = change.data["message_id"]
-    state = await messages.message_state(batch.conn, message_id)
+    state = writes.message_state(batch.conn, message_id)
     if state is None and message_id in batch.new_ids:
-        await batch.flush()
-        state = await messages.message_state(batch.conn, message_id)
+        batch.flush()
+        state = writes.message_state(batch.conn, message_id)
     rules.check_message_change(change.kind, state, change.room["id"], change.user)
     return state
 
 
-async def _edit(batch: Batch, change: Change) -> Committed:
-    state = await _target(batch, change)
-    seq = await batch.next_seq(change.room["id"])
-    await messages.edit_content(batch.conn, state["id"], change.data["new_content"], batch.now)
+def _edit(batch: Batch, change: Change) -> Committed:
+    state = _target(batch, change)
+    seq = batch.next_seq(change.room["id"])
+    writes.edit_content(batch.conn, state["id"], change.data["new_content"], batch.now)
     frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"], "seq": seq}
     return _logged(batch, change, "edited", state["id"], seq, frame)
 
 
-async def _delete(batch: Batch, change: Change) -> Committed:
-    state = await _target(batch, change)
-    seq = await batch.next_seq(change.room["id"])
-    await batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
-    await messages.erase(batch.conn, state["id"], batch.now)
+def _delete(batch: Batch, change: Change) -> Committed:
+    state = _target(batch, change)
+    seq = batch.next_seq(change.room["id"])
+    batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
+    writes.erase(batch.conn, state["id"], batch.now)
     frame = {"action": "deleted", "id": state["id"], "seq": seq}
     committed = _logged(batch, change, "deleted", state["id"], seq, frame)
     committed.removed_file = state["attachment"]
     return committed
 
 
-async def _react(batch: Batch, change: Change) -> Committed:
-    state = await _target(batch, change)
-    seq = await batch.next_seq(change.room["id"])
-    counts = await messages.toggle_reaction(batch.conn, state["id"], change.user["id"], change.data["reaction"])
+def _react(batch: Batch, change: Change) -> Committed:
+    state = _target(batch, change)
+    seq = batch.next_seq(change.room["id"])
+    counts = writes.toggle_reaction(batch.conn, state["id"], change.user["id"], change.data["reaction"])
     frame = {"action": "reacted", "id": state["id"], "reactions": counts, "seq": seq}
     return _logged(batch, change, "reacted", state["id"], seq, frame)
 

@@ -15,7 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .changes import APPLY, Batch, Change, Committed, client_key
+from .changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
 from .metrics import Metrics
@@ -88,25 +88,16 @@ class Journal:
 
     async def _commit(self, changes: list[Change]) -> None:
         started = time.perf_counter()
-        outcomes: list[Committed | ChatError] = []
         try:
-            async with self.db.transaction() as conn:
-                batch = Batch(conn, self._next_id, self._seqs, self._names)
-                keys = [client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")]
-                batch.stored = await messages.existing_sends(conn, keys)
-                for change in changes:
-                    try:
-                        outcomes.append(await APPLY[change.kind](batch, change))
-                    except ChatError as exc:
-                        outcomes.append(exc)
-                await batch.finish()
-        except Exception as exc:  # the whole transaction rolled back: nothing happened
+            outcomes, batch = await self.db.write(apply, changes, self._next_id, self._seqs, self._names)
+        except Exception:  # the whole transaction rolled back: nothing happened
             log.exception("write batch of %d changes failed", len(changes))
             for change in changes:
                 _settle(change, ChatError("internal", "The change could not be saved; try again.", status=500))
             return
         self._next_id = batch.next_id
         self._seqs.update(batch.seqs)
+        self._names.update(batch.names)
         self._account(changes, outcomes, time.perf_counter() - started)
         for change, outcome in zip(changes, outcomes):
             self._publish(change, outcome)

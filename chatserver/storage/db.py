@@ -9,11 +9,12 @@ import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
 import aiosqlite
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
 # schema.sql always holds the newest schema whole, so a new file skips them.
@@ -117,6 +118,17 @@ class Database:
                 raise
             await self._writer.commit()
 
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run work(conn, *args) on the writer's thread inside one BEGIN IMMEDIATE transaction.
+
+        The whole transaction is one hand-off to that thread, where transaction() costs one
+        per statement: the journal commits every batch this way. aiosqlite has no public call
+        for "run this on the connection's thread"; _execute is that call (tests/test_storage.py
+        holds it to its contract).
+        """
+        async with self._write_lock:
+            return await self._writer._execute(_in_transaction, self._writer._conn, work, args)
+
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
         rows = await self._reader.execute_fetchall(sql, params)
@@ -187,6 +199,17 @@ async def inspect(path: str) -> tuple[int, list[str]]:
             for sql, text in SEQ_CHECKS:
                 findings += [text.format(**row) for row in await conn.execute_fetchall(sql)]
     return version, findings
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn, *args)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
 
 
 def _take_server_lock(path: str) -> int:

@@ -1,0 +1,123 @@
+"""The journal's writes: plain functions on the writer's sqlite3 connection.
+
+Database.write runs a whole batch of them on the writer's thread inside one transaction,
+so a batch costs one thread hop however many statements it makes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Sequence
+
+import orjson
+
+from .db import Row
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Row | None:
+    rows = conn.execute(sql, params).fetchall()
+    return rows[0] if rows else None
+
+
+def _rows(rows: Sequence[Sequence[Any]]) -> str:
+    return orjson.dumps(rows).decode()
+
+
+def live_room(conn: sqlite3.Connection, room_id: int) -> Row | None:
+    """An active room's last_seq and name, or None when the room is gone."""
+    return _one(conn, "SELECT last_seq, name FROM rooms WHERE id = ? AND is_active = 1", (room_id,))
+
+
+def message_state(conn: sqlite3.Connection, message_id: int) -> Row | None:
+    """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
+    return _one(conn, "SELECT id, room_id, sender_id, is_deleted, attachment FROM messages WHERE id = ?",
+                (message_id,))
+
+
+def existing_sends(conn: sqlite3.Connection,
+                   keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int, int, str], Row]:
+    """Messages already stored under (room_id, sender_id, client_id), with their creation frame."""
+    if not keys:
+        return {}
+    rows = conn.execute(
+        "SELECT m.room_id, m.sender_id, m.client_id, m.id, m.seq, e.frame"
+        " FROM json_each(?) k JOIN messages m ON m.room_id = k.value ->> 0"
+        " AND m.sender_id = k.value ->> 1 AND m.client_id = k.value ->> 2"
+        " JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq", (_rows(keys),)).fetchall()
+    return {(r["room_id"], r["sender_id"], r["client_id"]): r for r in rows}
+
+
+# Rows go in as one JSON array per statement: SQLite inserts them all in one step, so the
+# writer thread hands the GIL back once per table instead of once per row. With a busy
+# event loop every handback can wait a whole switch interval (docs/PERFORMANCE.md).
+# JSON text cannot carry U+0000 into a column, so message texts refuse it before they get here.
+
+def insert_messages(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """(id, room_id, sender_id, message_type, content, attachment, parent_id, client_id, seq, created_at)."""
+    if rows:
+        conn.execute(
+            "INSERT INTO messages (id, room_id, sender_id, message_type, content, attachment, parent_id,"
+            " client_id, seq, created_at, updated_at) SELECT value ->> 0, value ->> 1, value ->> 2,"
+            " value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9,"
+            " value ->> 9 FROM json_each(?)", (_rows(rows),))
+
+
+def insert_mentions(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:
+    """(message_id, user_id) pairs."""
+    if rows:
+        conn.execute("INSERT INTO mentions (message_id, user_id)"
+                     " SELECT value ->> 0, value ->> 1 FROM json_each(?)", (_rows(rows),))
+
+
+def insert_events(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """(room_id, seq, kind, message_id, frame, created_at)."""
+    if rows:
+        conn.execute(
+            "INSERT INTO events (room_id, seq, kind, message_id, frame, created_at) SELECT value ->> 0,"
+            " value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)",
+            (_rows(rows),))
+
+
+def set_room_seqs(conn: sqlite3.Connection, seqs: dict[int, int]) -> None:
+    """Record each room's newest seq."""
+    if seqs:
+        conn.execute(
+            "UPDATE rooms SET last_seq = s.value ->> 1 FROM json_each(?) s WHERE rooms.id = s.value ->> 0",
+            (_rows(list(seqs.items())),))
+
+
+def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: str) -> None:
+    """Replace a message's content and mark it edited."""
+    conn.execute("UPDATE messages SET content = ?, is_edited = 1, updated_at = ? WHERE id = ?",
+                 (content, now, message_id))
+
+
+def erase(conn: sqlite3.Connection, message_id: int, now: str) -> None:
+    """Delete a message: its content, attachment, reactions and mentions are gone, in the log too."""
+    conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL,"
+                 " updated_at = ? WHERE id = ?", (now, message_id))
+    conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))
+    conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
+    conn.execute(
+        "UPDATE events SET frame = CASE kind"
+        " WHEN 'created' THEN json_set(frame, '$.message', '', '$.attachment', json('null'),"
+        "  '$.mentions', json('[]'))"
+        " WHEN 'edited' THEN json_set(frame, '$.new_content', '') END"
+        " WHERE message_id = ? AND kind IN ('created', 'edited')", (message_id,))
+
+
+def toggle_reaction(conn: sqlite3.Connection, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
+    """Set the user's reaction (the same one again removes it); returns the counts after."""
+    row = _one(conn, "SELECT reaction FROM reactions WHERE message_id = ? AND user_id = ?",
+               (message_id, user_id))
+    if row is not None and row["reaction"] == reaction:
+        conn.execute("DELETE FROM reactions WHERE message_id = ? AND user_id = ?", (message_id, user_id))
+    else:
+        conn.execute(
+            "INSERT INTO reactions (message_id, user_id, reaction) VALUES (?, ?, ?)"
+            " ON CONFLICT (message_id, user_id) DO UPDATE SET reaction = excluded.reaction",
+            (message_id, user_id, reaction))
+    rows = conn.execute(
+        "SELECT reaction, count(*) AS n FROM reactions WHERE message_id = ? GROUP BY reaction"
+        " ORDER BY reaction", (message_id,)).fetchall()
+    return {r["reaction"]: r["n"] for r in rows}
