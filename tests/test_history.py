@@ -73,6 +73,8 @@ async def test_limit_default_50_and_capped_at_200(client, room_with):
     url = f"/api/chat/groups/{room['id']}/messages/"
     assert len(await (await client.get(url, headers=asha.auth)).json()) == 50
     assert len(await (await client.get(url + "?limit=1000", headers=asha.auth)).json()) == 200
+    paged = await (await client.get(url + "?page=1&page_size=500", headers=asha.auth)).json()
+    assert paged["count"] == 260 and len(paged["results"]) == 100 and "page_size=100" in paged["next"]
     for bad in ("?limit=abc", "?limit=0", "?before=-3", "?before=1.5"):
         resp = await client.get(url + bad, headers=asha.auth)
         assert resp.status == 400 and isinstance(await resp.json(), dict)
