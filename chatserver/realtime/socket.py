@@ -22,6 +22,7 @@ from .registry import Peer
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500
+LINGER = 0.25  # seconds a socket the server closed stays open to read what the client still sends
 
 
 def check_origin(request: web.Request, config: Config) -> None:
@@ -89,9 +90,15 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         log.exception("socket failed in room %s", room_id)
         await ws.close(code=WSCloseCode.INTERNAL_ERROR)
     finally:
+        closed_by_server = not peer.live
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
         await session.drain()
+        if closed_by_server:
+            # Lingering close: a client still sending when our close frame left would otherwise
+            # find unread bytes at our end when the connection closes, which then resets it
+            # (RST) and can discard the close frame before the client reads it.
+            await asyncio.sleep(LINGER)
         log.info("ws close room=%s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
                  room_id, user["id"], ws.close_code, time.monotonic() - started,
                  peer.frames_in, peer.frames_out)
