@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from .accounts import Accounts
-    from .config import Config
-    from .journal import Journal
-    from .metrics import Metrics
-    from .realtime.registry import Registry
-    from .storage.db import Database
+from .accounts import Accounts
+from .config import Config
+from .journal import Journal
+from .metrics import Metrics
+from .realtime.registry import Registry
+from .storage.db import Database
 
-CONFIG = web.AppKey("config", "Config")
-DB = web.AppKey("db", "Database")
-REGISTRY = web.AppKey("registry", "Registry")
-JOURNAL = web.AppKey("journal", "Journal")
-ACCOUNTS = web.AppKey("accounts", "Accounts")
-METRICS = web.AppKey("metrics", "Metrics")
+CONFIG = web.AppKey("config", Config)
+DB = web.AppKey("db", Database)
+REGISTRY = web.AppKey("registry", Registry)
+JOURNAL = web.AppKey("journal", Journal)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+METRICS = web.AppKey("metrics", Metrics)

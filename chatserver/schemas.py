@@ -1,4 +1,4 @@
-"""Request bodies and client frames: marshmallow schemas that never coerce a type."""
+"""REST request bodies: marshmallow schemas that never coerce a type (socket frames: realtime/client_frames.py)."""
 
 from __future__ import annotations
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from chatserver.app import create_app

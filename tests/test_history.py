@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from chatserver.app import create_app
 from conftest import recv
 
 HISTORY_KEYS = {"id", "sender", "attachment", "message_type", "content", "reactions", "is_deleted",

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from conftest import recv, recv_until
+from conftest import recv
 from test_uploads import PNG, form
 
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",

@@ -1,7 +1,7 @@
 """Client frames: the fields of each action, checked without coercing any type.
 
 These run once per frame on the hot path, so they are plain functions rather than
-marshmallow schemas (about 3 us per frame instead of about 60 us, measured in
+marshmallow schemas (2.3 us per send_message frame instead of 85 us, measured in
 docs/PERFORMANCE.md); the REST bodies keep marshmallow.
 """
 

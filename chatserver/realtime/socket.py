@@ -12,7 +12,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from .. import rules
 from ..accounts import request_token
 from ..config import Config
-from ..errors import ChatError, forbidden, not_found
+from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..storage import messages, rooms
 from ..views.request import client_address, path_id
