@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -133,10 +134,17 @@ class RawSocket(asyncio.Protocol):
         self.close_code: int | None = None
 
     @classmethod
-    async def open(cls, url: str, on_frame: Callable[[dict[str, Any]], None]) -> "RawSocket":
+    async def open(cls, url: str, on_frame: Callable[[dict[str, Any]], None],
+                   rcvbuf: int | None = None) -> "RawSocket":
+        """Connect and upgrade; `rcvbuf` shrinks the kernel's receive buffer (a client that reads slowly)."""
         parts = urlsplit(url)
         sock = cls(on_frame)
-        await asyncio.get_running_loop().create_connection(lambda: sock, parts.hostname, parts.port)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        raw.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(raw, (parts.hostname, parts.port))
+        await asyncio.get_running_loop().create_connection(lambda: sock, sock=raw)
         sock.transport.write(
             f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"

@@ -260,13 +260,9 @@ async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_
         assert await server.exited(10) == 0
         took = time.monotonic() - stopped
 
-    # Every socket that was only reading gets 1001. A socket still sending at that moment
-    # sometimes (about 1 run in 25) sees its connection end without the close frame: a known
-    # gap, not yet explained (docs/RELIABILITY.md); at least one sender must get 1001.
-    for c in receivers:
+    # Every socket gets 1001, the ones still sending when the server stopped included.
+    for c in clients:
         assert c.sock.close_code == 1001, c.name
-    assert any(c.sock.close_code == 1001 for c in senders)
-    assert all(c.sock.close_code in (1001, None) for c in senders)
     for c in clients:
         assert not [f for f in c.frames if f.get("action") == "error" and f.get("code") != "unavailable"], c.name
     acked = {cid: (f["id"], f["seq"]) for s in senders for cid, f in s.acked.items()}

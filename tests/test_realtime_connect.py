@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 
 from conftest import recv
+from crash_support import RawSocket
 
 
 async def test_member_connects_with_query_token(register, make_room, connect):
@@ -111,6 +114,34 @@ async def test_oversize_frame_closes_with_1009(client, register, make_room, conn
     await ws.send_str('{"message": "' + "x" * (64 * 1024 + 10) + '"}')
     msg = await ws.receive(timeout=3)
     assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
+
+
+async def test_a_client_still_sending_when_closed_gets_the_close_frame_not_a_reset(client, register, make_room):
+    """The server reads what the client sends until the client's close reply.
+
+    A connection dropped right after the close frame, with the client's frames still
+    arriving, is reset; the reset discards what the server had not yet delivered, the close
+    frame included. Here the client reads slowly (a small receive buffer, reading paused)
+    and keeps sending across the close.
+    """
+    asha = await register("Asha")
+    room = await make_room(asha)
+    frames: list[dict] = []
+    sock = await RawSocket.open(str(client.make_url(f"/ws/chat/{room['id']}/?token={asha.token}")),
+                                frames.append, rcvbuf=4096)
+    sock.transport.pause_reading()
+    for _ in range(2000):  # each one answered with an error frame the client is not reading yet
+        assert sock.send({"action": "no_such_action"})
+    await asyncio.sleep(0.3)
+    assert (await client.post("/api/user/logout/", headers=asha.auth)).status == 200  # closes with 4001
+    await asyncio.sleep(0.1)
+    for _ in range(50):  # still sending: it has not read the close frame
+        sock.send({"action": "no_such_action"})
+    await asyncio.sleep(0.2)
+    sock.transport.resume_reading()
+    assert await asyncio.wait_for(sock.ended, 5) is None  # a clean end, not ECONNRESET
+    assert sock.close_code == 4001
+    assert [f["code"] for f in frames] == ["unknown_action"] * 2000
 
 
 async def test_shutdown_closes_sockets_with_1001(make_client, config, tmp_path, register, make_room):

@@ -23,10 +23,17 @@ class Peer:
     Frames are written straight to the transport, which never blocks: a peer whose
     unsent bytes would pass `limit` is closed (4008) instead of slowing the room down.
     While `held` is a list (a resume is replaying history), live frames wait in it.
+
+    The socket's own handler task closes it: `close()` only records the code and, when the
+    handler is waiting for the next frame, interrupts that wait. Closing from another task
+    would let aiohttp drop the connection right after our close frame, without reading what
+    the client still sends; a client that is sending then gets a reset, and a reset can
+    discard the close frame before the client reads it.
     """
 
     __slots__ = ("ws", "transport", "live", "user", "token_id", "room_id", "address", "limit",
-                 "held", "held_bytes", "replayed", "typing", "frames_out", "frames_in", "on_slow", "__weakref__")
+                 "held", "held_bytes", "replayed", "typing", "frames_out", "frames_in", "on_slow",
+                 "task", "reading", "close_with", "__weakref__")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, user: dict[str, Any],
                  token_id: int, room_id: int, address: str, limit: int) -> None:
@@ -45,6 +52,20 @@ class Peer:
         self.frames_out = 0
         self.frames_in = 0
         self.on_slow: Callable[[Peer], None] = lambda peer: None
+        self.task = asyncio.current_task()
+        self.reading = False  # the handler is waiting for the client's next frame
+        self.close_with: tuple[int, str] | None = None
+
+    def close(self, code: int, reason: str) -> bool:
+        """Ask the handler to close this socket with code; False if a close was asked already."""
+        if self.close_with is not None:
+            return False
+        self.close_with = (code, reason)
+        self.live = False  # frames still arriving from it are ignored
+        self.held = None
+        if self.reading and not self.ws.closed and self.task is not None:
+            self.task.cancel()  # wakes the handler out of receive(); it then closes the socket itself
+        return True
 
     def deliver(self, frame: bytes, seq: int | None = None) -> None:
         """Queue a ready frame for this socket without waiting for it to be sent."""
@@ -88,8 +109,8 @@ class Registry:
         self.rooms: dict[int, dict[Peer, None]] = {}
         self.by_user: Counter[int] = Counter()
         self.by_address: Counter[str] = Counter()
-        self._closing: set[asyncio.Task[None]] = set()
         self._on_slow = on_slow
+        self._emptied: asyncio.Future[None] | None = None
 
     @property
     def sockets(self) -> int:
@@ -112,6 +133,8 @@ class Registry:
         del room[peer]
         if not room:
             self.rooms.pop(peer.room_id, None)
+            if not self.rooms and self._emptied is not None and not self._emptied.done():
+                self._emptied.set_result(None)
         for counter, key in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
             counter[key] -= 1
             if counter[key] <= 0:
@@ -129,16 +152,8 @@ class Registry:
         return len(room)
 
     def close(self, peers: Iterable[Peer], code: int, reason: str) -> int:
-        """Close these sockets with code in the background; returns how many."""
-        count = 0
-        for peer in list(peers):
-            peer.live = False  # frames still arriving from it are ignored
-            peer.held = None
-            task = asyncio.get_running_loop().create_task(_close(peer, code, reason))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
-            count += 1
-        return count
+        """Have these sockets closed with code by their handlers; returns how many were asked."""
+        return sum(peer.close(code, reason) for peer in list(peers))
 
     def _each(self, match: Callable[[Peer], bool], room_id: int | None = None) -> list[Peer]:
         rooms = [self.rooms.get(room_id, {})] if room_id is not None else list(self.rooms.values())
@@ -164,13 +179,22 @@ class Registry:
         self.close([peer], CLOSE_SLOW, "slow")
 
     async def shutdown(self) -> None:
-        """Close every socket with 1001 (going away) and wait for the closes."""
+        """Close every socket with 1001 (going away) and wait until their handlers have closed them."""
+        self._emptied = asyncio.get_running_loop().create_future()
         self.close(self._each(lambda p: True), WSCloseCode.GOING_AWAY, "server shutdown")
-        if self._closing:
-            await asyncio.wait(list(self._closing), timeout=CLOSE_TIMEOUT + 1)
+        if self.rooms:
+            await asyncio.wait([self._emptied], timeout=CLOSE_TIMEOUT + 1)
 
 
-async def _close(peer: Peer, code: int, reason: str) -> None:
+async def close_socket(peer: Peer) -> None:
+    """In the socket's handler: send the close frame asked for, then read until the client's reply.
+
+    Reading up to the client's close frame (or CLOSE_TIMEOUT) before the connection is dropped
+    is what lets a client that is still sending receive the close frame instead of a reset.
+    """
+    if peer.close_with is None or peer.ws.closed:
+        return
+    code, reason = peer.close_with
     try:
         await asyncio.wait_for(peer.ws.close(code=code, message=reason.encode()), CLOSE_TIMEOUT)
     except (asyncio.TimeoutError, ConnectionError, RuntimeError):

@@ -7,7 +7,7 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from .. import rules
 from ..accounts import request_token
@@ -18,11 +18,11 @@ from ..storage import messages, rooms
 from ..views.request import client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
-from .registry import Peer
+from .registry import Peer, close_socket
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500
-LINGER = 0.25  # seconds a socket the server closed stays open to read what the client still sends
+_ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
 
 def check_origin(request: web.Request, config: Config) -> None:
@@ -81,28 +81,40 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
             registry.close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
         if after_seq is not None:
             await _resume(db, peer, after_seq)
-        async for msg in ws:
+        while peer.close_with is None:
+            msg = await _next_frame(peer)
+            if msg is None or msg.type in _ENDED:
+                break
             if msg.type is WSMsgType.TEXT:
                 await session.receive(msg.data)
             elif msg.type is WSMsgType.BINARY:
                 session.refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
+        await close_socket(peer)  # a close the server asked for (1001, 4001, 4003, 4004, 4008)
     except Exception:  # after the upgrade no HTTP error can be answered: close properly instead
         log.exception("socket failed in room %s", room_id)
         await ws.close(code=WSCloseCode.INTERNAL_ERROR)
     finally:
-        closed_by_server = not peer.live
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
         await session.drain()
-        if closed_by_server:
-            # Lingering close: a client still sending when our close frame left would otherwise
-            # find unread bytes at our end when the connection closes, which then resets it
-            # (RST) and can discard the close frame before the client reads it.
-            await asyncio.sleep(LINGER)
         log.info("ws close room=%s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
                  room_id, user["id"], ws.close_code, time.monotonic() - started,
                  peer.frames_in, peer.frames_out)
     return ws
+
+
+async def _next_frame(peer: Peer) -> WSMessage | None:
+    """The client's next frame, or None when `Peer.close` interrupted the wait."""
+    peer.reading = True
+    try:
+        return await peer.ws.receive()
+    except asyncio.CancelledError:
+        task = peer.task
+        if peer.close_with is None or task is None or task.uncancel():
+            raise  # cancelled by someone else (the server stopping past its timeout)
+        return None
+    finally:
+        peer.reading = False
 
 
 async def _resume(db, peer: Peer, after_seq: int) -> None:
