@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -12,6 +13,9 @@ from .config import Config
 from .errors import ChatError, forbidden, invalid
 from .storage import users
 from .storage.db import Database, Row
+
+if TYPE_CHECKING:
+    from .realtime.registry import Registry
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
 WINDOW = 60.0
@@ -102,6 +106,22 @@ class Accounts:
         if not token or len(token) > 128:
             return None
         return await users.user_by_token(self.db, security.token_digest(token))
+
+    async def recheck_tokens(self, registry: Registry) -> int:
+        """Close the sockets whose token was revoked elsewhere (4001); refresh the profiles of the rest.
+
+        Logout through the API closes its sockets at once; this catches what another process
+        changed in the database (the admin `revoke` and `setpassword --revoke-tokens` commands).
+        Returns how many sockets were closed.
+        """
+        ids = registry.token_ids()
+        if not ids:
+            return 0
+        rows = await users.users_by_token_ids(self.db, sorted(ids))
+        for user in {row["id"]: row for row in rows}.values():
+            registry.update_user(user)
+        valid = {row["token_id"] for row in rows}
+        return sum(registry.close_token(token_id) for token_id in ids - valid)
 
     async def authenticate(self, request: web.Request) -> Row:
         """The caller of a REST request, from `Authorization: Token|Bearer <key>`; else 401."""

@@ -115,8 +115,8 @@ async def tokens(config: Config, args: argparse.Namespace) -> int:
 async def revoke(config: Config, args: argparse.Namespace) -> int:
     """Revoke one or more of a user's tokens by id, or all of them.
 
-    REST requests with a revoked token fail at once; sockets a running server already
-    holds open with it stay open until they reconnect (logout through the API closes them).
+    REST requests and new sockets with a revoked token fail at once; a running server closes
+    the sockets already open with it (4001) within CHAT_TOKEN_RECHECK seconds.
     """
     async with _database(config) as db:
         user = await _user(db, args.email)

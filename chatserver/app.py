@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -18,6 +20,8 @@ from .realtime.registry import Registry
 from .routes import add_routes
 from .storage.db import Database
 
+log = logging.getLogger("chatserver")
+
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
@@ -31,6 +35,24 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     yield
     await journal.stop()
     await db.close()
+
+
+async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
+    interval = app[CONFIG].token_recheck
+
+    async def every_interval() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await app[ACCOUNTS].recheck_tokens(app[REGISTRY])
+            except Exception:  # a failed check must not end the checking
+                log.exception("checking the tokens of open sockets failed")
+
+    task = asyncio.get_running_loop().create_task(every_interval()) if interval else None
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -48,6 +70,7 @@ def create_app(config: Config) -> web.Application:
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     app.cleanup_ctx.append(_storage)
+    app.cleanup_ctx.append(_token_recheck)
     app.on_shutdown.append(_close_sockets)
     add_routes(app)
     if config.cors_origins:

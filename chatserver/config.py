@@ -127,6 +127,10 @@ class Config:
         "CHAT_MAX_SOCKETS_PER_USER", 20, _int(0), "open sockets one user may hold (0: no limit)")
     max_sockets_per_ip: int = _setting(
         "CHAT_MAX_SOCKETS_PER_IP", 0, _int(0), "open sockets one client address may hold (0: no limit)")
+    token_recheck: float = _setting(
+        "CHAT_TOKEN_RECHECK", 30.0, _float(0),
+        "seconds between checks of open sockets' tokens: a token revoked by the admin command closes"
+        " its sockets (4001) within this time, and profile changes reach them (0: off)")
     login_rate: int = _setting(
         "CHAT_LOGIN_RATE", 10, _int(0), "failed logins per minute per e-mail and per address (0: off)")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")

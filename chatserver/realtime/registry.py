@@ -171,6 +171,17 @@ class Registry:
         """A token was revoked: close the sockets opened with it (4001)."""
         return self.close(self._each(lambda p: p.token_id == token_id), CLOSE_REVOKED, "token revoked")
 
+    def token_ids(self) -> set[int]:
+        """The tokens the open sockets were opened with."""
+        return {p.token_id for room in self.rooms.values() for p in room}
+
+    def update_user(self, user: dict[str, Any]) -> int:
+        """A user's profile changed: their open sockets send the new name and photo from now on."""
+        peers = self._each(lambda p: p.user["id"] == user["id"])
+        for peer in peers:
+            peer.user = {**user, "token_id": peer.token_id}
+        return len(peers)
+
     def _slow(self, peer: Peer) -> None:
         if not peer.live:
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -68,11 +69,19 @@ async def add_token(db: Database, user_id: int, digest: str, prefix: str) -> int
         return cur.lastrowid
 
 
+_TOKEN_USER = (f"SELECT t.id AS token_id, {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
+               " FROM tokens t JOIN users u ON u.id = t.user_id")
+
+
 async def user_by_token(db: Database, digest: str) -> Row | None:
     """The user holding the token with this digest, with the token's id as token_id."""
-    return await db.fetchone(
-        f"SELECT t.id AS token_id, {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
-        " FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.digest = ?", (digest,))
+    return await db.fetchone(f"{_TOKEN_USER} WHERE t.digest = ?", (digest,))
+
+
+async def users_by_token_ids(db: Database, token_ids: list[int]) -> list[Row]:
+    """The users holding these tokens, each row with its token_id; revoked tokens have no row."""
+    return await db.fetchall(f"{_TOKEN_USER} WHERE t.id IN (SELECT value FROM json_each(?))",
+                             (json.dumps(token_ids),))
 
 
 async def list_tokens(db: Database, user_id: int) -> list[Row]:

@@ -53,7 +53,9 @@ async def update_me(request: web.Request) -> web.Response:
     if "password" in data:
         data["password_hash"] = await security.hash_password(
             data.pop("password"), request.app[CONFIG].scrypt_n)
-    return json(shapes.user(await users.update_user(request.app[DB], user["id"], data)))
+    updated = await users.update_user(request.app[DB], user["id"], data)
+    request.app[REGISTRY].update_user(updated)  # open sockets send the new name and photo at once
+    return json(shapes.user(updated))
 
 
 @routes.get("/api/user/list/")
