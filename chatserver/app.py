@@ -16,6 +16,7 @@ from .errors import error_middleware
 from .journal import Journal
 from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY
 from .metrics import Metrics
+from .realtime import streams
 from .realtime.registry import Registry
 from .routes import add_routes
 from .storage.db import Database
@@ -45,8 +46,9 @@ async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
             await asyncio.sleep(interval)
             try:
                 await app[ACCOUNTS].recheck_tokens(app[REGISTRY])
+                await streams.rooms_changed(app, list(app[REGISTRY].streams))  # e.g. admin addmember
             except Exception:  # a failed check must not end the checking
-                log.exception("checking the tokens of open sockets failed")
+                log.exception("checking the tokens and rooms of open sockets failed")
 
     task = asyncio.get_running_loop().create_task(every_interval()) if interval else None
     yield
@@ -65,10 +67,13 @@ def create_app(config: Config) -> web.Application:
     app[CONFIG] = config
     metrics = Metrics()
     app[METRICS] = metrics
-    registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"))
+    registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
+                        activity_interval=config.activity_interval)
     app[REGISTRY] = registry
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
+    metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",
+                  lambda: sum(len(streams) for streams in registry.streams.values()))
     app.cleanup_ctx.append(_storage)
     app.cleanup_ctx.append(_token_recheck)
     app.on_shutdown.append(_close_sockets)

@@ -129,8 +129,13 @@ class Config:
         "CHAT_MAX_SOCKETS_PER_IP", 0, _int(0), "open sockets one client address may hold (0: no limit)")
     token_recheck: float = _setting(
         "CHAT_TOKEN_RECHECK", 30.0, _float(0),
-        "seconds between checks of open sockets' tokens: a token revoked by the admin command closes"
-        " its sockets (4001) within this time, and profile changes reach them (0: off)")
+        "seconds between checks of open sockets against the database: a token revoked by an admin"
+        " command closes its sockets (4001), profile and membership changes made by other processes"
+        " reach open sockets and user streams, within this time (0: off)")
+    activity_interval: float = _setting(
+        "CHAT_ACTIVITY_INTERVAL", 1.0, _float(0),
+        "seconds between room_activity frames of one room on user streams; events between are told"
+        " as one, the newest (0: every event)")
     login_rate: int = _setting(
         "CHAT_LOGIN_RATE", 10, _int(0), "failed logins per minute per e-mail and per address (0: off)")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")

@@ -24,6 +24,7 @@ from .storage import messages, rooms
 from .storage.db import Database
 
 log = logging.getLogger("chatserver.journal")
+EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
 
 
 class Journal:
@@ -126,6 +127,7 @@ class Journal:
                                                 outcome.seq)
             self.metrics.inc("chat_broadcasts_total")
             self.metrics.inc("chat_deliveries_total", delivered)
+            self.registry.notify(outcome.room_id, outcome.seq, EVENTS[change.kind], change.user["id"])
         if outcome.reply is not None and change.peer is not None:
             change.peer.deliver(outcome.reply)
         if outcome.removed_file:

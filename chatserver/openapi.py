@@ -136,7 +136,8 @@ def document() -> Schema:
         "info": {"title": "chatserver", "version": __version__, "description": (
             "REST API of chatserver. Authenticate with `Authorization: Token <key>` (or `Bearer <key>`); "
             "the key comes from register or login. Real-time traffic goes over "
-            "`ws://HOST/ws/chat/<room_id>/?token=<key>`: its frames are the `ClientFrame_*` and "
+            "`ws://HOST/ws/chat/<room_id>/?token=<key>` (and a user's stream of room activity over "
+            "`ws://HOST/ws/user/?token=<key>`): their frames are the `ClientFrame_*` and "
             "`ServerFrame_*` schemas below (also shipped as JSON Schema files in chatserver/schema_files/).")},
         "servers": [{"url": "/"}],
         "security": [{"Token": []}, {"Bearer": []}],

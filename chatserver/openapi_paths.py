@@ -125,6 +125,12 @@ def _server_paths() -> dict[str, Schema]:
     socket["description"] = ("Upgrade to a WebSocket. Client frames: the ClientFrame_* schemas; server frames: the "
                              "ServerFrame_* schemas. Refusals come before the upgrade, as JSON.")
     socket["responses"]["101"] = {"description": "Switching protocols."}
+    stream = op("Open the caller's stream of room activity", "server", (101, "Switching protocols.", TEXT),
+                (401, 429), params=[query("token", TEXT, "The key (or send Authorization: Token <key>).")])
+    stream["description"] = ("Upgrade to a WebSocket that only tells: ServerFrame_room_activity for every event "
+                             "in the caller's rooms, ServerFrame_rooms_changed when those rooms change, "
+                             "ServerFrame_room_read when the caller marked a room as read.")
+    stream["responses"]["101"] = {"description": "Switching protocols."}
     return {
         "/healthz": {"get": {**op("Health", "server", (200, "The database answers.", health), (), public=True),
                              "responses": {"200": {"description": "The database answers.", "content": {
@@ -132,6 +138,7 @@ def _server_paths() -> dict[str, Schema]:
         "/metrics": {"get": {**op("Metrics", "server", (200, "", TEXT), (), public=True), "responses": {"200": text}}},
         "/api/schema/": {"get": op("This document", "server", (200, "OpenAPI 3.1.", {"type": "object"}), (), public=True)},
         "/ws/chat/{room_id}/": {"get": socket},
+        "/ws/user/": {"get": stream},
     }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .realtime.socket import chat_socket
+from .realtime.socket import chat_socket, user_stream
 from .views import health, history, members, meta, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"
@@ -34,6 +34,7 @@ def add_routes(app: web.Application) -> None:
     for table in (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes):
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
+    app.router.add_get("/ws/user/", user_stream)
     meta.mount(app)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)

@@ -17,6 +17,7 @@ except ImportError:  # reported by the `browser` fixture
     sync_playwright = None
 
 TIMEOUT_MS = 10_000
+LIVE_MS = 5_000  # what "live" allows; the client has no timer that would catch up within it
 # A 2x2 red PNG.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
@@ -197,14 +198,19 @@ def test_two_members_chat_live_and_history_survives_reload(server, open_page):
     expect(ravi.get_by_test_id("room-item").filter(has_text="Book club")).to_be_visible()
 
 
-def test_unread_counts_in_the_room_list(server, open_page, open_room):
-    asha, ravi, room = shared_room(server.url, "Unread corner")
+def list_beside_sender(server, open_page, open_room, name):
+    """Ravi's page showing a shared room in his list (nothing unread) and Asha's page with it open:
+    (ravi, room, Ravi's page, the room's list item, Asha's page)."""
+    asha, ravi, room = shared_room(server.url, name)
     page = open_page(server.url, ravi["token"])
-    item = page.get_by_test_id("room-item").filter(has_text="Unread corner")
+    item = page.get_by_test_id("room-item").filter(has_text=name)
     expect(item).to_be_visible()
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
+    return ravi, room, page, item, open_room(server.url, room, asha)
 
-    sender = open_room(server.url, room, asha)
+
+def test_unread_counts_in_the_room_list(server, open_page, open_room):
+    _, _, page, item, sender = list_beside_sender(server, open_page, open_room, "Unread corner")
     send(sender, "one")
     send(sender, "two")
     expect_stored(sender, "two")
@@ -214,6 +220,24 @@ def test_unread_counts_in_the_room_list(server, open_page, open_room):
     item.click()
     expect(message(page, "two")).to_be_visible()
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
+
+
+def test_the_room_list_stays_live_without_reloading(server, open_page, open_room):
+    """Unread counts, new rooms and read marks arrive over the user's stream, not a reload or a poll."""
+    ravi, room, page, item, sender = list_beside_sender(server, open_page, open_room, "Live corner")
+    send(sender, "one")
+    expect(item.get_by_test_id("unread-count")).to_have_text("1", timeout=LIVE_MS)
+    send(sender, "two")
+    expect(item.get_by_test_id("unread-count")).to_have_text("2", timeout=LIVE_MS)
+    expect(item).to_contain_text("Asha: two", timeout=LIVE_MS)
+
+    call(server.url, "POST", "chat/create-group/", {"name": "Surprise party", "members": [ravi["user"]["id"]]},
+         register(server.url, "Chen")["token"])
+    expect(page.get_by_test_id("room-item").filter(has_text="Surprise party")).to_be_visible(timeout=LIVE_MS)
+
+    phone = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])  # Ravi reads the room elsewhere
+    expect(message(phone, "two")).to_be_visible()
+    expect(item.get_by_test_id("unread-count")).to_have_count(0, timeout=LIVE_MS)
 
 
 def test_mention_picker_reply_and_image_upload(server, open_room):

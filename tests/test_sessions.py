@@ -95,3 +95,20 @@ async def test_a_profile_changed_by_another_process_reaches_open_sockets_at_the_
     assert (frame["sender"]["name"], frame["sender"]["role"]) == ("Asha-Maria", "admin")
     await ws_a.close()
     await ws_r.close()
+
+
+async def test_a_member_added_by_the_admin_command_reaches_the_stream_at_the_next_check(
+        make_client, config, tmp_path, register, make_room, connect):
+    cl = await checked_client(make_client, config, tmp_path)
+    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
+    room = await make_room(asha, name="committee", cl=cl)
+    stream = await cl.ws_connect(f"/ws/user/?token={ravi.token}")
+    out = await admin(str(tmp_path / "recheck.db"), "addmember", "--room", "committee", "--email", ravi["email"])
+    assert ravi["email"] in out
+    assert await recv(stream, timeout=5) == {"action": "rooms_changed"}
+    ws_a = await connect(asha, room["id"], cl=cl)
+    await ws_a.send_json({"message": "welcome to the committee"})
+    activity = await recv(stream)
+    assert (activity["action"], activity["room_id"]) == ("room_activity", room["id"])
+    await stream.close()
+    await ws_a.close()

@@ -36,7 +36,7 @@ class Peer:
                  "task", "reading", "close_with", "__weakref__")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, user: dict[str, Any],
-                 token_id: int, room_id: int, address: str, limit: int) -> None:
+                 token_id: int, room_id: int | None, address: str, limit: int) -> None:
         self.ws = ws
         self.transport = transport
         self.live = True
@@ -103,10 +103,21 @@ class Peer:
 
 
 class Registry:
-    """Rooms with open sockets; knows nothing of HTTP or SQL."""
+    """Rooms with open sockets, and each user's streams; knows nothing of HTTP or SQL.
 
-    def __init__(self, on_slow: Callable[[Peer], None] | None = None) -> None:
+    A stream (`/ws/user/`) is a Peer with room_id None. It follows the rooms its user is a
+    member of: `follow()` sets them, `notify()` tells the followers of a room that something
+    happened there, `tell()` sends one user's streams a frame.
+    """
+
+    def __init__(self, on_slow: Callable[[Peer], None] | None = None, activity_interval: float = 0.0) -> None:
         self.rooms: dict[int, dict[Peer, None]] = {}
+        self.streams: dict[int, dict[Peer, None]] = {}  # user id -> that user's streams
+        self.following: dict[int, frozenset[int]] = {}  # user id (with streams) -> room ids
+        self.followers: dict[int, set[int]] = {}  # room id -> user ids whose streams follow it
+        self.follow_lock = asyncio.Lock()
+        self.activity_interval = activity_interval
+        self._activity: dict[int, _Activity] = {}  # room id -> when it was last told, what waits
         self.by_user: Counter[int] = Counter()
         self.by_address: Counter[str] = Counter()
         self._on_slow = on_slow
@@ -117,29 +128,102 @@ class Registry:
         """How many sockets are open."""
         return sum(self.by_user.values())
 
+    def _group(self, peer: Peer) -> tuple[dict[int, dict[Peer, None]], int]:
+        return (self.streams, peer.user["id"]) if peer.room_id is None else (self.rooms, peer.room_id)
+
     def join(self, peer: Peer) -> None:
-        """Add an open socket to its room."""
+        """Add an open socket to its room (a stream to its user's streams)."""
         peer.on_slow = self._slow
-        self.rooms.setdefault(peer.room_id, {})[peer] = None
+        groups, key = self._group(peer)
+        groups.setdefault(key, {})[peer] = None
         self.by_user[peer.user["id"]] += 1
         self.by_address[peer.address] += 1
 
     def leave(self, peer: Peer) -> bool:
         """Remove a socket; True if it was its user's last one in the room."""
         peer.live = False
-        room = self.rooms.get(peer.room_id, {})
-        if peer not in room:
+        groups, key = self._group(peer)
+        group = groups.get(key, {})
+        if peer not in group:
             return False
-        del room[peer]
-        if not room:
-            self.rooms.pop(peer.room_id, None)
-            if not self.rooms and self._emptied is not None and not self._emptied.done():
+        del group[peer]
+        if not group:
+            del groups[key]
+            if peer.room_id is None:
+                self.follow(key, ())
+            if not self.rooms and not self.streams and self._emptied is not None and not self._emptied.done():
                 self._emptied.set_result(None)
-        for counter, key in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
-            counter[key] -= 1
-            if counter[key] <= 0:
-                del counter[key]
-        return not any(p.user["id"] == peer.user["id"] for p in room)
+        for counter, k in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
+            counter[k] -= 1
+            if counter[k] <= 0:
+                del counter[k]
+        return peer.room_id is not None and not any(p.user["id"] == peer.user["id"] for p in group)
+
+    def follow(self, user_id: int, room_ids: Iterable[int]) -> bool:
+        """Set the rooms a user's streams follow; True if that changed for a user with streams."""
+        new = frozenset(room_ids) if user_id in self.streams else frozenset()
+        old = self.following.get(user_id, frozenset())
+        if new == old:
+            return False
+        for room_id in old - new:
+            followers = self.followers[room_id]
+            followers.discard(user_id)
+            if not followers:
+                del self.followers[room_id]
+        for room_id in new - old:
+            self.followers.setdefault(room_id, set()).add(user_id)
+        if new:
+            self.following[user_id] = new
+        else:
+            self.following.pop(user_id, None)
+        return True
+
+    def tell(self, user_id: int, frame: dict[str, Any]) -> int:
+        """Send a frame to every stream of one user; returns how many."""
+        streams = self.streams.get(user_id, {})
+        if streams:
+            data = encode(frame)
+            for peer in streams:
+                peer.write(data)
+        return len(streams)
+
+    def notify(self, room_id: int, seq: int | None, event: str, sender_id: int | None) -> int:
+        """Tell the streams following a room that an event was committed there; returns how many.
+
+        At most one frame per room per activity_interval: the first event after a quiet spell
+        goes out at once, later ones wait and only the newest is told when the interval ends.
+        A busy room costs its followers one frame a second, not one per message.
+        """
+        if not self.followers.get(room_id):
+            return 0
+        frame = {"action": "room_activity", "room_id": room_id, "seq": seq, "event": event, "sender_id": sender_id}
+        interval = self.activity_interval
+        if not interval:
+            return self._tell_followers(room_id, frame)
+        loop = asyncio.get_running_loop()
+        state = self._activity.get(room_id)
+        if state is None or (state.timer is None and loop.time() - state.told >= interval):
+            self._activity[room_id] = _Activity(loop.time())
+            return self._tell_followers(room_id, frame)
+        state.waiting = frame  # the newest wins
+        if state.timer is None:
+            state.timer = loop.call_at(state.told + interval, self._tell_waiting, room_id)
+        return 0
+
+    def _tell_waiting(self, room_id: int) -> None:
+        state = self._activity.pop(room_id)
+        if state.waiting is not None:
+            self._activity[room_id] = _Activity(asyncio.get_running_loop().time())
+            self._tell_followers(room_id, state.waiting)
+
+    def _tell_followers(self, room_id: int, frame: dict[str, Any]) -> int:
+        data = encode(frame)
+        count = 0
+        for user_id in self.followers.get(room_id, ()):
+            for peer in self.streams.get(user_id, ()):
+                peer.write(data)
+                count += 1
+        return count
 
     def broadcast(self, room_id: int, frame: bytes, own: bytes | None = None,
                   sender_id: int | None = None, seq: int | None = None) -> int:
@@ -156,8 +240,10 @@ class Registry:
         return sum(peer.close(code, reason) for peer in list(peers))
 
     def _each(self, match: Callable[[Peer], bool], room_id: int | None = None) -> list[Peer]:
-        rooms = [self.rooms.get(room_id, {})] if room_id is not None else list(self.rooms.values())
-        return [p for room in rooms for p in room if match(p)]
+        """Room sockets of one room, or every socket (streams included) when room_id is None."""
+        groups = [self.rooms.get(room_id, {})] if room_id is not None else \
+            [*self.rooms.values(), *self.streams.values()]
+        return [p for group in groups for p in group if match(p)]
 
     def close_member(self, room_id: int, user_id: int) -> int:
         """A member left or was removed: close their sockets in the room (4003)."""
@@ -173,7 +259,7 @@ class Registry:
 
     def token_ids(self) -> set[int]:
         """The tokens the open sockets were opened with."""
-        return {p.token_id for room in self.rooms.values() for p in room}
+        return {p.token_id for p in self._each(lambda p: True)}
 
     def update_user(self, user: dict[str, Any]) -> int:
         """A user's profile changed: their open sockets send the new name and photo from now on."""
@@ -193,8 +279,19 @@ class Registry:
         """Close every socket with 1001 (going away) and wait until their handlers have closed them."""
         self._emptied = asyncio.get_running_loop().create_future()
         self.close(self._each(lambda p: True), WSCloseCode.GOING_AWAY, "server shutdown")
-        if self.rooms:
+        if self.rooms or self.streams:
             await asyncio.wait([self._emptied], timeout=CLOSE_TIMEOUT + 1)
+
+
+class _Activity:
+    """A room's last room_activity: when it was told, and the newest one waiting for its turn."""
+
+    __slots__ = ("told", "waiting", "timer")
+
+    def __init__(self, told: float) -> None:
+        self.told = told
+        self.waiting: dict[str, Any] | None = None
+        self.timer: asyncio.TimerHandle | None = None
 
 
 async def close_socket(peer: Peer) -> None:

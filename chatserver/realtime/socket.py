@@ -1,10 +1,11 @@
-"""The WebSocket endpoint: refuse before the upgrade, resume from after_seq, read loop, leave in finally."""
+"""The WebSocket endpoints (a room's socket, a user's stream): refuse before the upgrade, read loop, leave in finally."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
@@ -15,6 +16,7 @@ from ..config import Config
 from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..storage import messages, rooms
+from ..storage.db import Row
 from ..views.request import client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
@@ -45,30 +47,77 @@ def _after_seq(request: web.Request) -> int | None:
     return int(raw)
 
 
-async def chat_socket(request: web.Request) -> web.StreamResponse:
-    """`/ws/chat/<room_id>/?token=...[&after_seq=N]`: a member's live connection to a room."""
-    app = request.app
-    config, db, registry = app[CONFIG], app[DB], app[REGISTRY]
-    room_id = path_id(request, "room_id")
-    check_origin(request, config)
+async def _authenticated(request: web.Request) -> tuple[Row, str | None]:
+    """Before any upgrade: the Origin, then the token (401). Returns the user and the token."""
+    check_origin(request, request.app[CONFIG])
     token = request_token(request, query=True)
-    user = await app[ACCOUNTS].user_for_token(token)
+    user = await request.app[ACCOUNTS].user_for_token(token)
     if user is None:
         raise ChatError("unauthorized", "A valid token is required.")
-    room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
+    return user, token
+
+
+def _within_limits(request: web.Request, user: Row) -> str:
+    """Refuse (429) a socket past the per-user or per-address limit; returns the client's address."""
+    config, registry = request.app[CONFIG], request.app[REGISTRY]
     address = client_address(request)
     for limit, count, what in ((config.max_sockets_per_user, registry.by_user[user["id"]], "user"),
                                (config.max_sockets_per_ip, registry.by_address[address], "address")):
         if limit and count >= limit:
             raise ChatError("rate_limited", f"Too many open sockets for this {what}.")
-    after_seq = _after_seq(request)
+    return address
 
+
+async def _upgrade(request: web.Request, user: Row, room_id: int | None, address: str) -> Peer:
+    config = request.app[CONFIG]
     # No compression: it costs CPU and memory per socket and leaks content lengths (BREACH-style).
     # Text arrives as bytes: orjson validates the UTF-8 while it parses.
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
                                compress=False, decode_text=False)
     await ws.prepare(request)
-    peer = Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
+    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
+
+
+async def _serve(app: web.Application, peer: Peer, token: str | None,
+                 on_text: Callable[[bytes], Awaitable[None]], refuse: Callable[[ChatError], None],
+                 start: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Read the client's frames until it goes or the server closes the socket; then close it properly."""
+    try:
+        if await app[ACCOUNTS].user_for_token(token) is None:
+            app[REGISTRY].close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
+        if start is not None:
+            await start()
+        while peer.close_with is None:
+            msg = await _next_frame(peer)
+            if msg is None or msg.type in _ENDED:
+                break
+            if msg.type is WSMsgType.TEXT:
+                await on_text(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
+        await close_socket(peer)  # a close the server asked for (1001, 4001, 4003, 4004, 4008)
+    except Exception:  # after the upgrade no HTTP error can be answered: close properly instead
+        log.exception("socket failed (room %s, user %s)", peer.room_id, peer.user["id"])
+        await peer.ws.close(code=WSCloseCode.INTERNAL_ERROR)
+
+
+def _log_close(peer: Peer, started: float, what: str) -> None:
+    log.info("ws close %s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
+             what, peer.user["id"], peer.ws.close_code, time.monotonic() - started,
+             peer.frames_in, peer.frames_out)
+
+
+async def chat_socket(request: web.Request) -> web.StreamResponse:
+    """`/ws/chat/<room_id>/?token=...[&after_seq=N]`: a member's live connection to a room."""
+    app = request.app
+    db, registry = app[DB], app[REGISTRY]
+    room_id = path_id(request, "room_id")
+    user, token = await _authenticated(request)
+    room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
+    address = _within_limits(request, user)
+    after_seq = _after_seq(request)
+
+    peer = await _upgrade(request, user, room_id, address)
     session = Session(app, peer, room)
     started = time.monotonic()
     if after_seq is not None:
@@ -77,30 +126,51 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
-        if await app[ACCOUNTS].user_for_token(token) is None:
-            registry.close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
-        if after_seq is not None:
-            await _resume(db, peer, after_seq)
-        while peer.close_with is None:
-            msg = await _next_frame(peer)
-            if msg is None or msg.type in _ENDED:
-                break
-            if msg.type is WSMsgType.TEXT:
-                await session.receive(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                session.refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
-        await close_socket(peer)  # a close the server asked for (1001, 4001, 4003, 4004, 4008)
-    except Exception:  # after the upgrade no HTTP error can be answered: close properly instead
-        log.exception("socket failed in room %s", room_id)
-        await ws.close(code=WSCloseCode.INTERNAL_ERROR)
+        await _serve(app, peer, token, session.receive, session.refuse,
+                     None if after_seq is None else lambda: _resume(db, peer, after_seq))
     finally:
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
         await session.drain()
-        log.info("ws close room=%s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
-                 room_id, user["id"], ws.close_code, time.monotonic() - started,
-                 peer.frames_in, peer.frames_out)
-    return ws
+        _log_close(peer, started, f"room={room_id}")
+    return peer.ws
+
+
+async def user_stream(request: web.Request) -> web.StreamResponse:
+    """`/ws/user/?token=...`: what happens in all of a user's rooms, for unread counts and room lists.
+
+    It sends `room_activity` for every event committed in a room the user is a member of,
+    `rooms_changed` when the user's rooms change (joined, left, removed, created, edited,
+    deleted) and `room_read` when the user marked a room as read; it takes no actions.
+    """
+    app = request.app
+    registry = app[REGISTRY]
+    user, token = await _authenticated(request)
+    address = _within_limits(request, user)
+    following = (await rooms.rooms_of_users(app[DB], [user["id"]])).get(user["id"], set())
+
+    peer = await _upgrade(request, user, None, address)
+    started = time.monotonic()
+    registry.join(peer)
+    registry.follow(user["id"], following)
+    app[METRICS].inc("chat_ws_sessions_total")
+    log.info("ws open stream user=%s remote=%s rooms=%d", user["id"], address, len(following))
+
+    def refuse(exc: ChatError) -> None:
+        peer.send(exc.frame())
+        app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
+
+    async def on_text(_: bytes) -> None:
+        peer.frames_in += 1
+        if peer.live:
+            refuse(ChatError("unsupported", "This socket only tells; act through a room's socket."))
+
+    try:
+        await _serve(app, peer, token, on_text, refuse)
+    finally:
+        registry.leave(peer)
+        _log_close(peer, started, "stream")
+    return peer.ws
 
 
 async def _next_frame(peer: Peer) -> WSMessage | None:

@@ -4,11 +4,23 @@ import { api, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
+import { UserStream } from "./socket.js";
 
-const ROOMS_REFRESH_MS = 15000;
+const REFRESH_GAP_MS = 1000; // a burst of activity costs one reload of the room list
 
 let me = null;
+let stream = null;
 let refreshTimer = null;
+
+/** Reload the room list soon, once for however many changes arrive meanwhile. */
+function refreshSoon() {
+  if (refreshTimer === null) {
+    refreshTimer = setTimeout(() => {
+      refreshTimer = null;
+      roomList.refresh();
+    }, REFRESH_GAP_MS);
+  }
+}
 
 const roomView = new RoomView({
   me: () => me,
@@ -25,7 +37,10 @@ const roomList = new RoomList({
 
 function showAuth() {
   roomView.close();
-  clearInterval(refreshTimer);
+  stream?.stop();
+  stream = null;
+  clearTimeout(refreshTimer);
+  refreshTimer = null;
   me = null;
   show($("chat-view"), false);
   show($("auth-view"), true);
@@ -44,8 +59,13 @@ async function showChat(user) {
   show($("auth-view"), false);
   show($("chat-view"), true);
   await roomList.refresh();
-  clearInterval(refreshTimer);
-  refreshTimer = setInterval(() => roomList.refresh(), ROOMS_REFRESH_MS);
+  stream?.stop();
+  stream = new UserStream(token.get(), {
+    // The open room's own socket shows its activity, and its unread count stays 0.
+    onChange: (frame) => frame?.action === "room_activity" && frame.room_id === roomView.room?.id ? null : refreshSoon(),
+    onEnd: (code) => code === 4001 && signedOut(),
+  });
+  stream.start();
   const room = roomList.find(Number(/^#room\/(\d+)$/.exec(location.hash)?.[1]));
   if (room) roomView.open(room);
 }

@@ -1,4 +1,4 @@
-// One room's WebSocket: resumes with after_seq after a drop, retries unconfirmed sends.
+// The client's WebSockets: a room's socket (resumes with after_seq, retries sends) and the user's stream.
 
 /** Close codes after which reconnecting would not help. */
 export const FINAL_CLOSE = {
@@ -17,18 +17,16 @@ export function newClientId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export class RoomSocket {
-  /**
-   * handlers: onFrame(frame), onStatus(state, failures) with state "connecting" | "live" | "reconnecting",
-   * onResync() when the server cannot replay (history must be fetched again),
-   * onEnd(code, reason) when the socket closed for good.
-   */
-  constructor(roomId, token, lastSeq, handlers) {
-    this.roomId = roomId;
+/**
+ * A WebSocket that reconnects with backoff after a drop, and at once when the browser says the
+ * network is back. Subclasses give url(), receive(data) and, if they need them, opened(ws) and
+ * connecting(resuming). handlers: onStatus?(state, failures) with state "connecting" | "live" |
+ * "reconnecting", onEnd(code, reason) when the socket closed for good.
+ */
+class ReconnectingSocket {
+  constructor(token, handlers) {
     this.token = token;
-    this.lastSeq = lastSeq;
     this.handlers = handlers;
-    this.pending = new Map(); // client_id -> send_message frame not yet echoed
     this.attempt = 0;
     this.ws = null;
     this.timer = null;
@@ -37,49 +35,34 @@ export class RoomSocket {
     window.addEventListener("online", this.wakeUp);
   }
 
-  url() {
+  wsUrl(path, query) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const query = new URLSearchParams({ token: this.token });
-    if (this.lastSeq !== null) query.set("after_seq", String(this.lastSeq));
-    return `${scheme}://${location.host}/ws/chat/${this.roomId}/?${query}`;
+    return `${scheme}://${location.host}${path}?${query}`;
+  }
+
+  connecting() {}
+
+  opened() {}
+
+  status(state, failures) {
+    this.handlers.onStatus?.(state, failures);
   }
 
   start() {
     if (this.stopped) return;
     this.timer = null;
     const resuming = this.attempt > 0;
-    this.handlers.onStatus(resuming ? "reconnecting" : "connecting");
-    if (resuming && this.lastSeq === null) this.handlers.onResync();
+    this.status(resuming ? "reconnecting" : "connecting");
+    this.connecting(resuming);
     const ws = new WebSocket(this.url());
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      this.handlers.onStatus("live");
-      for (const frame of this.pending.values()) ws.send(JSON.stringify(frame));
+      this.status("live");
+      this.opened(ws);
     };
     ws.onmessage = (event) => this.receive(event.data);
     ws.onclose = (event) => this.closed(ws, event);
-  }
-
-  receive(data) {
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (frame.action === "reset") {
-      this.lastSeq = frame.last_seq;
-      this.handlers.onResync();
-      return;
-    }
-    if (frame.action === "resumed") return;
-    if (typeof frame.seq === "number") {
-      if (CHANGE_ACTIONS.has(frame.action) && this.lastSeq !== null && frame.seq <= this.lastSeq) return;
-      if (this.lastSeq === null || frame.seq > this.lastSeq) this.lastSeq = frame.seq;
-    }
-    if (frame.client_id) this.pending.delete(frame.client_id);
-    this.handlers.onFrame(frame);
   }
 
   closed(ws, event) {
@@ -92,7 +75,7 @@ export class RoomSocket {
     }
     const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
     this.attempt += 1;
-    this.handlers.onStatus("reconnecting", this.attempt);
+    this.status("reconnecting", this.attempt);
     this.timer = setTimeout(() => this.start(), delay);
   }
 
@@ -114,16 +97,6 @@ export class RoomSocket {
     this.start();
   }
 
-  /** Sends a frame now if connected; send_message frames with a client_id are kept until echoed. */
-  send(frame) {
-    if (frame.action === "send_message" && frame.client_id) this.pending.set(frame.client_id, frame);
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify(frame));
-      return true;
-    }
-    return false;
-  }
-
   isLive() {
     return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN);
   }
@@ -137,5 +110,88 @@ export class RoomSocket {
       this.ws = null;
       ws.close(1000);
     }
+  }
+}
+
+function parse(data) {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return null;
+  }
+}
+
+/** One room's socket: resumes with after_seq after a drop, retries unconfirmed sends. */
+export class RoomSocket extends ReconnectingSocket {
+  /**
+   * handlers: onFrame(frame), onStatus(state, failures), onResync() when the server cannot
+   * replay (history must be fetched again), onEnd(code, reason).
+   */
+  constructor(roomId, token, lastSeq, handlers) {
+    super(token, handlers);
+    this.roomId = roomId;
+    this.lastSeq = lastSeq;
+    this.pending = new Map(); // client_id -> send_message frame not yet echoed
+  }
+
+  url() {
+    const query = new URLSearchParams({ token: this.token });
+    if (this.lastSeq !== null) query.set("after_seq", String(this.lastSeq));
+    return this.wsUrl(`/ws/chat/${this.roomId}/`, query);
+  }
+
+  connecting(resuming) {
+    if (resuming && this.lastSeq === null) this.handlers.onResync();
+  }
+
+  opened(ws) {
+    for (const frame of this.pending.values()) ws.send(JSON.stringify(frame));
+  }
+
+  receive(data) {
+    const frame = parse(data);
+    if (!frame) return;
+    if (frame.action === "reset") {
+      this.lastSeq = frame.last_seq;
+      this.handlers.onResync();
+      return;
+    }
+    if (frame.action === "resumed") return;
+    if (typeof frame.seq === "number") {
+      if (CHANGE_ACTIONS.has(frame.action) && this.lastSeq !== null && frame.seq <= this.lastSeq) return;
+      if (this.lastSeq === null || frame.seq > this.lastSeq) this.lastSeq = frame.seq;
+    }
+    if (frame.client_id) this.pending.delete(frame.client_id);
+    this.handlers.onFrame(frame);
+  }
+
+  /** Sends a frame now if connected; send_message frames with a client_id are kept until echoed. */
+  send(frame) {
+    if (frame.action === "send_message" && frame.client_id) this.pending.set(frame.client_id, frame);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(frame));
+      return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The user's stream (/ws/user/): tells when anything happens in the user's rooms, so the room
+ * list and its unread counts stay live. handlers: onChange(frame or null) on every frame and on
+ * each (re)connect (something may have happened while it was down), onEnd(code, reason).
+ */
+export class UserStream extends ReconnectingSocket {
+  url() {
+    return this.wsUrl("/ws/user/", new URLSearchParams({ token: this.token }));
+  }
+
+  opened() {
+    this.handlers.onChange(null);
+  }
+
+  receive(data) {
+    const frame = parse(data);
+    if (frame && ["room_activity", "rooms_changed", "room_read"].includes(frame.action)) this.handlers.onChange(frame);
   }
 }

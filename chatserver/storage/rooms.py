@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any, Iterable
 
@@ -178,6 +179,16 @@ async def member_ids(db: Database, room_id: int, user_ids: Iterable[int]) -> set
         f"SELECT user_id FROM members WHERE room_id = ? AND user_id IN ({','.join('?' * len(ids))})",
         (room_id, *ids))
     return {r["user_id"] for r in rows}
+
+
+async def rooms_of_users(db: Database, user_ids: list[int]) -> dict[int, set[int]]:
+    """user id -> ids of the rooms that user is a member of (users of no room are left out)."""
+    rows = await db.fetchall("SELECT user_id, room_id FROM members WHERE user_id IN"
+                             " (SELECT value FROM json_each(?))", (json.dumps(user_ids),))
+    found: dict[int, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["user_id"], set()).add(row["room_id"])
+    return found
 
 
 async def mark_read(db: Database, room_id: int, user_id: int) -> None:

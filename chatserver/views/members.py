@@ -6,6 +6,7 @@ from aiohttp import web
 
 from .. import rules, schemas, shapes
 from ..keys import DB, REGISTRY
+from ..realtime import streams
 from ..storage import rooms, users
 from ..storage.db import Row
 from .request import body, json, path_id
@@ -21,6 +22,7 @@ async def join(request: web.Request) -> web.Response:
     user, room = await room_in_path(request)
     rules.check_join(bool(room["is_member"]))
     await rooms.add_member(request.app[DB], room["id"], user["id"])
+    await streams.rooms_changed(request.app, [user["id"]])
     return await room_answer(request, room["id"], "You joined the room.")
 
 
@@ -37,6 +39,7 @@ async def _remove(request: web.Request, room: Row, user_id: int, absent_status: 
     rules.check_leave(room, user_id, await rooms.is_member(db, room["id"], user_id), absent_status)
     await rooms.remove_member(db, room["id"], user_id)
     request.app[REGISTRY].close_member(room["id"], user_id)
+    await streams.rooms_changed(request.app, [user_id])
 
 
 @routes.post(f"/api/chat/group/{ROOM}/transfer-ownership/")
@@ -51,6 +54,7 @@ async def transfer(request: web.Request) -> web.Response:
         raise rooms.RoomGone(room["id"])
     rules.check_new_owner(bool(now["is_member"]))
     await rooms.update_room(db, room["id"], {"owner_id": data["new_owner_id"]})
+    await streams.rooms_changed(request.app, streams.followers(request.app, room["id"]), always=True)
     return await room_answer(request, room["id"], "Ownership transferred.")
 
 
@@ -78,6 +82,7 @@ async def mark_read(request: web.Request) -> web.Response:
     user, room = await room_in_path(request)
     rules.check_member(room)
     await rooms.mark_read(request.app[DB], room["id"], user["id"])
+    request.app[REGISTRY].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})
 
 
@@ -92,6 +97,7 @@ async def add_member(request: web.Request) -> web.Response:
     rules.check_users_exist([] if member else [data["user_id"]], "user_id")
     rules.check_join(await rooms.is_member(db, room["id"], member["id"]))
     await rooms.add_member(db, room["id"], member["id"])
+    await streams.rooms_changed(request.app, [member["id"]])
     return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
 
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from .. import rules, schemas, shapes
 from ..errors import invalid
 from ..keys import DB, JOURNAL, REGISTRY
+from ..realtime import streams
 from ..storage import messages, rooms
 from .request import body, caller, json
 from .room_request import ROOM, managed_room, may_vanish, room_answer, search_query
@@ -51,6 +52,7 @@ async def create(request: web.Request) -> web.Response:
                                           owner_id=user["id"], member_ids=data["members"])
     except rooms.RoomNameTaken:
         raise invalid(NAME_TAKEN) from None
+    await streams.rooms_changed(request.app, [user["id"], *data["members"]])
     return await room_answer(request, room_id, "Room created successfully.", status=201)
 
 
@@ -62,6 +64,7 @@ async def edit(request: web.Request) -> web.Response:
     _, room = await managed_room(request)
     data = await body(request, schemas.RoomUpdate())
     db = request.app[DB]
+    told = streams.followers(request.app, room["id"])
     new_members = data.pop("members", None)
     if new_members is not None:
         rules.check_users_exist(await rooms.missing_users(db, new_members), "members")
@@ -72,6 +75,7 @@ async def edit(request: web.Request) -> web.Response:
     request.app[JOURNAL].forget_room(room["id"])  # new messages carry the new name
     for user_id in removed:
         request.app[REGISTRY].close_member(room["id"], user_id)
+    await streams.rooms_changed(request.app, told | set(new_members or ()), always=True)
     return await room_answer(request, room["id"], "Room updated successfully.")
 
 
@@ -79,6 +83,8 @@ async def edit(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """Delete a room and everything in it; its sockets close (4004)."""
     _, room = await managed_room(request)
+    told = streams.followers(request.app, room["id"])
     await request.app[JOURNAL].delete_room(room["id"])
     request.app[REGISTRY].close_room(room["id"])
+    await streams.rooms_changed(request.app, told)
     return json({"message": "Room deleted successfully."})
