@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--targets", default="server,ceiling", help="server, ceiling or both")
         cmd.add_argument("--profile", type=Path, help="folder for py-spy samples of the server")
         cmd.add_argument("--repeat", type=int, default=1, help="runs per rate and target")
+        cmd.add_argument("--streams", action="store_true",
+                         help="every member also holds a user stream (/ws/user/; chatserver only)")
     cmd = sub.add_parser("idle", help="idle sockets: RSS per socket and handshake rate")
     cmd.add_argument("--sockets", type=int, default=10_000)
     cmd.add_argument("--users", type=int, default=10)
@@ -77,7 +79,7 @@ async def run(args: argparse.Namespace) -> None:
     else:
         workload = MESSAGE_WORKLOADS[args.workload]
         knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile,
-                      args.repeat)
+                      args.repeat, args.streams)
         rates = [float(r) for r in args.rates.split(",")]
         targets = tuple(args.targets.split(","))
         await side_by_side(args.workload, workload.shape, rates, knobs, workload.p99_limit,

@@ -86,6 +86,31 @@ async def open_sockets(
     )
 
 
+class Streams:
+    """One user stream (/ws/user/) per distinct member, counting the frames they are told."""
+
+    def __init__(self, sockets: list[WSClient]) -> None:
+        self.sockets = sockets
+        self.frames = 0
+        self.readers = [asyncio.create_task(self._count(ws)) for ws in sockets]
+
+    @classmethod
+    async def open(cls, session: aiohttp.ClientSession, server: Server, rooms: list[RoomPlan]) -> "Streams":
+        tokens = sorted({m.token for room in rooms for m in room.members})
+        return cls(list(await asyncio.gather(*(
+            session.ws_connect(f"{server.ws}/ws/user/?token={token}", max_msg_size=0) for token in tokens))))
+
+    async def _count(self, ws: WSClient) -> None:
+        async for _ in ws:
+            self.frames += 1
+
+    async def close(self) -> None:
+        for task in self.readers:
+            task.cancel()
+        await asyncio.gather(*self.readers, return_exceptions=True)
+        await asyncio.gather(*(ws.close() for ws in self.sockets), return_exceptions=True)
+
+
 async def close_sockets(sockets: list[Socket]) -> None:
     """Close every socket, all at once."""
     await asyncio.gather(*(s.ws.close() for s in sockets), return_exceptions=True)

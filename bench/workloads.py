@@ -14,7 +14,7 @@ from bench.profile import record
 from bench.provision import create_room, fake_members, register
 from bench.scrape import changes, scrape
 from bench.servers import Server, start, stop
-from bench.sockets import RoomPlan, client_session, close_sockets, open_sockets
+from bench.sockets import RoomPlan, Streams, client_session, close_sockets, open_sockets
 
 TARGETS = ("server", "ceiling")
 WARMUP_RATE = 50.0
@@ -39,6 +39,7 @@ class Knobs:
     concurrency: int
     profile: Path | None = None
     repeat: int = 1
+    streams: bool = False
 
 
 async def plan(server: Server, shape: Shape) -> list[RoomPlan]:
@@ -62,8 +63,12 @@ async def measure(
     progress(f"{workload} {server.target} rate={rate}: connecting")
     async with client_session() as session:
         opened = await open_sockets(session, server, rooms, knobs.concurrency)
+        streams = await Streams.open(session, server, rooms) if knobs.streams and server.target == "server" \
+            else None
         progress(f"{workload} {server.target} rate={rate}: {len(opened.sockets)} sockets, sending")
         await traffic(server, rooms, opened.sockets, min(rate, WARMUP_RATE), 1.0, knobs.size, 2.0)
+        if streams:
+            streams.frames = 0
         first = rooms[0]
         lag = await LagProbe.open(f"{server.ws}/ws/chat/{first.room_id}/?token={first.members[0].token}")
         before = await scrape(session, server)
@@ -79,9 +84,13 @@ async def measure(
         finally:
             result_lag = await lag.finish()
             await close_sockets(opened.sockets)
+            if streams:
+                await streams.close()
             if spy:
                 await spy.wait()
         counted = changes(before, await scrape(session, server))
+    if streams:
+        result.update(streams=len(streams.sockets), stream_frames=streams.frames)
     line = {"workload": workload, "target": server.target, **result, **result_lag,
             **opened.figures(), **counted}
     line["healthy"] = line["lost"] == 0 and line["duplicated"] == 0 and line["p99_ms"] <= p99_limit

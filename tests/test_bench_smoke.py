@@ -2,6 +2,7 @@
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,13 @@ async def test_tiny_run(target: str, tmp_path: Path, capsys: pytest.CaptureFixtu
     server = await start(target, tmp_path)
     try:
         rooms = await plan(server, SHAPE)
-        assert_sane(await measure("smoke", server, rooms, 40.0, KNOBS, p99_limit=1000.0))
+        result = await measure("smoke", server, rooms, 40.0, replace(KNOBS, streams=True), p99_limit=1000.0)
+        assert_sane(result)
+        if target == "server":  # one stream per member, told of the room's activity (once a second at most)
+            assert result["streams"] == SHAPE.members
+            assert SHAPE.members <= result["stream_frames"] <= SHAPE.members * 8
+        else:  # the ceiling relay has no streams
+            assert "streams" not in result
     finally:
         assert await stop(server) == 0
     lines = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
