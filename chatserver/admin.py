@@ -95,9 +95,8 @@ async def setpassword(config: Config, args: argparse.Namespace) -> int:
     password = _valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
     async with _database(config) as db:
         user = await _user(db, args.email)
-        await users.update_user(db, user["id"], {
-            "password_hash": await security.hash_password(password, config.scrypt_n)})
-        revoked = await users.delete_tokens(db, user["id"]) if args.revoke_tokens else []
+        revoked = await users.set_password(db, user["id"], await security.hash_password(password, config.scrypt_n),
+                                           revoke=args.revoke_tokens)
     print(f"password changed for {user['email']}" + (f"; revoked {len(revoked)} token(s)" if revoked else ""))
     return 0
 

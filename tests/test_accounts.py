@@ -6,10 +6,13 @@ import hashlib
 import re
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from chatserver import security
 from chatserver.config import Config
+
+from conftest import recv
 
 USER_KEYS = {"id", "email", "first_name", "last_name", "role", "photo", "year"}
 UNAUTHORIZED = {"detail": "Authentication credentials were not provided or are invalid.",
@@ -161,13 +164,30 @@ async def test_patch_me_changes_the_profile(client, register):
     assert again == data
 
 
-async def test_patch_me_password_changes_the_login(client, register):
-    asha = await register("Asha")
+async def test_patch_me_password_changes_the_login_and_logs_out_every_other_token(
+        client, register, make_room, connect):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    login = await client.post("/api/user/login/", json={"email": asha["email"], "password": asha["password"]})
+    phone = {"Authorization": f"Token {(await login.json())['token']}"}
+    ws_here = await connect(asha, room["id"])
+    ws_phone = await client.ws_connect(f"/ws/chat/{room['id']}/", headers=phone)
+    ws_ravi = await connect(ravi, room["id"])
+
     resp = await client.patch("/api/user/me/", headers=asha.auth, json={"password": "a new password"})
     assert resp.status == 200
+    msg = await ws_phone.receive(timeout=3)
+    assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001
+    assert (await client.get("/api/user/me/", headers=phone)).status == 401
+    assert (await client.get("/api/user/me/", headers=asha.auth)).status == 200  # the token that changed it
+    await ws_here.send_json({"message": "still mine"})
+    assert (await recv(ws_here))["message"] == "still mine"
+    assert (await client.get("/api/user/me/", headers=ravi.auth)).status == 200  # nobody else's
     old = await client.post("/api/user/login/", json={"email": asha["email"], "password": asha["password"]})
     new = await client.post("/api/user/login/", json={"email": asha["email"], "password": "a new password"})
     assert (old.status, new.status) == (401, 200)
+    for ws in (ws_here, ws_ravi):
+        await ws.close()
 
 
 @pytest.mark.parametrize("body, field", [({"role": "admin"}, "role"), ({"email": "x@example.org"}, "email"),

@@ -9,7 +9,7 @@ from typing import Any
 from .db import Database, Row, now_iso
 
 USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
-EDITABLE = ("first_name", "last_name", "photo", "year", "password_hash", "role")
+EDITABLE = ("first_name", "last_name", "photo", "year", "role")  # the password: set_password
 
 
 class EmailTaken(Exception):
@@ -45,7 +45,7 @@ async def get_login(db: Database, email: str) -> Row | None:
 
 
 async def update_user(db: Database, user_id: int, changes: dict[str, Any]) -> Row | None:
-    """Change some of first_name, last_name, photo, year, password_hash, role."""
+    """Change some of first_name, last_name, photo, year, role."""
     fields = {k: v for k, v in changes.items() if k in EDITABLE}
     if fields:
         assignments = ", ".join(f"{name} = ?" for name in fields)
@@ -53,6 +53,20 @@ async def update_user(db: Database, user_id: int, changes: dict[str, Any]) -> Ro
             await conn.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
                                (*fields.values(), now_iso(), user_id))
     return await get_user(db, user_id)
+
+
+async def set_password(db: Database, user_id: int, password_hash: str,
+                       revoke: bool = True, keep_token: int | None = None) -> list[int]:
+    """Store a new password hash and, with revoke, in the same transaction revoke the user's
+    tokens but keep_token; returns the ids revoked."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                           (password_hash, now_iso(), user_id))
+        if not revoke:
+            return []
+        rows = await conn.execute_fetchall(
+            "DELETE FROM tokens WHERE user_id = ? AND id IS NOT ? RETURNING id", (user_id, keep_token))
+    return sorted(r["id"] for r in rows)
 
 
 async def list_users(db: Database) -> list[Row]:

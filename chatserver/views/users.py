@@ -47,14 +47,16 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.patch("/api/user/me/")
 async def update_me(request: web.Request) -> web.Response:
-    """Change the caller's names, year, photo or password."""
+    """Change the caller's names, year, photo or password; a new password logs out every other token."""
     user = await caller(request)
     data = await body(request, schemas.ProfileUpdate())
+    db, registry = request.app[DB], request.app[REGISTRY]
     if "password" in data:
-        data["password_hash"] = await security.hash_password(
-            data.pop("password"), request.app[CONFIG].scrypt_n)
-    updated = await users.update_user(request.app[DB], user["id"], data)
-    request.app[REGISTRY].update_user(updated)  # open sockets send the new name and photo at once
+        password_hash = await security.hash_password(data.pop("password"), request.app[CONFIG].scrypt_n)
+        for token_id in await users.set_password(db, user["id"], password_hash, keep_token=user["token_id"]):
+            registry.close_token(token_id)
+    updated = await users.update_user(db, user["id"], data)
+    registry.update_user(updated)  # open sockets send the new name and photo at once
     return json(shapes.user(updated))
 
 
