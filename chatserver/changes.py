@@ -17,7 +17,7 @@ from typing import Any
 from . import rules, shapes
 from .errors import ChatError, not_found
 from .realtime.frames import dumps, loads, text_frame
-from .realtime.registry import Peer
+from .realtime.peer import Peer
 from .storage import changes as writes
 from .storage.db import Row, now_iso
 

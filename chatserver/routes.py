@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .realtime.socket import chat_socket, user_stream
+from .realtime.socket import chat_socket
+from .realtime.streams import user_stream
 from .views import health, history, members, meta, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"

@@ -11,15 +11,15 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .. import schemas, shapes
-from ..errors import ChatError
 from ..changes import Change
+from ..errors import ChatError
 from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY
 from ..storage import rooms
 from ..storage.db import Row
 from . import client_frames as frames_in
 from .client_frames import depth
 from .frames import encode, loads
-from .registry import Peer
+from .peer import Peer
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses

@@ -1,4 +1,4 @@
-"""The WebSocket endpoints (a room's socket, a user's stream): refuse before the upgrade, read loop, leave in finally."""
+"""A room's WebSocket, and what every socket shares: refusals before the upgrade, the read loop, the close."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..storage.db import Row
 from ..views.request import client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
-from .registry import Peer, close_socket
+from .peer import Peer, close_socket
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500
@@ -47,7 +47,7 @@ def _after_seq(request: web.Request) -> int | None:
     return int(raw)
 
 
-async def _authenticated(request: web.Request) -> tuple[Row, str | None]:
+async def authenticated(request: web.Request) -> tuple[Row, str | None]:
     """Before any upgrade: the Origin, then the token (401). Returns the user and the token."""
     check_origin(request, request.app[CONFIG])
     token = request_token(request, query=True)
@@ -57,7 +57,7 @@ async def _authenticated(request: web.Request) -> tuple[Row, str | None]:
     return user, token
 
 
-def _within_limits(request: web.Request, user: Row) -> str:
+def within_limits(request: web.Request, user: Row) -> str:
     """Refuse (429) a socket past the per-user or per-address limit; returns the client's address."""
     config, registry = request.app[CONFIG], request.app[REGISTRY]
     address = client_address(request)
@@ -68,7 +68,7 @@ def _within_limits(request: web.Request, user: Row) -> str:
     return address
 
 
-async def _upgrade(request: web.Request, user: Row, room_id: int | None, address: str) -> Peer:
+async def upgrade(request: web.Request, user: Row, room_id: int | None, address: str) -> Peer:
     config = request.app[CONFIG]
     # No compression: it costs CPU and memory per socket and leaks content lengths (BREACH-style).
     # Text arrives as bytes: orjson validates the UTF-8 while it parses.
@@ -78,7 +78,7 @@ async def _upgrade(request: web.Request, user: Row, room_id: int | None, address
     return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
 
 
-async def _serve(app: web.Application, peer: Peer, token: str | None,
+async def serve(app: web.Application, peer: Peer, token: str | None,
                  on_text: Callable[[bytes], Awaitable[None]], refuse: Callable[[ChatError], None],
                  start: Callable[[], Awaitable[None]] | None = None) -> None:
     """Read the client's frames until it goes or the server closes the socket; then close it properly."""
@@ -101,7 +101,7 @@ async def _serve(app: web.Application, peer: Peer, token: str | None,
         await peer.ws.close(code=WSCloseCode.INTERNAL_ERROR)
 
 
-def _log_close(peer: Peer, started: float, what: str) -> None:
+def log_close(peer: Peer, started: float, what: str) -> None:
     log.info("ws close %s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
              what, peer.user["id"], peer.ws.close_code, time.monotonic() - started,
              peer.frames_in, peer.frames_out)
@@ -112,12 +112,12 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app = request.app
     db, registry = app[DB], app[REGISTRY]
     room_id = path_id(request, "room_id")
-    user, token = await _authenticated(request)
+    user, token = await authenticated(request)
     room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
-    address = _within_limits(request, user)
+    address = within_limits(request, user)
     after_seq = _after_seq(request)
 
-    peer = await _upgrade(request, user, room_id, address)
+    peer = await upgrade(request, user, room_id, address)
     session = Session(app, peer, room)
     started = time.monotonic()
     if after_seq is not None:
@@ -126,50 +126,13 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
-        await _serve(app, peer, token, session.receive, session.refuse,
+        await serve(app, peer, token, session.receive, session.refuse,
                      None if after_seq is None else lambda: _resume(db, peer, after_seq))
     finally:
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
         await session.drain()
-        _log_close(peer, started, f"room={room_id}")
-    return peer.ws
-
-
-async def user_stream(request: web.Request) -> web.StreamResponse:
-    """`/ws/user/?token=...`: what happens in all of a user's rooms, for unread counts and room lists.
-
-    It sends `room_activity` for every event committed in a room the user is a member of,
-    `rooms_changed` when the user's rooms change (joined, left, removed, created, edited,
-    deleted) and `room_read` when the user marked a room as read; it takes no actions.
-    """
-    app = request.app
-    registry = app[REGISTRY]
-    user, token = await _authenticated(request)
-    address = _within_limits(request, user)
-    following = (await rooms.rooms_of_users(app[DB], [user["id"]])).get(user["id"], set())
-
-    peer = await _upgrade(request, user, None, address)
-    started = time.monotonic()
-    registry.join(peer)
-    registry.follow(user["id"], following)
-    app[METRICS].inc("chat_ws_sessions_total")
-    log.info("ws open stream user=%s remote=%s rooms=%d", user["id"], address, len(following))
-
-    def refuse(exc: ChatError) -> None:
-        peer.send(exc.frame())
-        app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
-
-    async def on_text(_: bytes) -> None:
-        peer.frames_in += 1
-        if peer.live:
-            refuse(ChatError("unsupported", "This socket only tells; act through a room's socket."))
-
-    try:
-        await _serve(app, peer, token, on_text, refuse)
-    finally:
-        registry.leave(peer)
-        _log_close(peer, started, "stream")
+        log_close(peer, started, f"room={room_id}")
     return peer.ws
 
 

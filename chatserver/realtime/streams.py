@@ -1,13 +1,56 @@
-"""Keeping users' streams (`/ws/user/`) in step with their rooms after a change of membership."""
+"""A user's stream (`/ws/user/`): the endpoint, and keeping it in step with the user's rooms."""
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import DB, REGISTRY
+from ..errors import ChatError
+from ..keys import DB, METRICS, REGISTRY
 from ..storage import rooms
+from .socket import authenticated, log_close, serve, upgrade, within_limits
+
+log = logging.getLogger("chatserver.ws")
+
+
+async def user_stream(request: web.Request) -> web.StreamResponse:
+    """`/ws/user/?token=...`: what happens in all of a user's rooms, for unread counts and room lists.
+
+    It sends `room_activity` for every event committed in a room the user is a member of,
+    `rooms_changed` when the user's rooms change (joined, left, removed, created, edited,
+    deleted) and `room_read` when the user marked a room as read; it takes no actions.
+    """
+    app = request.app
+    registry = app[REGISTRY]
+    user, token = await authenticated(request)
+    address = within_limits(request, user)
+    following = (await rooms.rooms_of_users(app[DB], [user["id"]])).get(user["id"], set())
+
+    peer = await upgrade(request, user, None, address)
+    started = time.monotonic()
+    registry.join(peer)
+    registry.follow(user["id"], following)
+    app[METRICS].inc("chat_ws_sessions_total")
+    log.info("ws open stream user=%s remote=%s rooms=%d", user["id"], address, len(following))
+
+    def refuse(exc: ChatError) -> None:
+        peer.send(exc.frame())
+        app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
+
+    async def on_text(_: bytes) -> None:
+        peer.frames_in += 1
+        if peer.live:
+            refuse(ChatError("unsupported", "This socket only tells; act through a room's socket."))
+
+    try:
+        await serve(app, peer, token, on_text, refuse)
+    finally:
+        registry.leave(peer)
+        log_close(peer, started, "stream")
+    return peer.ws
 
 
 async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always: bool = False) -> int:

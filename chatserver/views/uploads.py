@@ -9,12 +9,12 @@ from pathlib import Path
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from ..errors import ChatError, not_found
+from .. import shapes
 from ..changes import Change
+from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB, JOURNAL
 from ..schemas import MAX_ID
 from ..storage import messages
-from .. import shapes
 from .history import member_room
 from .request import base_url, json
 
