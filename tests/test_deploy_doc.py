@@ -1,11 +1,12 @@
-"""docs/DEPLOY.md's settings table is generated from the settings and must not drift from them.
+"""The documents do not drift from the code: the settings table is generated, named tests exist.
 
-Regenerate it with `python tests/test_deploy_doc.py`.
+Regenerate the table with `python tests/test_deploy_doc.py`.
 """
 
 from __future__ import annotations
 
 import configparser
+import re
 import sys
 from pathlib import Path
 
@@ -60,3 +61,14 @@ if __name__ == "__main__":
     head, _, tail = documented()
     DEPLOY.write_text(f"{head}{BEGIN}\n{render()}\n{END}{tail}", encoding="utf-8")
     print(f"wrote the settings table of {DEPLOY}", file=sys.stderr)
+
+
+def test_every_test_the_docs_name_exists():
+    """RELIABILITY.md and the other documents prove guarantees by naming tests: those tests exist."""
+    named = [(doc.name, path, name) for doc in sorted((ROOT / "docs").glob("*.md"))
+             for path, name in re.findall(r"`(tests/[\w/]+\.py)::(\w+)", doc.read_text(encoding="utf-8"))]
+    assert len(named) > 50
+    missing = [(doc, path, name) for doc, path, name in named
+               if not (ROOT / path).exists()
+               or not re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M)]
+    assert missing == []
