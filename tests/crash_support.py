@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 READY = re.compile(r"Serving on (http://\S+)")
@@ -32,15 +33,16 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = tmp / "server.log"
 
-    async def start(self) -> str:
-        """Start the server and wait for its `Serving on` line; returns its base URL."""
+    async def start(self, *args: str) -> str:
+        """Start the server (with more command-line args) and wait for its `Serving on` line;
+        returns its base URL."""
         self.runs += 1
         self.log_path = self.tmp / f"server-{self.runs}.log"
         env = {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_RATE_LIMIT": "0", "CHAT_LOG_LEVEL": "info"}
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "run.py", "--host", "127.0.0.1", "--port", "0", "--db", self.db,
-                 "--media-dir", str(self.tmp / "media")],
+                 "--media-dir", str(self.tmp / "media"), *args],
                 cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -201,3 +203,13 @@ class RawSocket(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.abort()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`python run.py` on a temporary database, in a subprocess; never left running after the test."""
+    srv = Server(tmp_path)
+    try:
+        yield srv
+    finally:
+        srv.kill()

@@ -14,21 +14,12 @@ import orjson
 import pytest
 
 from conftest import recv, silent
-from crash_support import Member, RawSocket, Server, provision
+from crash_support import Member, RawSocket, provision, server  # noqa: F401  (server: a fixture)
 
 TRAFFIC_SECONDS = 1.5
 WINDOW = 40  # unacknowledged sends per sender socket
 BUDGET = 20_000  # most actions one sender makes
 REACTIONS = ("Like", "Cool", "HaHa", "Heart")
-
-
-@pytest.fixture
-def server(tmp_path):
-    srv = Server(tmp_path)
-    try:
-        yield srv
-    finally:
-        srv.kill()
 
 
 class Client:
