@@ -19,6 +19,7 @@ from .changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
 from .metrics import Metrics
+from .realtime.peer import refuse
 from .realtime.registry import Registry
 from .storage import messages, rooms
 from .storage.db import Database
@@ -115,11 +116,7 @@ class Journal:
     def _publish(self, change: Change, outcome: Committed | ChatError) -> None:
         if isinstance(outcome, ChatError):
             if change.peer is not None:
-                frame = outcome.frame()
-                if change.data.get("client_id"):
-                    frame["client_id"] = change.data["client_id"]
-                change.peer.send(frame)
-                self.metrics.inc("chat_errors_total", label=f'code="{outcome.code}"')
+                refuse(change.peer, self.metrics, outcome, change.data.get("client_id") or None)
             _settle(change, outcome)
             return
         if outcome.frame is not None:

@@ -19,7 +19,7 @@ from ..storage.db import Row
 from . import client_frames as frames_in
 from .client_frames import depth
 from .frames import encode, loads
-from .peer import Peer
+from .peer import Peer, refuse
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
@@ -86,11 +86,7 @@ class Session:
 
     def refuse(self, exc: ChatError, client_id: str | None = None) -> None:
         """Send an error frame to this socket."""
-        frame = exc.frame()
-        if client_id is not None:
-            frame["client_id"] = client_id[:64]
-        self.peer.send(frame)
-        self.app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
+        refuse(self.peer, self.app[METRICS], exc, client_id)
 
     async def change(self, kind: str, data: dict[str, Any]) -> None:
         """Rate-limit, then queue a change; errors reach the socket from the journal."""

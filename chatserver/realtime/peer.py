@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
 from .frames import encode
+
+if TYPE_CHECKING:
+    from ..errors import ChatError
+    from ..metrics import Metrics
 
 CLOSE_TIMEOUT = 5.0
 
@@ -95,6 +99,15 @@ class Peer:
         self.replayed = after_seq
         for seq, frame in held:
             self.deliver(frame, seq)
+
+
+def refuse(peer: Peer, metrics: Metrics, exc: ChatError, client_id: str | None = None) -> None:
+    """Send one socket an error frame (with the client_id it answers, if any); count it by code."""
+    frame = exc.frame()
+    if client_id is not None:
+        frame["client_id"] = client_id[:64]
+    peer.send(frame)
+    metrics.inc("chat_errors_total", label=f'code="{exc.code}"')
 
 
 async def close_socket(peer: Peer) -> None:

@@ -11,6 +11,7 @@ from aiohttp import web
 from ..errors import ChatError
 from ..keys import DB, METRICS, REGISTRY
 from ..storage import rooms
+from .peer import refuse
 from .socket import authenticated, log_close, serve, upgrade, within_limits
 
 log = logging.getLogger("chatserver.ws")
@@ -36,17 +37,16 @@ async def user_stream(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open stream user=%s remote=%s rooms=%d", user["id"], address, len(following))
 
-    def refuse(exc: ChatError) -> None:
-        peer.send(exc.frame())
-        app[METRICS].inc("chat_errors_total", label=f'code="{exc.code}"')
+    def refuse_frame(exc: ChatError) -> None:
+        refuse(peer, app[METRICS], exc)
 
     async def on_text(_: bytes) -> None:
         peer.frames_in += 1
         if peer.live:
-            refuse(ChatError("unsupported", "This socket only tells; act through a room's socket."))
+            refuse_frame(ChatError("unsupported", "This socket only tells; act through a room's socket."))
 
     try:
-        await serve(app, peer, token, on_text, refuse)
+        await serve(app, peer, token, on_text, refuse_frame)
     finally:
         registry.leave(peer)
         log_close(peer, started, "stream")
