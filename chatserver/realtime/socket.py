@@ -69,6 +69,7 @@ def within_limits(request: web.Request, user: Row) -> str:
 
 
 async def upgrade(request: web.Request, user: Row, room_id: int | None, address: str) -> Peer:
+    """Switch to WebSocket; the Peer of a room's socket, or of a user's stream with room_id None."""
     config = request.app[CONFIG]
     # No compression: it costs CPU and memory per socket and leaks content lengths (BREACH-style).
     # Text arrives as bytes: orjson validates the UTF-8 while it parses.
@@ -79,8 +80,8 @@ async def upgrade(request: web.Request, user: Row, room_id: int | None, address:
 
 
 async def serve(app: web.Application, peer: Peer, token: str | None,
-                 on_text: Callable[[bytes], Awaitable[None]], refuse: Callable[[ChatError], None],
-                 start: Callable[[], Awaitable[None]] | None = None) -> None:
+                on_text: Callable[[bytes], Awaitable[None]], refuse: Callable[[ChatError], None],
+                start: Callable[[], Awaitable[None]] | None = None) -> None:
     """Read the client's frames until it goes or the server closes the socket; then close it properly."""
     try:
         if await app[ACCOUNTS].user_for_token(token) is None:
@@ -102,6 +103,7 @@ async def serve(app: web.Application, peer: Peer, token: str | None,
 
 
 def log_close(peer: Peer, started: float, what: str) -> None:
+    """The one line a socket session leaves when it ends."""
     log.info("ws close %s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
              what, peer.user["id"], peer.ws.close_code, time.monotonic() - started,
              peer.frames_in, peer.frames_out)
