@@ -112,3 +112,16 @@ async def test_a_member_added_by_the_admin_command_reaches_the_stream_at_the_nex
     assert (activity["action"], activity["room_id"]) == ("room_activity", room["id"])
     await stream.close()
     await ws_a.close()
+
+
+async def test_token_recheck_zero_turns_the_check_off(make_client, config, tmp_path, register, make_room, connect):
+    cl = await make_client(config.replace(token_recheck=0, db=str(tmp_path / "off.db")))
+    asha, _, _, ws_a, ws_r = await asha_and_ravi(register, make_room, connect, cl)
+    with closing(sqlite3.connect(str(tmp_path / "off.db"))) as conn, conn:
+        conn.execute("DELETE FROM tokens WHERE user_id = ?", (asha["id"],))  # as the admin command does
+    await asyncio.sleep(RECHECK * 5)  # a check at any pace would have closed it by now
+    await ws_a.send_json({"message": "unchecked"})
+    assert (await recv_until(ws_r, lambda f: f.get("message") == "unchecked"))["sender"]["id"] == asha["id"]
+    assert not ws_a.closed
+    await ws_a.close()
+    await ws_r.close()
