@@ -381,3 +381,24 @@ def test_typing_line_names_everyone_typing(server, open_room):
     typists[0].get_by_test_id("message-input").blur()
     typists[1].get_by_test_id("message-input").press_sequentially("m")  # Sam is still at it
     expect(watcher.get_by_test_id("typing")).to_have_text("Sam is typing...")
+
+
+def test_mention_picker_tells_members_with_the_same_first_name_apart(server, open_room):
+    asha, ravi, room = shared_room(server.url, "Namesakes")
+    other = register(server.url, "Ravi", "Shah")
+    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, other["token"])
+    a = open_room(server.url, room, asha)
+    box = a.get_by_test_id("message-input")
+    box.press_sequentially("@Ravi")
+    expect(a.get_by_test_id("mention-option")).to_have_count(2)
+    box.press("Enter")
+    box.press_sequentially("and @Ravi")
+    expect(a.get_by_test_id("mention-option")).to_have_count(2)
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("@Ravi and @Ravi ")
+    box.press_sequentially("meet")
+    box.press("Enter")
+    expect_stored(a, "@Ravi and @Ravi meet")
+    history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
+    assert sorted(history[0]["mentions"]) == sorted([ravi["user"]["id"], other["user"]["id"]])
