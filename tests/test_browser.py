@@ -120,6 +120,19 @@ def send(page, text):
     page.get_by_test_id("message-input").fill(text)
     page.get_by_test_id("message-input").press("Enter")
 
+def send_at_once(page, room, member, prefix, total):
+    """Sends "<prefix> 1" .. "<prefix> <total>" back to back over a socket opened in the page; returns once all are echoed."""
+    page.evaluate(
+        """([roomId, token, prefix, total]) => new Promise((resolve, reject) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
+            let echoed = 0;
+            ws.onopen = () => { for (let i = 1; i <= total; i++) ws.send(JSON.stringify({action: "send_message", message: `${prefix} ${i}`})); };
+            ws.onmessage = (event) => { if (!JSON.parse(event.data).action && ++echoed === total) { ws.close(); resolve(); } };
+            ws.onerror = reject;
+        })""",
+        [room["id"], member["token"], prefix, total],
+    )
+
 
 def shared_room(base, name):
     """Two members (Asha owns the room, Ravi joined) made over REST; returns (asha, ravi, room)."""
@@ -278,16 +291,7 @@ def test_mention_picker_reply_and_image_upload(server, open_room):
 def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     asha, _, room = shared_room(server.url, "Archive")
     page = open_room(server.url, room, asha)
-    page.evaluate(
-        """([roomId, token, total]) => new Promise((resolve, reject) => {
-            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
-            let echoed = 0;
-            ws.onopen = () => { for (let i = 1; i <= total; i++) ws.send(JSON.stringify({action: "send_message", message: `old ${i}`})); };
-            ws.onmessage = (event) => { if (!JSON.parse(event.data).action && ++echoed === total) { ws.close(); resolve(); } };
-            ws.onerror = reject;
-        })""",
-        [room["id"], asha["token"], 120],
-    )
+    send_at_once(page, room, asha, "old", 120)
     page.reload()
     messages = page.get_by_test_id("message")
     expect(messages).to_have_count(50)
@@ -402,3 +406,16 @@ def test_mention_picker_tells_members_with_the_same_first_name_apart(server, ope
     expect_stored(a, "@Ravi and @Ravi meet")
     history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
     assert sorted(history[0]["mentions"]) == sorted([ravi["user"]["id"], other["user"]["id"]])
+
+
+def test_a_burst_from_a_new_member_costs_one_member_list_request(server, open_page, open_room):
+    asha, _, room = shared_room(server.url, "Open house")
+    a = open_room(server.url, room, asha)
+    asked = []
+    a.on("request", lambda request: "/members/" in request.url and asked.append(request.url))
+    sam = register(server.url, "Sam", "Lee")
+    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
+    send_at_once(open_page(server.url, sam["token"]), room, sam, "burst", 10)
+    expect(message(a, "burst 10")).to_be_visible()
+    expect(a.get_by_test_id("message")).to_have_count(10)
+    assert len(asked) == 1

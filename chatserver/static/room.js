@@ -16,6 +16,7 @@ export class RoomView {
     this.hooks = hooks;
     this.room = null;
     this.members = new Map(); // user id -> member of the open room
+    this.membersLoading = null; // the room whose member list is being fetched again
     this.socket = null;
     this.olderExhausted = true;
     this.loadingOlder = false;
@@ -187,13 +188,18 @@ export class RoomView {
     }
   }
 
+  /** Fetches the member list again, one request at a time however many frames ask for it. */
   async refreshMembers() {
     const room = this.room;
+    if (this.membersLoading === room) return;
+    this.membersLoading = room;
     try {
       const members = await api.members(room.id);
       if (this.room === room) this.members = new Map(members.map((member) => [member.id, member]));
     } catch {
       // Names fall back to what the frame carries.
+    } finally {
+      if (this.membersLoading === room) this.membersLoading = null;
     }
   }
 
