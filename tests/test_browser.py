@@ -52,15 +52,16 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url, token=None, beside=None): a page in a fresh browser context, logged in
-    when given a token; or, with `beside`, another window of that page's browser.
+    """open_page(url, token=None, beside=None, setup=None): a page in a fresh browser context,
+    logged in when given a token; or, with `beside`, another window of that page's browser.
+    `setup(page)` runs before the page loads (to route or watch its requests).
 
     Any uncaught exception or unhandled rejection in a page fails the test.
     """
     contexts = []
     page_errors = []
 
-    def open_(url, token=None, beside=None):
+    def open_(url, token=None, beside=None, setup=None):
         if beside:
             context = beside.context
         else:
@@ -71,6 +72,8 @@ def open_page(browser):
             context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(str(error)))
+        if setup:
+            setup(page)
         page.goto(url)
         return page
 
@@ -419,3 +422,16 @@ def test_a_burst_from_a_new_member_costs_one_member_list_request(server, open_pa
     expect(message(a, "burst 10")).to_be_visible()
     expect(a.get_by_test_id("message")).to_have_count(10)
     assert len(asked) == 1
+
+
+def test_a_network_error_on_load_keeps_the_user_logged_in(server, open_page):
+    """The server cannot be reached at first: the page says so and tries again, not the log-in form."""
+    asha = register(server.url, "Asha", "Rao")
+    page = open_page(server.url, asha["token"], setup=lambda page: page.route("**/api/**", lambda route: route.abort()))
+    expect(page.get_by_test_id("unreachable")).to_be_visible()
+    expect(page.get_by_test_id("login-form")).to_be_hidden()
+    page.unroute("**/api/**")
+    expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
+    expect(page.get_by_test_id("unreachable")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
