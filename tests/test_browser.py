@@ -123,6 +123,7 @@ def send(page, text):
     page.get_by_test_id("message-input").fill(text)
     page.get_by_test_id("message-input").press("Enter")
 
+
 def send_at_once(page, room, member, prefix, total):
     """Sends "<prefix> 1" .. "<prefix> <total>" back to back over a socket opened in the page; returns once all are echoed."""
     page.evaluate(
@@ -366,11 +367,18 @@ def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open
 def test_browser_offline_and_online_again_loses_nothing(server, open_room):
     asha, ravi, room = shared_room(server.url, "Airplane mode")
     a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
+    send(r, "before")
+    expect(message(a, "before")).to_have_count(1)
     a.context.set_offline(True)
     send(r, "while offline")
     expect_stored(r, "while offline")
+    before = message(a, "before")
+    before.get_by_test_id("react").click()
+    before.get_by_test_id("react-Smile").click()
+    expect(before.get_by_test_id("message-queued")).to_have_text("(reaction not sent yet)")
     a.context.set_offline(False)
     expect(message(a, "while offline")).to_have_count(1)
+    expect(message(r, "before").get_by_test_id("reaction-Smile")).to_have_attribute("data-count", "1")
     expect_live(a)
     send(a, "and back")
     expect(message(r, "and back")).to_have_count(1)
@@ -435,3 +443,43 @@ def test_a_network_error_on_load_keeps_the_user_logged_in(server, open_page):
     expect(page.get_by_test_id("unreachable")).to_be_hidden()
     page.reload()
     expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
+
+
+def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(server, open_room):
+    """A change made while the socket is down is shown as waiting, then reaches the server once it is back."""
+    asha, ravi, room = shared_room(server.url, "Patchy signal")
+    proxy = CuttableProxy(server.port)
+    try:
+        a, r = open_room(proxy.url, room, asha), open_room(server.url, room, ravi)
+        for text in ("a typo heer", "react to me", "delete me"):
+            send(a, text)
+            expect_stored(a, text)
+        ids = {text: int(message(a, text).get_attribute("data-message-id"))
+               for text in ("a typo heer", "react to me", "delete me")}
+
+        proxy.cut()
+        expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
+        message(a, "a typo heer").get_by_test_id("edit").click()
+        a.get_by_test_id("edit-input").fill("a typo here")
+        a.get_by_test_id("edit-input").press("Enter")
+        liked = message(a, "react to me")
+        liked.get_by_test_id("react").click()
+        liked.get_by_test_id("react-Like").click()
+        message(a, "delete me").get_by_test_id("delete").click()
+        a.locator(f"#message-{ids['delete me']}").get_by_test_id("delete-confirm").click()
+        for text in ids:
+            expect(a.locator(f"#message-{ids[text]}").get_by_test_id("message-queued")).to_be_visible()
+        expect(a.get_by_test_id("composer-error")).to_contain_text("Offline")
+
+        proxy.restore()
+        expect_live(a, timeout=15_000)
+        expect(a.get_by_test_id("message-queued")).to_have_count(0)
+        expect(message(r, "a typo here").get_by_test_id("message-edited")).to_be_visible()
+        expect(message(r, "react to me").get_by_test_id("reaction-Like")).to_have_attribute("data-count", "1")
+        expect(r.locator(f"#message-{ids['delete me']}")).to_have_attribute("data-deleted", "true")
+        stored = {item["id"]: item for item in call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])}
+        assert stored[ids["a typo heer"]]["content"] == "a typo here"
+        assert stored[ids["react to me"]]["reactions"].get("Like") == 1
+        assert stored[ids["delete me"]]["is_deleted"] is True
+    finally:
+        proxy.close()

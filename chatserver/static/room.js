@@ -9,6 +9,7 @@ import { TypingIndicator } from "./typing.js";
 
 const PAGE_SIZE = 50;
 const STATUS_TEXT = { connecting: "Connecting...", live: "Connected", reconnecting: "Reconnecting..." };
+const QUEUED_TEXT = { edit: "edit", delete: "deletion", react: "reaction" };
 
 export class RoomView {
   /** hooks: { me() -> user, roomsChanged(), opened(room), tokenRevoked() } */
@@ -106,6 +107,7 @@ export class RoomView {
         if (status === "live") this.composer.showError("");
       },
       onResync: () => this.reloadLatest(room),
+      onFlushed: (frames) => this.room === room && this.messages.unqueue(frames.map((frame) => frame.message_id)),
       onEnd: (code, reason) => {
         if (code === 4001) return this.hooks.tokenRevoked();
         this.notice(reason);
@@ -245,8 +247,9 @@ export class RoomView {
     };
     if (action === "reply") {
       this.composer.setReply({ id, label: `${this.nameOf(message.senderId, message.senderName)}: ${snippet(message)}` });
-    } else if (frames[action]) {
-      this.socket.send(frames[action]);
+    } else if (frames[action] && !this.socket.send(frames[action])) {
+      this.messages.queue(id, QUEUED_TEXT[action]);
+      this.composer.showError("Offline: your change will be sent when the connection is back.");
     }
   }
 
