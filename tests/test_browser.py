@@ -52,15 +52,16 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url, token=None, beside=None): a page in a fresh browser context, logged in
-    when given a token; or, with `beside`, another window of that page's browser.
+    """open_page(url, token=None, beside=None, setup=None): a page in a fresh browser context,
+    logged in when given a token; or, with `beside`, another window of that page's browser.
+    `setup(page)` runs before the page loads (to route or watch its requests).
 
     Any uncaught exception or unhandled rejection in a page fails the test.
     """
     contexts = []
     page_errors = []
 
-    def open_(url, token=None, beside=None):
+    def open_(url, token=None, beside=None, setup=None):
         if beside:
             context = beside.context
         else:
@@ -71,6 +72,8 @@ def open_page(browser):
             context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(str(error)))
+        if setup:
+            setup(page)
         page.goto(url)
         return page
 
@@ -119,6 +122,20 @@ def sign_up(page, first_name, last_name, email):
 def send(page, text):
     page.get_by_test_id("message-input").fill(text)
     page.get_by_test_id("message-input").press("Enter")
+
+
+def send_at_once(page, room, member, prefix, total):
+    """Sends "<prefix> 1" .. "<prefix> <total>" back to back over a socket opened in the page; returns once all are echoed."""
+    page.evaluate(
+        """([roomId, token, prefix, total]) => new Promise((resolve, reject) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
+            let echoed = 0;
+            ws.onopen = () => { for (let i = 1; i <= total; i++) ws.send(JSON.stringify({action: "send_message", message: `${prefix} ${i}`})); };
+            ws.onmessage = (event) => { if (!JSON.parse(event.data).action && ++echoed === total) { ws.close(); resolve(); } };
+            ws.onerror = reject;
+        })""",
+        [room["id"], member["token"], prefix, total],
+    )
 
 
 def shared_room(base, name):
@@ -278,16 +295,7 @@ def test_mention_picker_reply_and_image_upload(server, open_room):
 def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     asha, _, room = shared_room(server.url, "Archive")
     page = open_room(server.url, room, asha)
-    page.evaluate(
-        """([roomId, token, total]) => new Promise((resolve, reject) => {
-            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
-            let echoed = 0;
-            ws.onopen = () => { for (let i = 1; i <= total; i++) ws.send(JSON.stringify({action: "send_message", message: `old ${i}`})); };
-            ws.onmessage = (event) => { if (!JSON.parse(event.data).action && ++echoed === total) { ws.close(); resolve(); } };
-            ws.onerror = reject;
-        })""",
-        [room["id"], asha["token"], 120],
-    )
+    send_at_once(page, room, asha, "old", 120)
     page.reload()
     messages = page.get_by_test_id("message")
     expect(messages).to_have_count(50)
@@ -359,11 +367,18 @@ def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open
 def test_browser_offline_and_online_again_loses_nothing(server, open_room):
     asha, ravi, room = shared_room(server.url, "Airplane mode")
     a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
+    send(r, "before")
+    expect(message(a, "before")).to_have_count(1)
     a.context.set_offline(True)
     send(r, "while offline")
     expect_stored(r, "while offline")
+    before = message(a, "before")
+    before.get_by_test_id("react").click()
+    before.get_by_test_id("react-Smile").click()
+    expect(before.get_by_test_id("message-queued")).to_have_text("(reaction not sent yet)")
     a.context.set_offline(False)
     expect(message(a, "while offline")).to_have_count(1)
+    expect(message(r, "before").get_by_test_id("reaction-Smile")).to_have_attribute("data-count", "1")
     expect_live(a)
     send(a, "and back")
     expect(message(r, "and back")).to_have_count(1)
@@ -381,3 +396,90 @@ def test_typing_line_names_everyone_typing(server, open_room):
     typists[0].get_by_test_id("message-input").blur()
     typists[1].get_by_test_id("message-input").press_sequentially("m")  # Sam is still at it
     expect(watcher.get_by_test_id("typing")).to_have_text("Sam is typing...")
+
+
+def test_mention_picker_tells_members_with_the_same_first_name_apart(server, open_room):
+    asha, ravi, room = shared_room(server.url, "Namesakes")
+    other = register(server.url, "Ravi", "Shah")
+    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, other["token"])
+    a = open_room(server.url, room, asha)
+    box = a.get_by_test_id("message-input")
+    box.press_sequentially("@Ravi")
+    expect(a.get_by_test_id("mention-option")).to_have_count(2)
+    box.press("Enter")
+    box.press_sequentially("and @Ravi")
+    expect(a.get_by_test_id("mention-option")).to_have_count(2)
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value("@Ravi and @Ravi ")
+    box.press_sequentially("meet")
+    box.press("Enter")
+    expect_stored(a, "@Ravi and @Ravi meet")
+    history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
+    assert sorted(history[0]["mentions"]) == sorted([ravi["user"]["id"], other["user"]["id"]])
+
+
+def test_a_burst_from_a_new_member_costs_one_member_list_request(server, open_page, open_room):
+    asha, _, room = shared_room(server.url, "Open house")
+    a = open_room(server.url, room, asha)
+    asked = []
+    a.on("request", lambda request: "/members/" in request.url and asked.append(request.url))
+    sam = register(server.url, "Sam", "Lee")
+    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
+    send_at_once(open_page(server.url, sam["token"]), room, sam, "burst", 10)
+    expect(message(a, "burst 10")).to_be_visible()
+    expect(a.get_by_test_id("message")).to_have_count(10)
+    assert len(asked) == 1
+
+
+def test_a_network_error_on_load_keeps_the_user_logged_in(server, open_page):
+    """The server cannot be reached at first: the page says so and tries again, not the log-in form."""
+    asha = register(server.url, "Asha", "Rao")
+    page = open_page(server.url, asha["token"], setup=lambda page: page.route("**/api/**", lambda route: route.abort()))
+    expect(page.get_by_test_id("unreachable")).to_be_visible()
+    expect(page.get_by_test_id("login-form")).to_be_hidden()
+    page.unroute("**/api/**")
+    expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
+    expect(page.get_by_test_id("unreachable")).to_be_hidden()
+    page.reload()
+    expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
+
+
+def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(server, open_room):
+    """A change made while the socket is down is shown as waiting, then reaches the server once it is back."""
+    asha, ravi, room = shared_room(server.url, "Patchy signal")
+    proxy = CuttableProxy(server.port)
+    try:
+        a, r = open_room(proxy.url, room, asha), open_room(server.url, room, ravi)
+        for text in ("a typo heer", "react to me", "delete me"):
+            send(a, text)
+            expect_stored(a, text)
+        ids = {text: int(message(a, text).get_attribute("data-message-id"))
+               for text in ("a typo heer", "react to me", "delete me")}
+
+        proxy.cut()
+        expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
+        message(a, "a typo heer").get_by_test_id("edit").click()
+        a.get_by_test_id("edit-input").fill("a typo here")
+        a.get_by_test_id("edit-input").press("Enter")
+        liked = message(a, "react to me")
+        liked.get_by_test_id("react").click()
+        liked.get_by_test_id("react-Like").click()
+        message(a, "delete me").get_by_test_id("delete").click()
+        a.locator(f"#message-{ids['delete me']}").get_by_test_id("delete-confirm").click()
+        for text in ids:
+            expect(a.locator(f"#message-{ids[text]}").get_by_test_id("message-queued")).to_be_visible()
+        expect(a.get_by_test_id("composer-error")).to_contain_text("Offline")
+
+        proxy.restore()
+        expect_live(a, timeout=15_000)
+        expect(a.get_by_test_id("message-queued")).to_have_count(0)
+        expect(message(r, "a typo here").get_by_test_id("message-edited")).to_be_visible()
+        expect(message(r, "react to me").get_by_test_id("reaction-Like")).to_have_attribute("data-count", "1")
+        expect(r.locator(f"#message-{ids['delete me']}")).to_have_attribute("data-deleted", "true")
+        stored = {item["id"]: item for item in call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])}
+        assert stored[ids["a typo heer"]]["content"] == "a typo here"
+        assert stored[ids["react to me"]]["reactions"].get("Like") == 1
+        assert stored[ids["delete me"]]["is_deleted"] is True
+    finally:
+        proxy.close()

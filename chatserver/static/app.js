@@ -1,16 +1,18 @@
 // The chat client: log in, pick a room, talk in it live. Uses only the public API.
 
-import { api, setUnauthorizedHandler, token } from "./api.js";
+import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
 import { UserStream } from "./socket.js";
 
 const REFRESH_GAP_MS = 1000; // a burst of activity costs one reload of the room list
+const RESUME_MAX_DELAY_MS = 8000;
 
 let me = null;
 let stream = null;
 let refreshTimer = null;
+let resumeTimer = null; // set while start-up waits to try the server again
 
 /** Reload the room list soon, once for however many changes arrive meanwhile. */
 function refreshSoon() {
@@ -42,6 +44,7 @@ function showAuth() {
   clearTimeout(refreshTimer);
   refreshTimer = null;
   me = null;
+  show($("unreachable-view"), false);
   show($("chat-view"), false);
   show($("auth-view"), true);
   $("login-form").querySelector("input").focus();
@@ -56,6 +59,7 @@ function signedOut() {
 async function showChat(user) {
   me = user;
   $("me-name").textContent = [user.first_name, user.last_name].filter(Boolean).join(" ");
+  show($("unreachable-view"), false);
   show($("auth-view"), false);
   show($("chat-view"), true);
   await roomList.refresh();
@@ -114,8 +118,33 @@ $("switch-account").addEventListener("click", () => {
 
 setUnauthorizedHandler(signedOut);
 
+/**
+ * Start-up with a stored token: whose it is. Only the server's refusal (a 401, or another 4xx)
+ * means logging in again; while it cannot be reached (a network error, or 5xx from a proxy in
+ * front), say so and try again: after 1 s, 2 s ... up to 8 s, and at once when the network is back.
+ */
+async function resume(delay = 1000) {
+  clearTimeout(resumeTimer);
+  resumeTimer = null;
+  let user;
+  try {
+    user = await api.me();
+  } catch (err) {
+    if (err instanceof ApiError && err.status < 500) return showAuth();
+    show($("auth-view"), false);
+    show($("unreachable-view"), true);
+    resumeTimer = setTimeout(() => resume(Math.min(delay * 2, RESUME_MAX_DELAY_MS)), delay);
+    return undefined;
+  }
+  return showChat(user);
+}
+
+for (const [target, event] of [[$("retry-now"), "click"], [window, "online"]]) {
+  target.addEventListener(event, () => resumeTimer !== null && resume());
+}
+
 if (token.get()) {
-  api.me().then(showChat, showAuth);
+  resume();
 } else {
   showAuth();
 }

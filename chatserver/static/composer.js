@@ -15,7 +15,7 @@ export class Composer {
   constructor(parts, hooks) {
     Object.assign(this, parts);
     this.hooks = hooks;
-    this.mentions = new Map(); // "@Name" -> user id, for names picked in this draft
+    this.mentions = new Map(); // user id -> "@FirstName" picked in this draft (namesakes stay apart)
     this.options = [];
     this.active = 0;
     this.replyTo = null;
@@ -81,9 +81,9 @@ export class Composer {
   send() {
     const text = this.input.value.trim();
     if (!text) return;
-    const ids = [...this.mentions].filter(([name]) => text.includes(name)).map(([, id]) => id);
+    const ids = [...this.mentions].filter(([, label]) => text.includes(label)).map(([id]) => id);
     this.stopTyping();
-    this.hooks.onSend(text, [...new Set(ids)], this.replyTo?.id ?? null);
+    this.hooks.onSend(text, ids, this.replyTo?.id ?? null);
     this.input.value = "";
     this.fit();
     this.mentions.clear();
@@ -189,7 +189,7 @@ export class Composer {
     this.input.value = `${before}${label} ${this.input.value.slice(caret)}`;
     const position = before.length + label.length + 1;
     this.input.setSelectionRange(position, position);
-    this.mentions.set(label, member.id);
+    this.mentions.set(member.id, label);
     this.closePicker();
     this.input.focus();
   }

@@ -62,6 +62,7 @@ export class MessageList {
   clear() {
     this.byId = new Map();
     this.pendingByClientId = new Map();
+    this.queued = new Map(); // message id -> changes to it waiting for the socket ("edit", "reaction", ...)
     this.editingId = null;
     this.confirmingDeleteId = null;
     this.paletteId = null;
@@ -128,6 +129,17 @@ export class MessageList {
     this.listEl.append(node);
   }
 
+  /** Marks a message as having a change (an edit, a reaction...) that waits for the socket. */
+  queue(id, what) {
+    this.queued.set(id, [...(this.queued.get(id) || []), what]);
+    this.rerender(id);
+  }
+
+  /** The queued changes to these messages have been sent. */
+  unqueue(ids) {
+    for (const id of new Set(ids)) if (this.queued.delete(id)) this.rerender(id);
+  }
+
   /** Drops a pending bubble whose send the server refused. */
   dropPending(clientId) {
     this.pendingByClientId.get(clientId)?.el.remove();
@@ -170,7 +182,8 @@ export class MessageList {
       el("div", { class: "meta" },
         el("span", { class: "sender", dataset: { testid: "message-sender" }, text: this.view.nameOf(m.senderId, m.senderName) }),
         el("time", { datetime: m.createdAt, title: m.createdAt, text: formatTime(m.createdAt) }),
-        m.isEdited && !m.isDeleted ? el("span", { class: "edited", dataset: { testid: "message-edited" }, text: "(edited)" }) : null),
+        m.isEdited && !m.isDeleted ? el("span", { class: "edited", dataset: { testid: "message-edited" }, text: "(edited)" }) : null,
+        this.queued.has(m.id) ? el("span", { class: "status", dataset: { testid: "message-queued" }, text: `(${this.queued.get(m.id).join(", ")} not sent yet)` }) : null),
       this.renderQuote(m),
       this.editingId === m.id ? this.renderEditForm(m) : this.renderBody(m),
       m.isDeleted ? null : this.renderReactions(m),

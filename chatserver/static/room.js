@@ -9,6 +9,7 @@ import { TypingIndicator } from "./typing.js";
 
 const PAGE_SIZE = 50;
 const STATUS_TEXT = { connecting: "Connecting...", live: "Connected", reconnecting: "Reconnecting..." };
+const QUEUED_TEXT = { edit: "edit", delete: "deletion", react: "reaction" };
 
 export class RoomView {
   /** hooks: { me() -> user, roomsChanged(), opened(room), tokenRevoked() } */
@@ -16,6 +17,7 @@ export class RoomView {
     this.hooks = hooks;
     this.room = null;
     this.members = new Map(); // user id -> member of the open room
+    this.membersLoading = null; // the room whose member list is being fetched again
     this.socket = null;
     this.olderExhausted = true;
     this.loadingOlder = false;
@@ -105,6 +107,7 @@ export class RoomView {
         if (status === "live") this.composer.showError("");
       },
       onResync: () => this.reloadLatest(room),
+      onFlushed: (frames) => this.room === room && this.messages.unqueue(frames.map((frame) => frame.message_id)),
       onEnd: (code, reason) => {
         if (code === 4001) return this.hooks.tokenRevoked();
         this.notice(reason);
@@ -187,13 +190,18 @@ export class RoomView {
     }
   }
 
+  /** Fetches the member list again, one request at a time however many frames ask for it. */
   async refreshMembers() {
     const room = this.room;
+    if (this.membersLoading === room) return;
+    this.membersLoading = room;
     try {
       const members = await api.members(room.id);
       if (this.room === room) this.members = new Map(members.map((member) => [member.id, member]));
     } catch {
       // Names fall back to what the frame carries.
+    } finally {
+      if (this.membersLoading === room) this.membersLoading = null;
     }
   }
 
@@ -239,8 +247,9 @@ export class RoomView {
     };
     if (action === "reply") {
       this.composer.setReply({ id, label: `${this.nameOf(message.senderId, message.senderName)}: ${snippet(message)}` });
-    } else if (frames[action]) {
-      this.socket.send(frames[action]);
+    } else if (frames[action] && !this.socket.send(frames[action])) {
+      this.messages.queue(id, QUEUED_TEXT[action]);
+      this.composer.showError("Offline: your change will be sent when the connection is back.");
     }
   }
 

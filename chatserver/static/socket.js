@@ -9,6 +9,8 @@ export const FINAL_CLOSE = {
 
 /** Persisted changes other than creation: replaying an older one would undo a newer one. */
 const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted"]);
+/** Changes the user makes to a shown message: kept while the socket is down, sent in order once it is back. */
+const QUEUED_ACTIONS = new Set(["edit_message", "delete_message", "react_message"]);
 const MAX_DELAY_MS = 8000;
 
 /** A random id for idempotent sends; crypto.randomUUID needs a secure context, this does not. */
@@ -97,8 +99,9 @@ class ReconnectingSocket {
     this.start();
   }
 
+  /** Open, and the browser online: while it is offline an open socket may be a dead link. */
   isLive() {
-    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN);
+    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN && navigator.onLine !== false);
   }
 
   stop() {
@@ -125,13 +128,15 @@ function parse(data) {
 export class RoomSocket extends ReconnectingSocket {
   /**
    * handlers: onFrame(frame), onStatus(state, failures), onResync() when the server cannot
-   * replay (history must be fetched again), onEnd(code, reason).
+   * replay (history must be fetched again), onEnd(code, reason), onFlushed(frames) when changes
+   * queued while the socket was down have been sent.
    */
   constructor(roomId, token, lastSeq, handlers) {
     super(token, handlers);
     this.roomId = roomId;
     this.lastSeq = lastSeq;
     this.pending = new Map(); // client_id -> send_message frame not yet echoed
+    this.queued = []; // edit, delete and react frames made while the socket was down
   }
 
   url() {
@@ -146,6 +151,9 @@ export class RoomSocket extends ReconnectingSocket {
 
   opened(ws) {
     for (const frame of this.pending.values()) ws.send(JSON.stringify(frame));
+    const queued = this.queued.splice(0);
+    for (const frame of queued) ws.send(JSON.stringify(frame));
+    if (queued.length) this.handlers.onFlushed(queued);
   }
 
   receive(data) {
@@ -165,13 +173,18 @@ export class RoomSocket extends ReconnectingSocket {
     this.handlers.onFrame(frame);
   }
 
-  /** Sends a frame now if connected; send_message frames with a client_id are kept until echoed. */
+  /**
+   * Sends a frame now if connected (false if not); send_message frames with a client_id are kept
+   * until echoed, edits, deletes and reactions until the socket is back (a reaction toggles, so
+   * none is ever sent twice).
+   */
   send(frame) {
     if (frame.action === "send_message" && frame.client_id) this.pending.set(frame.client_id, frame);
-    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+    if (this.isLive()) {
       this.ws.send(JSON.stringify(frame));
       return true;
     }
+    if (QUEUED_ACTIONS.has(frame.action)) this.queued.push(frame);
     return false;
   }
 }
