@@ -10,7 +10,7 @@ import sys
 from typing import Mapping, Sequence
 
 from .config import Config, ConfigError
-from .storage.db import DatabaseLocked
+from .storage.db import DatabaseLocked, DatabaseUnusable
 
 COMMANDS: dict[str, tuple[str, object]] = {}
 
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(args.run(config, args)) or 0
         from .serve import serve
         return serve(config, demo=args.demo)
-    except DatabaseLocked as exc:
+    except (DatabaseLocked, DatabaseUnusable) as exc:
         print(f"chatserver: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
