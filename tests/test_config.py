@@ -28,7 +28,10 @@ def run_py(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPr
 @pytest.mark.parametrize("name, value", [
     ("CHAT_PORT", "abc"), ("CHAT_PORT", "70000"), ("CHAT_REGISTRATION", "maybe"),
     ("CHAT_CORS_ORIGINS", "example.org"), ("CHAT_LOG_LEVEL", "loud"), ("CHAT_MAX_BODY_BYTES", "-1"),
-    ("CHAT_HEARTBEAT", "soon"),
+    ("CHAT_HEARTBEAT", "soon"), ("CHAT_HEARTBEAT", "nan"), ("CHAT_RATE_LIMIT", "inf"), ("CHAT_PORT", "٣"),
+    ("CHAT_SCRYPT_N", "1000"), ("CHAT_SCRYPT_N", "1048576"), ("CHAT_PUBLIC_URL", "chat.example.org"),
+    ("CHAT_PUBLIC_URL", "https://chat.example.org/?x=1"), ("CHAT_PUBLIC_URL", "https://:443"),
+    ("CHAT_CORS_ORIGINS", "https://chat.example.org/app"), ("CHAT_EMAIL_DOMAIN", "club example"),
 ])
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(tmp_path, name, value):
     result = run_py(env={name: value, "CHAT_DB": str(tmp_path / "chat.db")}, cwd=tmp_path)
@@ -87,6 +90,15 @@ def test_an_unusable_database_stops_start_up_at_once_with_one_line(tmp_path, spo
     assert proc.returncode == 1 and time.monotonic() - started < 5
     assert err.splitlines() == [err.strip()] and str(db) in err and problem in err, err
     assert "Traceback" not in err
+
+
+def test_settings_are_kept_in_the_form_the_server_uses():
+    config = Config.from_env({"CHAT_PUBLIC_URL": " https://chat.example.org/ ", "CHAT_SCRYPT_N": "16384",
+                              "CHAT_CORS_ORIGINS": "https://a.example/, http://b.example:8080",
+                              "CHAT_EMAIL_DOMAIN": "@Club.Example"})
+    assert config.public_url == "https://chat.example.org" and config.scrypt_n == 16384
+    assert config.cors_origins == ("https://a.example", "http://b.example:8080")
+    assert config.email_domain == "club.example"
 
 
 def test_config_error_names_the_variable():
