@@ -74,6 +74,7 @@ def _truncated(path: Path) -> None:
     (_newer_schema, f"schema version {SCHEMA_VERSION + 1} is newer"),
     (_random_bytes, "file is not a database"),
     (_truncated, "malformed"),
+    (Path.mkdir, "unable to open database file"),
 ])
 def test_an_unusable_database_stops_start_up_at_once_with_one_line(tmp_path, spoil, problem):
     db = tmp_path / "chat.db"

@@ -44,7 +44,14 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
+def _probe(path: str) -> None:
+    sqlite3.connect(path).close()
+
+
 async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+    # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
+    # thread to report to an event loop that may be gone by then.
+    await asyncio.to_thread(_probe, path)
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         conn.row_factory = _dict_row
