@@ -1,8 +1,4 @@
-"""Admin commands: `python run.py <command> --help`; each one works while the server runs.
-
-Exit status: 0 done; 2 bad input (one line on stderr, nothing changed); 1 the database failed
-or, for `check`, has a problem.
-"""
+"""Admin commands: `python run.py <command> --help`; each one works while the server runs."""
 
 from __future__ import annotations
 
@@ -26,6 +22,8 @@ from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
 
+# Exit status: 0 done; 2 refused as given (one line on stderr, nothing changed); 1 the database
+# failed or, for `check`, has a problem.
 class Refused(Exception):
     """The command cannot be carried out as given, and nothing was changed; the message says why."""
 

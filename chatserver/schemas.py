@@ -13,8 +13,8 @@ REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
 
 
 def parse_id(raw: str | None, minimum: int = 1) -> int | None:
-    """An id written as text (path, query, form field, command line): ASCII digits from minimum
-    to MAX_ID, else None. "²".isdigit() is true, but no one means it as a number."""
+    """An id written as text (path, query, form field, command line), or None if it is not one."""
+    # ASCII digits only: "²".isdigit() is true, and int() takes "٣", " 1" and "1_0".
     if raw is None or not (0 < len(raw) <= len(str(MAX_ID)) and raw.isascii() and raw.isdigit()):
         return None
     value = int(raw)
