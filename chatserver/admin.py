@@ -22,8 +22,18 @@ from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
 
+# Exit status: 0 done; 2 refused as given (one line on stderr, nothing changed); 1 the database
+# failed or, for `check`, has a problem.
 class Refused(Exception):
-    """The command cannot be carried out; the message says why."""
+    """The command cannot be carried out as given, and nothing was changed; the message says why."""
+
+
+def _id(raw: str) -> int:
+    """An id typed on the command line (argparse type)."""
+    value = schemas.parse_id(raw)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a positive integer id, got {raw!r}")
+    return value
 
 
 @asynccontextmanager
@@ -53,7 +63,8 @@ async def _user(db: Database, email: str) -> Row:
 
 
 async def _room(db: Database, ref: str) -> Row:
-    row = await (rooms.get_room(db, int(ref)) if ref.isdigit() else rooms.room_by_name(db, ref))
+    room_id = schemas.parse_id(ref)
+    row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
     if row is None:
         raise Refused(f"no room {ref}")
     return row
@@ -202,8 +213,9 @@ async def check(config: Config, args: argparse.Namespace) -> int:
     _existing_db(config)
     try:
         version, findings = await inspect(config.db)
-    except sqlite3.DatabaseError as exc:
-        raise Refused(f"{config.db}: {exc}") from None
+    except sqlite3.DatabaseError as exc:  # the file's fault, not the input's: a finding, exit 1
+        print(f"chatserver: check: {config.db}: {exc}", file=sys.stderr)
+        return 1
     sound = not findings
     print(f"integrity: {'ok' if sound else 'FAILED'}")
     for line in findings:
@@ -219,7 +231,7 @@ def _guarded(command: Command) -> Command:
             return await command(config, args)
         except Refused as exc:
             print(f"chatserver: {command.__name__}: {exc}", file=sys.stderr)
-            return 1
+            return 2
     return run
 
 
@@ -249,7 +261,7 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
     p = command(revoke, "revoke a user's tokens")
     p.add_argument("--email", required=True)
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--token", type=int, action="append", metavar="ID", help="a token id (repeatable)")
+    which.add_argument("--token", type=_id, action="append", metavar="ID", help="a token id (repeatable)")
     which.add_argument("--all", action="store_true", help="every token of the user")
 
     p = command(createroom, "create a room")

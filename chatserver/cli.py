@@ -7,10 +7,10 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Mapping, Sequence
+from typing import Mapping, NoReturn, Sequence
 
 from .config import Config, ConfigError
-from .storage.db import DatabaseLocked
+from .storage.db import DatabaseLocked, DatabaseUnusable
 
 COMMANDS: dict[str, tuple[str, object]] = {}
 
@@ -20,9 +20,16 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=argparse.SUPPRESS, help="SQLite database file (CHAT_DB, default ./chat.db)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports bad input in one line (exit status 2), not usage and all."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """`python run.py [serve flags]` or `python run.py <command> ...`."""
-    parser = argparse.ArgumentParser(prog="run.py", description="chatserver: self-hosted real-time chat.")
+    parser = _Parser(prog="run.py", description="chatserver: self-hosted real-time chat.")
     parser.add_argument("--host", help="address to listen on (CHAT_HOST, default 127.0.0.1)")
     parser.add_argument("--port", help="TCP port (CHAT_PORT, default 8080)")
     _server_flags(parser)
@@ -60,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(args.run(config, args)) or 0
         from .serve import serve
         return serve(config, demo=args.demo)
-    except DatabaseLocked as exc:
+    except (DatabaseLocked, DatabaseUnusable) as exc:
         print(f"chatserver: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

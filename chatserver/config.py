@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -15,13 +18,25 @@ class ConfigError(ValueError):
 
 def _int(low: int, high: int | None = None) -> Callable[[str], int]:
     def cast(raw: str) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"expected an integer, got {raw!r}") from None
+        # ASCII only: int() also takes "٣" and "1_000", which no one means as a setting.
+        if not re.fullmatch(r"-?[0-9]+", raw.strip()):
+            raise ValueError(f"expected an integer, got {raw!r}")
+        value = int(raw)
         if value < low or (high is not None and value > high):
             bound = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise ValueError(f"must be {bound}, got {value}")
+        return value
+
+    return cast
+
+
+def _power_of_two(low: int, high: int) -> Callable[[str], int]:
+    within = _int(low, high)
+
+    def cast(raw: str) -> int:
+        value = within(raw)
+        if value & (value - 1):
+            raise ValueError(f"must be a power of two, got {value}")
         return value
 
     return cast
@@ -33,6 +48,8 @@ def _float(low: float) -> Callable[[str], float]:
             value = float(raw)
         except ValueError:
             raise ValueError(f"expected a number, got {raw!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {raw!r}")
         if value < low:
             raise ValueError(f"must be at least {low}, got {value}")
         return value
@@ -50,12 +67,40 @@ def _choice(*options: str) -> Callable[[str], str]:
     return cast
 
 
+def _http_url(raw: str) -> tuple[str, Any]:
+    url = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected http://host or https://host, got {raw.strip()!r}")
+    return url, parts
+
+
+def _base_url(raw: str) -> str:
+    url, parts = _http_url(raw)
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"expected a URL without query, fragment or user, got {raw.strip()!r}")
+    return url
+
+
 def _origins(raw: str) -> tuple[str, ...]:
-    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    origins = tuple(_http_url(o)[0] for o in raw.split(",") if o.strip())
     for origin in origins:
-        if not origin.startswith(("http://", "https://")):
-            raise ValueError(f"origins start with http:// or https://, got {origin!r}")
+        parts = urlsplit(origin)
+        if parts.path or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"an origin is scheme://host[:port] and nothing more, got {origin!r}")
     return origins
+
+
+def _domain(raw: str) -> str:
+    domain = raw.strip().lower().removeprefix("@")
+    labels = domain.split(".")
+    if not all(label and label.replace("-", "").isalnum() and label[0] != "-" != label[-1] for label in labels):
+        raise ValueError(f"expected a domain such as club.example, got {raw.strip()!r}")
+    return domain
 
 
 def _addresses(raw: str) -> tuple[str, ...]:
@@ -88,14 +133,16 @@ class Config:
     db: str = _setting("CHAT_DB", "./chat.db", _text, "path of the SQLite database file")
     media_dir: str = _setting("CHAT_MEDIA_DIR", "./media", _text, "folder for uploaded files")
     public_url: str = _setting(
-        "CHAT_PUBLIC_URL", "", _text,
-        "base URL of attachments (e.g. https://chat.example.org); empty: taken from each request")
+        "CHAT_PUBLIC_URL", "", _base_url,
+        "base URL of attachments, http:// or https:// and a host (e.g. https://chat.example.org);"
+        " empty: taken from each request")
     registration: str = _setting(
         "CHAT_REGISTRATION", "open", _choice("open", "closed"), "open: anyone may register; closed: only admins create users")
     email_domain: str = _setting(
-        "CHAT_EMAIL_DOMAIN", "", _text, "if set, only addresses at this domain may register")
+        "CHAT_EMAIL_DOMAIN", "", _domain, "if set, only addresses at this domain (e.g. club.example) may register")
     cors_origins: tuple[str, ...] = _setting(
-        "CHAT_CORS_ORIGINS", (), _origins, "comma-separated origins allowed for CORS and WebSocket Origin")
+        "CHAT_CORS_ORIGINS", (), _origins,
+        "comma-separated origins (scheme://host[:port]) allowed for CORS and WebSocket Origin")
     trusted_proxies: tuple[str, ...] = _setting(
         "CHAT_TRUSTED_PROXIES", (), _addresses,
         "addresses of reverse proxies whose X-Forwarded-For names the client (for per-address limits)")
@@ -106,7 +153,8 @@ class Config:
         "CHAT_SYNCHRONOUS", "normal", _choice("normal", "full"),
         "SQLite synchronous mode: normal survives a crash, full also a power loss")
     scrypt_n: int = _setting(
-        "CHAT_SCRYPT_N", 2**17, _int(2, 2**20), "scrypt cost for new password hashes (power of two)")
+        "CHAT_SCRYPT_N", 2**17, _power_of_two(2, 2**19),
+        "scrypt cost for new password hashes: a power of two from 2 to 524288")
     max_body_bytes: int = _setting("CHAT_MAX_BODY_BYTES", MiB, _int(1024), "largest JSON request body")
     max_upload_bytes: int = _setting("CHAT_MAX_UPLOAD_BYTES", 10 * MiB, _int(1), "largest upload")
     max_frame_bytes: int = _setting(

@@ -12,6 +12,15 @@ MAX_ID = 2**53
 REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
 
 
+def parse_id(raw: str | None, minimum: int = 1) -> int | None:
+    """An id written as text (path, query, form field, command line), or None if it is not one."""
+    # ASCII digits only: "²".isdigit() is true, and int() takes "٣", " 1" and "1_0".
+    if raw is None or not (0 < len(raw) <= len(str(MAX_ID)) and raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= MAX_ID else None
+
+
 def is_id(value: Any) -> bool:
     """A positive integer id: booleans, floats and strings are not."""
     return type(value) is int and 0 < value <= MAX_ID

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from chatserver import security
+from chatserver.schemas import MAX_ID, parse_id
 from chatserver.cli import main
 from chatserver.storage import messages, rooms, users
 from chatserver.storage.db import SCHEMA_VERSION, Database
 
 ROOT = Path(__file__).resolve().parent.parent
+BAD_IDS = ("²", "-1", "0", "abc", "9" * 30)
 COMMANDS = ("createuser", "setpassword", "tokens", "revoke", "createroom", "addmember", "backup", "check")
 
 
@@ -78,9 +80,9 @@ async def test_createuser_makes_an_admin_with_a_working_token(cli, db):
     assert (holder["email"], holder["role"], holder["last_name"]) == ("boss@example.org", "admin", "Lady")
     code, _, err = await cli("createuser", "--email", "boss@example.org", "--password", "another one",
                              "--first-name", "Again")
-    assert code == 1 and "already exists" in err
+    assert code == 2 and "already exists" in err
     code, _, err = await cli("createuser", "--email", "x@example.org", "--password", "short", "--first-name", "X")
-    assert code == 1 and "password" in err
+    assert code == 2 and "password" in err
     assert [u["email"] for u in await users.list_users(db)] == ["boss@example.org"]
 
 
@@ -95,9 +97,9 @@ async def test_setpassword_replaces_the_hash_and_can_log_out_everywhere(cli, db)
     assert len(await users.list_tokens(db, user_id)) == 1
 
     code, _, err = await cli("setpassword", "--email", "asha@example.org", "--password", "short")
-    assert code == 1 and "password" in err
+    assert code == 2 and "password" in err
     code, _, err = await cli("setpassword", "--email", "nobody@example.org", "--password", "long enough")
-    assert code == 1 and "no user" in err
+    assert code == 2 and "no user" in err
     code, out, _ = await cli("setpassword", "--email", "asha@example.org", "--password", "newer secret",
                              "--revoke-tokens")
     assert code == 0 and "revoked 1 token" in out
@@ -120,7 +122,7 @@ async def test_tokens_lists_and_revoke_removes_one_or_all(cli, db):
 
     foreign = (await users.list_tokens(db, other_id))[0]["id"]
     code, _, err = await cli("revoke", "--email", "ravi@example.org", "--token", str(foreign))
-    assert code == 1 and str(foreign) in err
+    assert code == 2 and str(foreign) in err
     assert len(await users.list_tokens(db, other_id)) == 1
 
     code, _, _ = await cli("revoke", "--email", "ravi@example.org", "--token", str(listed[1]["id"]))
@@ -145,9 +147,9 @@ async def test_createroom_and_addmember(cli, db):
     assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first}
 
     code, _, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
-    assert code == 1 and "exists" in err
+    assert code == 2 and "exists" in err
     code, _, err = await cli("createroom", "--name", "Go", "--owner", "ghost@example.org")
-    assert code == 1 and "no user" in err
+    assert code == 2 and "no user" in err
     assert len(await rooms.list_rooms(db)) == 1
 
     code, out, _ = await cli("addmember", "--room", "chess club", "--email", "late@example.org",
@@ -155,7 +157,7 @@ async def test_createroom_and_addmember(cli, db):
     assert code == 0 and "already a member" in out
     assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first, late}
     code, _, err = await cli("addmember", "--room", "999", "--email", "late@example.org")
-    assert code == 1 and "no room" in err
+    assert code == 2 and "no room" in err
 
 
 async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
@@ -203,11 +205,11 @@ async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
     assert code == 0 and "integrity: ok" in out
 
     code, _, err = await cli("backup", str(target))
-    assert code == 1 and "--force" in err
+    assert code == 2 and "--force" in err
     code, _, err = await cli("backup", config.db, "--force")
-    assert code == 1 and "cannot replace the database" in err
+    assert code == 2 and "cannot replace the database" in err
     code, _, err = await cli("backup", str(tmp_path / "nowhere" / "copy.db"))
-    assert code == 1 and "no folder" in err
+    assert code == 2 and "no folder" in err
     code, _, _ = await cli("backup", str(target), "--force")
     assert code == 0
 
@@ -249,7 +251,7 @@ async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tm
 
     for command in (["check"], ["tokens", "--email", "asha@example.org"], ["backup", str(tmp_path / "b.db")]):
         code, _, err = await cli(*command, db=str(tmp_path / "missing.db"))
-        assert code == 1 and "no database" in err
+        assert code == 2 and "no database" in err
     assert not (tmp_path / "missing.db").exists()
 
     broken = tmp_path / "broken.db"
@@ -293,3 +295,52 @@ async def test_setpassword_reads_a_piped_password(cli, db, config):
     assert proc.returncode == 0, err.decode()
     stored = (await users.get_login(db, "piped@example.org"))["password_hash"]
     assert security.verify_password_sync("from a pipe 1", stored)
+
+
+def _one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+async def test_a_bad_id_is_one_line_and_exit_2(cli, db, capsys, bad):
+    await _user(cli, "asha@example.org")
+    code, out, err = await cli("createroom", "--name", "general", "--owner", "asha@example.org")
+    assert code == 0
+    code, out, err = await cli("addmember", "--room", bad, "--email", "asha@example.org")
+    assert (code, out) == (2, "") and f"no room {bad}" in _one_line(err)
+
+    with pytest.raises(SystemExit) as refused:
+        await cli("revoke", "--email", "asha@example.org", "--token", bad)
+    err = _one_line(capsys.readouterr().err)
+    assert refused.value.code == 2 and f"expected a positive integer id, got {bad!r}" in err
+    assert len(await users.list_tokens(db, 1)) == 1
+
+
+def test_a_non_ascii_digit_room_is_looked_up_by_name_in_a_real_process(config, tmp_path):
+    created = subprocess.run([sys.executable, "run.py", "createuser", "--db", config.db, "--email", "a@example.org",
+                              "--password", "correct horse", "--first-name", "A"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "CHAT_SCRYPT_N": "1024"})
+    assert created.returncode == 0, created.stderr
+    out = subprocess.run([sys.executable, "run.py", "addmember", "--db", config.db, "--room", "²",
+                          "--email", "a@example.org"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and _one_line(out.stderr) == "chatserver: addmember: no room ²"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_answers_a_bad_argument_in_one_line_with_exit_2(capsys, command):
+    with pytest.raises(SystemExit) as refused:
+        main([command, "--no-such-flag"])
+    assert refused.value.code == 2
+    line = _one_line(capsys.readouterr().err)  # a missing required argument is named first
+    assert line.startswith("run.py") and line.endswith("--help)")
+    assert "unrecognized arguments: --no-such-flag" in line or f"{command}: the following arguments are required" in line
+
+
+def test_one_id_parser_reads_ascii_digits_up_to_the_largest_id():
+    """The parser behind REST paths, query strings, upload fields, after_seq and the admin commands."""
+    assert [parse_id(raw) for raw in ("1", "42", "007", str(MAX_ID))] == [1, 42, 7, MAX_ID]
+    assert [parse_id(raw) for raw in (*BAD_IDS, "", None, " 1", "1 ", "+1", "1.0", "١", str(MAX_ID + 1))] == [None] * 13
+    assert (parse_id("0", minimum=0), parse_id("-0", minimum=0)) == (0, None)

@@ -15,6 +15,7 @@ from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..schemas import parse_id
 from ..storage import messages, rooms
 from ..storage.db import Row
 from ..views.request import client_address, path_id
@@ -41,10 +42,11 @@ def _after_seq(request: web.Request) -> int | None:
     raw = request.query.get("after_seq")
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() but int() refuses it
+    value = parse_id(raw, minimum=0)
+    if value is None:
         raise ChatError("invalid", "after_seq must be a non-negative integer.",
                         fields={"after_seq": ["Must be a non-negative integer."]})
-    return int(raw)
+    return value
 
 
 async def authenticated(request: web.Request) -> tuple[Row, str | None]:

@@ -26,6 +26,10 @@ class DatabaseLocked(RuntimeError):
     """Another server process already serves this database file."""
 
 
+class DatabaseUnusable(RuntimeError):
+    """The file is not a database this server can open: corrupt, not SQLite, or of a newer schema."""
+
+
 def now_iso() -> str:
     """The current time as ISO 8601 in UTC with offset."""
     return datetime.now(timezone.utc).isoformat()
@@ -40,12 +44,23 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
+def _probe(path: str) -> None:
+    sqlite3.connect(path).close()
+
+
 async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+    # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
+    # thread to report to an event loop that may be gone by then.
+    await asyncio.to_thread(_probe, path)
     conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = _dict_row
-    for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
-                   "foreign_keys = ON", "busy_timeout = 5000", "temp_store = MEMORY"):
-        await conn.execute(f"PRAGMA {pragma}")
+    try:
+        conn.row_factory = _dict_row
+        for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
+                       "foreign_keys = ON", "busy_timeout = 5000", "temp_store = MEMORY"):
+            await conn.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await conn.close()  # its thread would otherwise keep the process alive
+        raise
     return conn
 
 
@@ -54,7 +69,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cur:
         (found,) = (await cur.fetchone()).values()
     if found > SCHEMA_VERSION:
-        raise RuntimeError(f"database schema version {found} is newer than this server ({SCHEMA_VERSION})")
+        raise DatabaseUnusable(f"schema version {found} is newer than this server's ({SCHEMA_VERSION})")
     if found == SCHEMA_VERSION:
         return found
     steps = [schema_sql()] if found == 0 else list(MIGRATIONS[found - 1:])
@@ -84,18 +99,27 @@ class Database:
 
     @classmethod
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
-        """Open (creating if needed) and migrate; exclusive takes the one-server lock."""
+        """Open (creating if needed) and migrate; exclusive takes the one-server lock.
+
+        A file that is not a database this server can use raises DatabaseUnusable naming it,
+        with nothing left open.
+        """
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         lock_fd = _take_server_lock(path) if exclusive else None
+        opened: list[aiosqlite.Connection] = []
         try:
-            writer = await _connect(path, synchronous)
-            await migrate(writer)
-            reader = await _connect(path, synchronous)
-        except BaseException:
+            opened.append(await _connect(path, synchronous))
+            await migrate(opened[0])
+            opened.append(await _connect(path, synchronous))
+        except BaseException as exc:
+            for conn in opened:
+                await conn.close()
             if lock_fd is not None:
                 os.close(lock_fd)
+            if isinstance(exc, (sqlite3.DatabaseError, DatabaseUnusable)):
+                raise DatabaseUnusable(f"{path}: {exc}") from None
             raise
-        return cls(path, writer, reader, lock_fd)
+        return cls(path, *opened, lock_fd)
 
     async def close(self) -> None:
         """Close both connections (a WAL checkpoint happens on the last close)."""

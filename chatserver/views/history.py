@@ -11,7 +11,7 @@ from .. import rules, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB
 from ..realtime.frames import dumps, replayed
-from ..schemas import MAX_ID
+from ..schemas import parse_id
 from ..storage import messages, rooms
 from ..storage.db import Row
 from .request import base_url, caller, json, path_id
@@ -31,10 +31,11 @@ def _int_param(request: web.Request, name: str, default: int | None, minimum: in
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or not minimum <= int(raw) <= MAX_ID:
+    value = parse_id(raw, minimum)
+    if value is None:
         raise ChatError("invalid", f"{name} must be an integer of at least {minimum}.",
                         fields={name: [f"Must be an integer of at least {minimum}."]})
-    return int(raw)
+    return value
 
 
 @routes.get(r"/api/chat/groups/{id:\d+}/messages/")

@@ -10,7 +10,7 @@ from marshmallow import Schema
 
 from ..errors import ChatError, not_found
 from ..keys import ACCOUNTS, CONFIG
-from ..schemas import MAX_ID, load
+from ..schemas import load, parse_id
 from ..storage.db import Row
 
 USER = web.RequestKey("user", dict)
@@ -53,10 +53,10 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes:
 
 def path_id(request: web.Request, name: str = "id") -> int:
     """A positive integer from the URL path; 404 for anything else."""
-    raw = request.match_info.get(name, "")
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+    value = parse_id(request.match_info.get(name))
+    if value is None:
         raise not_found()
-    return int(raw)
+    return value
 
 
 def json(data: Any, status: int = 200) -> web.Response:

@@ -13,7 +13,7 @@ from .. import shapes
 from ..changes import Change
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB, JOURNAL
-from ..schemas import MAX_ID
+from ..schemas import parse_id
 from ..storage import messages
 from .history import member_room
 from .request import base_url, json
@@ -101,15 +101,16 @@ async def upload(request: web.Request) -> web.Response:
         if len(content) > config.max_message_length:
             raise ChatError("invalid", "Too long.", fields={"content": [
                 f"Ensure this field has no more than {config.max_message_length} characters."]})
-        parent = fields.get("parent_message") or None
-        if parent is not None and (not (parent.isascii() and parent.isdigit()) or not 0 < int(parent) <= MAX_ID):
+        given = fields.get("parent_message") or None
+        parent = parse_id(given)
+        if given is not None and parent is None:
             raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
         name, message_type = stored
         base = base_url(request)
         committed = await request.app[JOURNAL].submit(Change("send", room, user, {
             "message": content, "message_type": message_type, "attachment": name,
             "attachment_url": shapes.media_url(base, name), "mentions": [],
-            "parent_message": int(parent) if parent else None, "client_id": None}))
+            "parent_message": parent, "client_id": None}))
     except Exception:
         if stored is not None:
             (media / stored[0]).unlink(missing_ok=True)
