@@ -1,0 +1,75 @@
+"""Attachments on disk: the names we store them under, free space, quotas, and removal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from .config import Config
+from .errors import ChatError
+
+log = logging.getLogger("chatserver.media")
+STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{22}\.[a-z0-9]{1,10}$")
+PARTIAL_NAME = re.compile(r"^\.[A-Za-z0-9_-]{22}\.part$")
+
+
+def free_bytes(config: Config) -> int:
+    """Free bytes on the disk of the data folder (the media folder; the database sits beside it)."""
+    folders = [Path(config.media_dir), Path(config.db).resolve().parent]
+    return min(shutil.disk_usage(f).free for f in folders if f.exists())
+
+
+def check_free_space(config: Config, needed: int = 0) -> None:
+    """Refuse (507) a write that would leave less than CHAT_MIN_FREE_BYTES free on the data disk."""
+    if config.min_free_bytes and free_bytes(config) - needed < config.min_free_bytes:
+        raise ChatError("insufficient_storage", "The server's disk is nearly full; nothing was saved. Try later.",
+                        status=507)
+
+
+def _sizes(folder: Path, names: Iterable[str]) -> int:
+    total = 0
+    for name in names:
+        try:
+            total += (folder / name).stat().st_size
+        except OSError:
+            continue
+    return total
+
+
+async def stored_bytes(config: Config, names: list[str]) -> int:
+    """How many bytes the named attachments take on disk."""
+    return await asyncio.to_thread(_sizes, Path(config.media_dir), names)
+
+
+def _unlink(folder: Path, names: Iterable[str]) -> int:
+    removed = 0
+    for name in names:
+        if STORED_NAME.match(name):
+            (folder / name).unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+async def remove(config: Config, names: list[str]) -> None:
+    """Delete the files of deleted messages or rooms."""
+    if names:
+        await asyncio.to_thread(_unlink, Path(config.media_dir), names)
+
+
+def _sweep(folder: Path, keep: set[str]) -> int:
+    stale = [p.name for p in folder.iterdir()
+             if PARTIAL_NAME.match(p.name) or (STORED_NAME.match(p.name) and p.name not in keep)]
+    for name in stale:
+        (folder / name).unlink(missing_ok=True)
+    return len(stale)
+
+
+async def sweep(config: Config, referenced: Iterable[str]) -> None:
+    """At start-up: remove partial uploads a crash left and files no message refers to any more."""
+    removed = await asyncio.to_thread(_sweep, Path(config.media_dir), set(referenced))
+    if removed:
+        log.info("removed %d partial or orphaned media files", removed)
