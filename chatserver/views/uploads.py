@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from .. import media, shapes
@@ -30,6 +30,20 @@ IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "web
 EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 CHUNK = 64 * 1024
 PARTS = ("attachment", "content", "parent_message")  # each at most once: a form has at most three parts
+PREAMBLE_LINES = 4
+
+
+class FormReader(MultipartReader):
+    """aiohttp's multipart reader with the preamble bounded (it reads one line per loop turn:
+    megabytes of blank lines before the first boundary held the event loop for seconds)."""
+
+    async def _read_until_first_boundary(self) -> None:
+        for _ in range(PREAMBLE_LINES):
+            line = (await self._readline()).rstrip()
+            if line in (self._boundary, self._boundary + b"--"):
+                self._at_eof = line != self._boundary
+                return
+        raise ValueError("The body must start with its boundary.")
 
 
 @dataclass(slots=True)
@@ -95,7 +109,7 @@ async def _read(request: web.Request, config: Config, form: Form) -> None:
     """Read the parts in order; an unknown, repeated or nested part ends the upload at once."""
     too_long = f"Ensure this field has no more than {config.max_message_length} characters."
     try:
-        reader = await request.multipart()
+        reader = FormReader(request.headers, request.content, client_max_size=config.max_upload_bytes + 65536)
         while (part := await reader.next()) is not None:
             name = part.name if isinstance(part, BodyPartReader) else None
             if name not in PARTS or name in form.fields or (name == "attachment" and form.name is not None):
