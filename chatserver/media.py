@@ -45,13 +45,10 @@ async def stored_bytes(config: Config, names: list[str]) -> int:
     return await asyncio.to_thread(_sizes, Path(config.media_dir), names)
 
 
-def _unlink(folder: Path, names: Iterable[str]) -> int:
-    removed = 0
+def _unlink(folder: Path, names: Iterable[str]) -> None:
     for name in names:
         if STORED_NAME.match(name):
             (folder / name).unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 async def remove(config: Config, names: list[str]) -> None:
@@ -60,16 +57,19 @@ async def remove(config: Config, names: list[str]) -> None:
         await asyncio.to_thread(_unlink, Path(config.media_dir), names)
 
 
-def _sweep(folder: Path, keep: set[str]) -> int:
-    stale = [p.name for p in folder.iterdir()
-             if PARTIAL_NAME.match(p.name) or (STORED_NAME.match(p.name) and p.name not in keep)]
-    for name in stale:
-        (folder / name).unlink(missing_ok=True)
-    return len(stale)
+def _sweep(folder: Path, keep: set[str]) -> tuple[int, int]:
+    partial = [p for p in folder.iterdir() if PARTIAL_NAME.match(p.name)]
+    for path in partial:
+        path.unlink(missing_ok=True)
+    unreferenced = sum(1 for p in folder.iterdir() if STORED_NAME.match(p.name) and p.name not in keep)
+    return len(partial), unreferenced
 
 
 async def sweep(config: Config, referenced: Iterable[str]) -> None:
-    """At start-up: remove partial uploads a crash left and files no message refers to any more."""
-    removed = await asyncio.to_thread(_sweep, Path(config.media_dir), set(referenced))
-    if removed:
-        log.info("removed %d partial or orphaned media files", removed)
+    """At start-up: remove the partial uploads a crash left; files no message names are only counted,
+    since a media folder started with the wrong database must not be emptied."""
+    partial, unreferenced = await asyncio.to_thread(_sweep, Path(config.media_dir), set(referenced))
+    if partial:
+        log.info("removed %d partial uploads left by a crash", partial)
+    if unreferenced:
+        log.warning("%d files in %s belong to no message; they were left in place", unreferenced, config.media_dir)

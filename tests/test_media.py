@@ -86,7 +86,8 @@ async def test_a_deleted_messages_file_is_removed(client, member, connect, confi
     assert os.listdir(config.media_dir) == []
 
 
-async def test_partial_and_orphaned_files_are_removed_at_start_up(make_client, config, tmp_path, register, make_room):
+async def test_partial_uploads_are_removed_at_start_up_and_nothing_else(make_client, config, tmp_path, register,
+                                                                         make_room, caplog):
     config = own(config, tmp_path)
     site = await make_client(config)
     asha = await register("Asha", cl=site)
@@ -95,8 +96,9 @@ async def test_partial_and_orphaned_files_are_removed_at_start_up(make_client, c
                            headers=asha.auth)
     kept = (await sent.json())["attachment"].rsplit("/", 1)[1]
     await site.close()
-    partial, orphan = f".{secrets.token_urlsafe(16)}.part", f"{secrets.token_urlsafe(16)}.png"
-    for name in (partial, orphan, "notes-of-the-admin.txt"):
+    partial, unknown = f".{secrets.token_urlsafe(16)}.part", f"{secrets.token_urlsafe(16)}.png"
+    for name in (partial, unknown, "notes-of-the-admin.txt"):
         (tmp_path / "own" / name).write_bytes(b"left by a crash")
     await make_client(config)
-    assert sorted(os.listdir(config.media_dir)) == sorted([kept, "notes-of-the-admin.txt"])
+    assert sorted(os.listdir(config.media_dir)) == sorted([kept, unknown, "notes-of-the-admin.txt"])
+    assert "1 files in" in caplog.text  # a file no message names is told, not removed
