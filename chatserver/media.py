@@ -19,8 +19,8 @@ PARTIAL_NAME = re.compile(r"^\.[A-Za-z0-9_-]{22}\.part$")
 
 def free_bytes(config: Config) -> int:
     """Free bytes on the disk of the data folder (the media folder; the database sits beside it)."""
-    folders = [Path(config.media_dir), Path(config.db).resolve().parent]
-    return min(shutil.disk_usage(f).free for f in folders if f.exists())
+    folders = [f for f in (Path(config.media_dir), Path(config.db).resolve().parent) if f.exists()]
+    return min(shutil.disk_usage(f).free for f in folders or [Path.cwd()])
 
 
 def check_free_space(config: Config, needed: int = 0) -> None:
