@@ -66,6 +66,8 @@ CREATE TABLE messages (
 CREATE INDEX messages_room ON messages (room_id, id);
 -- A retried send (same sender, room and client_id) never creates a second message.
 CREATE UNIQUE INDEX messages_client ON messages (room_id, sender_id, client_id) WHERE client_id IS NOT NULL;
+-- A user's stored attachments, summed for their upload quota.
+CREATE INDEX messages_attachments ON messages (sender_id) WHERE attachment IS NOT NULL;
 
 CREATE TABLE mentions (
     message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
@@ -82,7 +84,8 @@ CREATE TABLE reactions (
 ) WITHOUT ROWID;
 
 -- The per-room event log: every change to a room gets the room's next seq, in the
--- same transaction as the change. frame is the JSON frame as it was broadcast.
+-- same transaction as the change. frame is the JSON frame as it was broadcast, except that
+-- an attachment is kept as its file name: each reader gets the URL built for them.
 CREATE TABLE events (
     room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     seq        INTEGER NOT NULL,

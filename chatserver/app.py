@@ -10,15 +10,17 @@ from typing import AsyncIterator
 import aiohttp_cors
 from aiohttp import web
 
+from . import media
 from .accounts import Accounts
 from .config import Config
 from .errors import error_middleware
 from .journal import Journal
-from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY
+from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY, UPLOAD_RATES
 from .metrics import Metrics
 from .realtime import streams
 from .realtime.registry import Registry
 from .routes import add_routes
+from .storage import messages
 from .storage.db import Database
 
 log = logging.getLogger("chatserver")
@@ -29,6 +31,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)
     db = await Database.open(config.db, config.synchronous)
     app[DB] = db
+    await media.sweep(config, await messages.all_attachments(db))
     app[ACCOUNTS] = Accounts(db, config)
     journal = Journal(db, app[REGISTRY], app[METRICS], config)
     await journal.start()
@@ -70,6 +73,7 @@ def create_app(config: Config) -> web.Application:
     registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
                         activity_interval=config.activity_interval)
     app[REGISTRY] = registry
+    app[UPLOAD_RATES] = {}
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",

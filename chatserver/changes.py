@@ -134,6 +134,8 @@ def _send(batch: Batch, change: Change) -> Committed:
              "room_name": batch.names[room["id"]], "is_self": False, "parent_message": parent,
              "mentions": mentions, "seq": seq}
     others = dumps(frame)
+    # The log keeps the file's name, never a URL: a replay builds the URL for its own reader.
+    logged = others if frame["attachment"] is None else dumps({**frame, "attachment": data["attachment"]})
     frame["is_self"] = True
     if client_id:
         frame["client_id"] = client_id
@@ -141,7 +143,7 @@ def _send(batch: Batch, change: Change) -> Committed:
     batch.messages.append((message_id, room["id"], user["id"], frame["message_type"], data["message"],
                            data.get("attachment"), parent, client_id, seq, now))
     batch.mentions.extend((message_id, uid) for uid in mentions)
-    batch.events.append((room["id"], seq, "created", message_id, others.decode(), now))
+    batch.events.append((room["id"], seq, "created", message_id, logged.decode(), now))
     batch.new_ids[message_id] = room["id"]
     committed = Committed(room["id"], seq, text_frame(others), own, user["id"], message_id)
     if key is not None:

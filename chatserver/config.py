@@ -12,6 +12,9 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 
 
+HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$")
+
+
 class ConfigError(ValueError):
     """A setting has a value the server cannot run with."""
 
@@ -113,6 +116,14 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return addresses
 
 
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not HOST.match(host):
+            raise ValueError(f"expected host or host:port values, got {host!r}")
+    return hosts
+
+
 def _text(raw: str) -> str:
     return raw.strip()
 
@@ -135,7 +146,11 @@ class Config:
     public_url: str = _setting(
         "CHAT_PUBLIC_URL", "", _base_url,
         "base URL of attachments, http:// or https:// and a host (e.g. https://chat.example.org);"
-        " empty: taken from each request")
+        " empty: from each request's checked Host")
+    allowed_hosts: tuple[str, ...] = _setting(
+        "CHAT_ALLOWED_HOSTS", (), _hosts,
+        "comma-separated Host values (host or host:port) that attachment URLs may be built from when"
+        " CHAT_PUBLIC_URL is empty; any other Host gets URLs on the address the connection arrived at")
     registration: str = _setting(
         "CHAT_REGISTRATION", "open", _choice("open", "closed"), "open: anyone may register; closed: only admins create users")
     email_domain: str = _setting(
@@ -157,6 +172,14 @@ class Config:
         "scrypt cost for new password hashes: a power of two from 2 to 524288")
     max_body_bytes: int = _setting("CHAT_MAX_BODY_BYTES", MiB, _int(1024), "largest JSON request body")
     max_upload_bytes: int = _setting("CHAT_MAX_UPLOAD_BYTES", 10 * MiB, _int(1), "largest upload")
+    upload_rate: float = _setting(
+        "CHAT_UPLOAD_RATE", 20.0, _float(0), "uploads per minute per user, sustained (0: off)")
+    upload_burst: int = _setting("CHAT_UPLOAD_BURST", 10, _int(1), "uploads one user may make at once")
+    upload_quota_bytes: int = _setting(
+        "CHAT_UPLOAD_QUOTA_BYTES", 1024 * MiB, _int(0), "bytes of attachments one user may have stored (0: no quota)")
+    min_free_bytes: int = _setting(
+        "CHAT_MIN_FREE_BYTES", 100 * MiB, _int(0),
+        "free bytes the data disk keeps: uploads and sends that would go below are refused (507; 0: off)")
     max_frame_bytes: int = _setting(
         "CHAT_MAX_FRAME_BYTES", 64 * 1024, _int(1024), "largest WebSocket frame (bigger closes with 1009)")
     max_message_length: int = _setting(

@@ -15,6 +15,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from . import media
 from .changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
@@ -60,6 +61,8 @@ class Journal:
         """Queue a change; the future resolves to its Committed once broadcast, or a ChatError."""
         if self._stopping:
             raise ChatError("unavailable", "The server is shutting down.", status=503)
+        if change.kind == "send":
+            media.check_free_space(self.config)
         self._queue.append(change)
         self._wake.set()
         return change.future
@@ -69,9 +72,10 @@ class Journal:
         return await asyncio.shield(self.enqueue(change))
 
     async def delete_room(self, room_id: int) -> None:
-        """Delete a room with everything in it; its seq counter goes with it."""
-        await rooms.delete_room(self.db, room_id)
+        """Delete a room with everything in it, its attachments' files too; its seq counter goes with it."""
+        files = await rooms.delete_room(self.db, room_id)
         self.forget_room(room_id)
+        await media.remove(self.config, files)
 
     def forget_room(self, room_id: int) -> None:
         """The room was renamed or deleted: read it afresh before its next change."""

@@ -17,3 +17,4 @@ REGISTRY = web.AppKey("registry", Registry)
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 METRICS = web.AppKey("metrics", Metrics)
+UPLOAD_RATES = web.AppKey("upload_rates", dict)  # user id -> Bucket of their uploads

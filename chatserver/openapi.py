@@ -75,7 +75,8 @@ AUTH_ANSWER = obj({"message": TEXT, "token": {"type": "string", "pattern": "^[0-
 ERRORS = {400: ("Malformed JSON, a wrong type, an unknown or invalid field.", ["FieldErrors", "Error"]),
           401: ("Missing or bad credentials.", ["Error"]), 403: ("Not allowed.", ["Error"]),
           404: ("No such thing (or not visible to you).", ["Error"]), 413: ("Body too large.", ["Error"]),
-          429: ("Too many attempts; see Retry-After.", ["Error"]), 503: ("Not available.", ["Error"])}
+          429: ("Too many attempts; see Retry-After.", ["Error"]), 503: ("Not available.", ["Error"]),
+          507: ("The server's disk is nearly full; nothing was saved.", ["Error"])}
 
 
 def body(schema: Schema, content_type: str = "application/json") -> Schema:

@@ -55,8 +55,14 @@ def joined_room(row: Row, last: Row | None) -> dict[str, Any]:
 
 
 def media_url(base: str, name: str | None) -> str | None:
-    """The absolute URL of a stored attachment."""
-    return None if name is None else f"{base.rstrip('/')}/media/{name}"
+    """The absolute URL of a stored attachment; the one place such URLs are built.
+
+    What is stored is the file's name; frames logged by older versions hold a whole URL,
+    of which only the name is kept, so no stored host ever reaches a reader.
+    """
+    if not name:
+        return None
+    return f"{base.rstrip('/')}/media/{name.rsplit('/', 1)[-1]}"
 
 
 def message(row: Row, base_url: str) -> dict[str, Any]:

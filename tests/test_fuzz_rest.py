@@ -113,6 +113,12 @@ class Site:
 
 
 @pytest.fixture
+def config(config):
+    """Uploads unthrottled: what is fuzzed here is how they are parsed."""
+    return config.replace(upload_rate=0)
+
+
+@pytest.fixture
 async def site(client, register, make_admin, make_room):
     s = Site(client, register, make_admin, make_room)
     await s.refresh()

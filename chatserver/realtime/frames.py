@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from ..shapes import media_url
+
 loads = orjson.loads
 
 
@@ -32,11 +34,12 @@ def encode(frame: dict[str, Any]) -> bytes:
     return text_frame(dumps(frame))
 
 
-def replayed(event: dict[str, Any], user_id: int) -> bytes:
-    """An event's frame as it was broadcast (JSON), as this user's copy of it."""
+def replayed(event: dict[str, Any], user_id: int, base: str) -> bytes:
+    """An event's frame as it was broadcast (JSON), as this user's copy; attachment URLs on base."""
     if event["kind"] == "created":
         frame = loads(event["frame"])
-        if frame["sender"]["id"] == user_id:
-            frame["is_self"] = True
+        if frame["sender"]["id"] == user_id or frame.get("attachment"):
+            frame["is_self"] = frame["sender"]["id"] == user_id
+            frame["attachment"] = media_url(base, frame.get("attachment"))
             return dumps(frame)
     return event["frame"].encode()

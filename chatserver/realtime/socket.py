@@ -18,7 +18,7 @@ from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..schemas import parse_id
 from ..storage import messages, rooms
 from ..storage.db import Row
-from ..views.request import client_address, path_id
+from ..views.request import base_url, client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
 from .peer import Peer, close_socket
@@ -120,6 +120,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
     address = within_limits(request, user)
     after_seq = _after_seq(request)
+    base = base_url(request)
 
     peer = await upgrade(request, user, room_id, address)
     session = Session(app, peer, room)
@@ -131,7 +132,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
         await serve(app, peer, token, session.receive, session.refuse,
-                     None if after_seq is None else lambda: _resume(db, peer, after_seq))
+                     None if after_seq is None else lambda: _resume(db, peer, after_seq, base))
     finally:
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
@@ -154,7 +155,7 @@ async def _next_frame(peer: Peer) -> WSMessage | None:
         peer.reading = False
 
 
-async def _resume(db, peer: Peer, after_seq: int) -> None:
+async def _resume(db, peer: Peer, after_seq: int, base: str) -> None:
     """Send every event past after_seq (announced by a `resumed` frame), then the held live ones."""
     last = await messages.room_seq(db, peer.room_id)
     if after_seq > last:
@@ -169,7 +170,7 @@ async def _resume(db, peer: Peer, after_seq: int) -> None:
         if not events:
             break
         for event in events:
-            frame = text_frame(replayed(event, peer.user["id"]))
+            frame = text_frame(replayed(event, peer.user["id"], base))
             await _drained(peer, len(frame))
             peer.write(frame)
         cursor = events[-1]["seq"]

@@ -18,7 +18,10 @@ T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
 # schema.sql always holds the newest schema whole, so a new file skips them.
-MIGRATIONS: tuple[str, ...] = ()
+MIGRATIONS: tuple[str, ...] = (
+    # 1 -> 2: a user's stored attachments are summed for their upload quota.
+    "CREATE INDEX IF NOT EXISTS messages_attachments ON messages (sender_id) WHERE attachment IS NOT NULL;",
+)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 

@@ -62,6 +62,19 @@ async def max_message_id(db: Database) -> int:
     return row["n"]
 
 
+async def attachments_of(db: Database, user_id: int) -> list[str]:
+    """The stored file names of the user's messages that still have an attachment."""
+    rows = await db.fetchall("SELECT attachment FROM messages WHERE sender_id = ? AND attachment IS NOT NULL",
+                             (user_id,))
+    return [r["attachment"] for r in rows]
+
+
+async def all_attachments(db: Database) -> list[str]:
+    """Every stored file name a message still refers to."""
+    rows = await db.fetchall("SELECT attachment FROM messages WHERE attachment IS NOT NULL")
+    return [r["attachment"] for r in rows]
+
+
 async def events_after(db: Database, room_id: int, after_seq: int, limit: int) -> list[Row]:
     """The room's events with seq > after_seq, oldest first: seq, kind, message_id, frame."""
     return await db.fetchall(

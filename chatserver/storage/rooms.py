@@ -129,10 +129,13 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
     return removed
 
 
-async def delete_room(db: Database, room_id: int) -> None:
-    """Delete a room with its members, messages and events."""
+async def delete_room(db: Database, room_id: int) -> list[str]:
+    """Delete a room with its members, messages and events; returns the file names of its attachments."""
     async with db.transaction() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT attachment FROM messages WHERE room_id = ? AND attachment IS NOT NULL", (room_id,))
         await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
+    return [r["attachment"] for r in rows]
 
 
 async def is_member(db: Database, room_id: int, user_id: int) -> bool:

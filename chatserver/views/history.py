@@ -93,6 +93,7 @@ async def events(request: web.Request) -> web.Response:
     # Only up to last: an event committed after it was read would have seq > last_seq,
     # and a client resuming from last_seq would get it twice.
     rows = await messages.events_after(db, room["id"], after, max(0, min(limit, last - after)))
-    frames = b",".join(replayed(row, user["id"]) for row in rows)
+    base = base_url(request)
+    frames = b",".join(replayed(row, user["id"], base) for row in rows)
     tail = dumps({"last_seq": last, "has_more": bool(rows) and rows[-1]["seq"] < last})
     return web.Response(body=b'{"events":[' + frames + b"]," + tail[1:], content_type="application/json")

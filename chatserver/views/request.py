@@ -65,8 +65,23 @@ def json(data: Any, status: int = 200) -> web.Response:
 
 
 def base_url(request: web.Request) -> str:
-    """Where this server is reached from the client's side, for absolute media URLs."""
-    return request.app[CONFIG].public_url or f"{request.scheme}://{request.host}"
+    """Where this server is reached, for absolute media URLs: never a Host that is not ours."""
+    config = request.app[CONFIG]
+    if config.public_url:
+        return config.public_url
+    host, local = request.host.lower(), _local_address(request)
+    if host not in config.allowed_hosts and host != local:
+        host = local  # a forged Host (e.g. "ours@evil.example") must not reach other members' URLs
+    return f"{request.scheme}://{host}"
+
+
+def _local_address(request: web.Request) -> str:
+    """host:port of this server's end of the connection, which the client cannot choose."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not isinstance(sockname, tuple):
+        return "localhost"
+    address, port = sockname[0], sockname[1]
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def client_address(request: web.Request) -> str:

@@ -2,68 +2,39 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from pathlib import Path
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp import web
 
-from .. import shapes
+from .. import media, shapes
 from ..changes import Change
+from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL
+from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES
+from ..realtime.actions import Bucket
 from ..schemas import parse_id
 from ..storage import messages
 from .history import member_room
 from .request import base_url, json
+from .upload_form import IMAGE_TYPES, Form, read_form
 
 routes = web.RouteTableDef()
 
-# Images are recognized by their first bytes, never by what the client declares.
-IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg"),
-               b"GIF87a": ("gif", "image/gif"), b"GIF89a": ("gif", "image/gif")}
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
-STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{22}\.[a-z0-9]{1,10}$")
-EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
-CHUNK = 64 * 1024
 
-
-def _image_kind(head: bytes) -> str | None:
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    for magic, (ext, _) in IMAGE_MAGIC.items():
-        if head.startswith(magic):
-            return ext
-    return None
-
-
-async def _save(part: BodyPartReader, media: Path, limit: int) -> tuple[str, str]:
-    """Stream the file part to a new name; returns (stored name, message_type)."""
-    token = secrets.token_urlsafe(16)
-    tmp = media / f".{token}.part"
-    size, head = 0, b""
-    try:
-        with tmp.open("wb") as out:
-            while chunk := await part.read_chunk(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ChatError("too_large", f"Attachments are limited to {limit} bytes.")
-                if len(head) < 16:
-                    head += chunk[:16]
-                out.write(chunk)
-        declared = (part.headers.get("Content-Type") or "").lower()
-        kind = _image_kind(head) if declared.startswith("image/") else None
-        if kind:
-            ext, message_type = kind, "image"
-        else:
-            match = EXTENSION.search(part.filename or "")
-            ext, message_type = (match.group(1).lower() if match else "bin"), "file"
-        name = f"{token}.{ext}"
-        tmp.rename(media / name)
-        return name, message_type
-    finally:
-        tmp.unlink(missing_ok=True)
+async def _within_quota(request: web.Request, user_id: int, config: Config) -> int:
+    """Refuse an upload past the user's rate or stored bytes; returns the bytes they have stored."""
+    rates = request.app[UPLOAD_RATES]
+    bucket = rates.get(user_id) or rates.setdefault(user_id, Bucket(config.upload_rate / 60, config.upload_burst))
+    if not bucket.take():
+        raise ChatError("rate_limited", "Too many uploads in a short time; try again in a minute.",
+                        retry_after=60)
+    if not config.upload_quota_bytes:
+        return 0
+    used = await media.stored_bytes(config, await messages.attachments_of(request.app[DB], user_id))
+    if used >= config.upload_quota_bytes:
+        raise ChatError("quota_exceeded", f"Your attachments already take {used} of the"
+                        f" {config.upload_quota_bytes} bytes allowed; delete some first.", status=413)
+    return used
 
 
 @routes.post(r"/api/chat/groups/{id:\d+}/messages/upload/")
@@ -74,46 +45,36 @@ async def upload(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise ChatError("invalid", "Send multipart/form-data with an attachment.",
                         fields={"attachment": ["No file was submitted."]})
-    media = Path(config.media_dir)
-    fields: dict[str, str] = {}
-    stored: tuple[str, str] | None = None
+    used = await _within_quota(request, user["id"], config)
+    media.check_free_space(config, request.content_length or 0)
+    form = Form()
     try:
-        try:
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader):
-                    continue
-                if part.name == "attachment" and part.filename is not None and stored is None:
-                    stored = await _save(part, media, config.max_upload_bytes)
-                elif part.name in ("content", "parent_message"):
-                    fields[part.name] = (await part.read_chunk(config.max_message_length * 4 + 1)).decode("utf-8", "replace")
-                else:
-                    raise ChatError("invalid", "Unknown field.", fields={part.name or "?": ["Unknown field."]})
-        except (ValueError, HttpProcessingError):  # aiohttp's multipart reader: no boundary, a bad header, cut short
-            raise ChatError("invalid", "Malformed multipart body.",
-                            fields={"attachment": ["Malformed multipart body."]}) from None
-        if stored is None:
+        await read_form(request, config, form)
+        if form.name is None:
             raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["No file was submitted."]})
-        content = fields.get("content", "").strip()
+        if config.upload_quota_bytes and used + form.size > config.upload_quota_bytes:
+            raise ChatError("quota_exceeded", f"This file would take your attachments past the"
+                            f" {config.upload_quota_bytes} bytes allowed.", status=413)
+        media.check_free_space(config)
+        content = form.fields.get("content", "").strip()
         if "\x00" in content:
             raise ChatError("invalid", "Null characters are not allowed.",
                             fields={"content": ["Null characters are not allowed."]})
         if len(content) > config.max_message_length:
             raise ChatError("invalid", "Too long.", fields={"content": [
                 f"Ensure this field has no more than {config.max_message_length} characters."]})
-        given = fields.get("parent_message") or None
+        given = form.fields.get("parent_message") or None
         parent = parse_id(given)
         if given is not None and parent is None:
             raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
-        name, message_type = stored
         base = base_url(request)
         committed = await request.app[JOURNAL].submit(Change("send", room, user, {
-            "message": content, "message_type": message_type, "attachment": name,
-            "attachment_url": shapes.media_url(base, name), "mentions": [],
+            "message": content, "message_type": form.message_type, "attachment": form.name,
+            "attachment_url": shapes.media_url(base, form.name), "mentions": [],
             "parent_message": parent, "client_id": None}))
     except Exception:
-        if stored is not None:
-            (media / stored[0]).unlink(missing_ok=True)
+        if form.name is not None:
+            await media.remove(config, [form.name])
         raise
     row = await messages.get_message(request.app[DB], committed.message_id)
     return json(shapes.message(row, base), status=201)
@@ -124,7 +85,7 @@ async def media_file(request: web.Request) -> web.StreamResponse:
     """A stored attachment: raster images inline, anything else as a download; never sniffed."""
     name = request.match_info["name"]
     path = Path(request.app[CONFIG].media_dir) / name
-    if not STORED_NAME.match(name) or not path.is_file():
+    if not media.STORED_NAME.match(name) or not path.is_file():
         raise not_found()
     ext = name.rsplit(".", 1)[1]
     response = web.FileResponse(path, headers={

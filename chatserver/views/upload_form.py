@@ -1,0 +1,119 @@
+"""An upload's multipart form, read with bounds: at most three parts, text read whole, files streamed."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ..config import Config
+from ..errors import ChatError
+
+# Images are recognized by their first bytes, never by what the client declares.
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": ("png", "image/png"), b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+               b"GIF87a": ("gif", "image/gif"), b"GIF89a": ("gif", "image/gif")}
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
+CHUNK = 64 * 1024
+PARTS = ("attachment", "content", "parent_message")  # each at most once: a form has at most three parts
+PREAMBLE_LINES = 4
+
+
+class FormReader(MultipartReader):
+    """aiohttp's multipart reader with the preamble bounded (it reads one line per loop turn:
+    megabytes of blank lines before the first boundary held the event loop for seconds)."""
+
+    async def _read_until_first_boundary(self) -> None:
+        for _ in range(PREAMBLE_LINES):
+            line = (await self._readline()).rstrip()
+            if line in (self._boundary, self._boundary + b"--"):
+                self._at_eof = line != self._boundary
+                return
+        raise ValueError("The body must start with its boundary.")
+
+
+@dataclass(slots=True)
+class Form:
+    """What an upload's parts carried: the stored file (name, type, size) and the text fields."""
+
+    name: str | None = None
+    message_type: str = "file"
+    size: int = 0
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _image_kind(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    for magic, (ext, _) in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return ext
+    return None
+
+
+async def _save(part: BodyPartReader, folder: Path, limit: int, form: Form) -> None:
+    """Stream the file part to a new name of ours; a partial file never survives a failure."""
+    token = secrets.token_urlsafe(16)
+    tmp = folder / f".{token}.part"
+    size, head = 0, b""
+    try:
+        with tmp.open("wb") as out:
+            while chunk := await part.read_chunk(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ChatError("too_large", f"Attachments are limited to {limit} bytes.")
+                if len(head) < 16:
+                    head += chunk[:16]
+                out.write(chunk)
+        declared = (part.headers.get("Content-Type") or "").lower()
+        kind = _image_kind(head) if declared.startswith("image/") else None
+        if kind:
+            ext, form.message_type = kind, "image"
+        else:
+            match = EXTENSION.search(part.filename or "")
+            ext, form.message_type = (match.group(1).lower() if match else "bin"), "file"
+        tmp.rename(folder / f"{token}.{ext}")
+        form.name, form.size = f"{token}.{ext}", size
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+async def _text(part: BodyPartReader, limit: int, why: str) -> str:
+    """A text part read whole, however many segments it arrives in; refused past limit bytes."""
+    data = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise ChatError("invalid", why, fields={part.name or "?": [why]})
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ChatError("invalid", "Not UTF-8 text.", fields={part.name or "?": ["Must be UTF-8 text."]}) from None
+
+
+async def read_form(request: web.Request, config: Config, form: Form) -> None:
+    """Read the parts in order; an unknown, repeated or nested part ends the upload at once."""
+    too_long = f"Ensure this field has no more than {config.max_message_length} characters."
+    try:
+        reader = FormReader(request.headers, request.content, client_max_size=config.max_upload_bytes + 65536)
+        while (part := await reader.next()) is not None:
+            name = part.name if isinstance(part, BodyPartReader) else None
+            if name not in PARTS or name in form.fields or (name == "attachment" and form.name is not None):
+                label = (name or "?")[:40]  # the answer stays small whatever name was sent
+                raise ChatError("invalid", "Unknown or repeated field.", fields={label: [
+                    "Unknown or repeated field: send attachment, content and parent_message at most once each."]})
+            if name == "attachment":
+                if part.filename is None:
+                    raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["Not a file."]})
+                await _save(part, Path(config.media_dir), config.max_upload_bytes, form)
+            elif name == "content":
+                form.fields[name] = await _text(part, config.max_message_length * 4 + 64, too_long)
+            else:
+                form.fields[name] = await _text(part, 20, "Must be a message id.")
+    except (ValueError, HttpProcessingError):  # aiohttp's multipart reader: no boundary, a bad header, cut short
+        raise ChatError("invalid", "Malformed multipart body.",
+                        fields={"attachment": ["Malformed multipart body."]}) from None
