@@ -118,9 +118,12 @@ def _send(batch: Batch, change: Change) -> Committed:
     if key is not None and (key in batch.sent or key in batch.stored):
         return _retry_answer(batch, key, client_id)
     parent = data.get("parent_message")
-    if parent is not None and batch.new_ids.get(parent) != room["id"]:
-        state = writes.message_state(batch.conn, parent)
-        if state is None or state["room_id"] != room["id"]:
+    replied = None
+    if parent is not None:
+        if batch.new_ids.get(parent) == room["id"]:
+            batch.flush()
+        replied = writes.reply_target(batch.conn, parent)
+        if replied is None or replied["room_id"] != room["id"]:
             raise ChatError("not_found", "The message replied to is not in this room.",
                             fields={"parent_message": ["No such message in this room."]})
     seq = batch.next_seq(room["id"])
@@ -128,11 +131,13 @@ def _send(batch: Batch, change: Change) -> Committed:
     batch.next_id += 1
     now = batch.now
     mentions = sorted(set(data.get("mentions") or ()))
-    frame = {"message": data["message"], "sender": shapes.sender(user),
-             "message_type": data.get("message_type", "text"), "id": message_id,
-             "attachment": data.get("attachment_url"), "created_at": now, "room": room["id"],
-             "room_name": batch.names[room["id"]], "is_self": False, "parent_message": parent,
-             "mentions": mentions, "seq": seq}
+    state = {"id": message_id, "room_id": room["id"], "room_name": batch.names[room["id"]],
+             "sender_id": user["id"], "first_name": user["first_name"], "photo": user["photo"],
+             "role": user["role"], "message_type": data.get("message_type", "text"),
+             "content": data["message"], "attachment_url": data.get("attachment_url"), "created_at": now,
+             "parent_id": parent, "parent": replied and replied["parent"], "mentions": mentions,
+             "reactions": {}, "is_deleted": 0}
+    frame = {**shapes.message_frame(state), "seq": seq}
     others = dumps(frame)
     frame["is_self"] = True
     if client_id:
@@ -175,7 +180,7 @@ def _edit(batch: Batch, change: Change) -> Committed:
     state = _target(batch, change)
     seq = batch.next_seq(change.room["id"])
     writes.edit_content(batch.conn, state["id"], change.data["new_content"], batch.now)
-    frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"], "seq": seq}
+    frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"]}
     return _logged(batch, change, "edited", state["id"], seq, frame)
 
 
@@ -184,7 +189,7 @@ def _delete(batch: Batch, change: Change) -> Committed:
     seq = batch.next_seq(change.room["id"])
     batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
     writes.erase(batch.conn, state["id"], batch.now)
-    frame = {"action": "deleted", "id": state["id"], "seq": seq}
+    frame = {"action": "deleted", "id": state["id"]}
     committed = _logged(batch, change, "deleted", state["id"], seq, frame)
     committed.removed_file = state["attachment"]
     return committed
@@ -194,15 +199,19 @@ def _react(batch: Batch, change: Change) -> Committed:
     state = _target(batch, change)
     seq = batch.next_seq(change.room["id"])
     counts = writes.toggle_reaction(batch.conn, state["id"], change.user["id"], change.data["reaction"])
-    frame = {"action": "reacted", "id": state["id"], "reactions": counts, "seq": seq}
+    frame = {"action": "reacted", "id": state["id"], "reactions": counts}
     return _logged(batch, change, "reacted", state["id"], seq, frame)
 
 
 def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
             frame: dict[str, Any]) -> Committed:
+    """Log and broadcast a change with the message's state after it; its sender's copy says is_self."""
+    row = writes.message_row(batch.conn, message_id)
+    frame = {**frame, **shapes.message_frame(row), "seq": seq}
     payload = dumps(frame)
     batch.events.append((change.room["id"], seq, kind, message_id, payload.decode(), batch.now))
-    return Committed(change.room["id"], seq, text_frame(payload), message_id=message_id)
+    own = text_frame(dumps({**frame, "is_self": True}))
+    return Committed(change.room["id"], seq, text_frame(payload), own, row["sender_id"], message_id)
 
 
 APPLY = {"send": _send, "edit": _edit, "delete": _delete, "react": _react}

@@ -106,10 +106,10 @@ class Session:
             await asyncio.wait(list(self.in_flight))
 
     def broadcast_typing(self, is_typing: bool) -> None:
-        """Tell the room this user started or stopped typing."""
+        """Tell the room's other members (never the typist's own sockets) this user started or stopped typing."""
         self.peer.typing = is_typing
         frame = {"action": "typing", "sender": shapes.sender(self.peer.user), "is_typing": is_typing}
-        self.app[REGISTRY].broadcast(self.room["id"], encode(frame))
+        self.app[REGISTRY].broadcast_others(self.room["id"], encode(frame), self.peer.user["id"])
 
 
 async def send_message(session: Session, data: dict[str, Any]) -> None:

@@ -33,10 +33,9 @@ def encode(frame: dict[str, Any]) -> bytes:
 
 
 def replayed(event: dict[str, Any], user_id: int) -> bytes:
-    """An event's frame as it was broadcast (JSON), as this user's copy of it."""
-    if event["kind"] == "created":
-        frame = loads(event["frame"])
-        if frame["sender"]["id"] == user_id:
-            frame["is_self"] = True
-            return dumps(frame)
+    """An event's frame as it was broadcast (JSON), as this user's copy of it (is_self for the message's sender)."""
+    frame = loads(event["frame"])
+    if frame["sender"]["id"] == user_id:
+        frame["is_self"] = True
+        return dumps(frame)
     return event["frame"].encode()

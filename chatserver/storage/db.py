@@ -13,12 +13,14 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
 import aiosqlite
 
+from . import upgrades
+
 Row = dict[str, Any]
 T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
 # schema.sql always holds the newest schema whole, so a new file skips them.
-MIGRATIONS: tuple[str, ...] = ()
+MIGRATIONS: tuple[str, ...] = (upgrades.TO_2,)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 
@@ -26,9 +28,14 @@ class DatabaseLocked(RuntimeError):
     """Another server process already serves this database file."""
 
 
+def iso(moment: datetime) -> str:
+    """A time as clients get every time: ISO 8601 with microseconds and offset, always 32 characters."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 def now_iso() -> str:
-    """The current time as ISO 8601 in UTC with offset."""
-    return datetime.now(timezone.utc).isoformat()
+    """The current time as iso() writes it."""
+    return iso(datetime.now(timezone.utc))
 
 
 def schema_sql() -> str:

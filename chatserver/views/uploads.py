@@ -115,7 +115,7 @@ async def upload(request: web.Request) -> web.Response:
             (media / stored[0]).unlink(missing_ok=True)
         raise
     row = await messages.get_message(request.app[DB], committed.message_id)
-    return json(shapes.message(row, base), status=201)
+    return json(shapes.message(row, base, user["id"]), status=201)
 
 
 @routes.get("/media/{name}")
