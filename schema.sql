@@ -1,6 +1,7 @@
 -- chatserver schema. Applied whole to a new database; later changes are ordered
 -- migrations in chatserver/storage/db.py, keyed by PRAGMA user_version.
--- Times are ISO 8601 strings in UTC with offset, e.g. 2026-11-25T20:30:00.123456+00:00.
+-- Times are ISO 8601 strings in UTC with microseconds and offset, always 32 characters,
+-- e.g. 2026-11-25T20:30:00.123456+00:00 (storage/db.py: iso).
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
@@ -64,6 +65,8 @@ CREATE TABLE messages (
     updated_at   TEXT    NOT NULL
 );
 CREATE INDEX messages_room ON messages (room_id, id);
+-- Deleting a message blanks what the logged frames of its replies quote of it.
+CREATE INDEX messages_parent ON messages (parent_id) WHERE parent_id IS NOT NULL;
 -- A retried send (same sender, room and client_id) never creates a second message.
 CREATE UNIQUE INDEX messages_client ON messages (room_id, sender_id, client_id) WHERE client_id IS NOT NULL;
 -- A user's stored attachments, summed for their upload quota.

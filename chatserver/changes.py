@@ -31,6 +31,7 @@ class Change:
     user: Row
     data: dict[str, Any]
     peer: Peer | None = None
+    base: str = ""  # where the requester reaches this server: live frames' attachment URLs are built on it
     future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -116,11 +117,14 @@ def _send(batch: Batch, change: Change) -> Committed:
     client_id = data.get("client_id")
     key = client_key(change) if client_id else None
     if key is not None and (key in batch.sent or key in batch.stored):
-        return _retry_answer(batch, key, client_id)
+        return _retry_answer(batch, key, client_id, change.base)
     parent = data.get("parent_message")
-    if parent is not None and batch.new_ids.get(parent) != room["id"]:
-        state = writes.message_state(batch.conn, parent)
-        if state is None or state["room_id"] != room["id"]:
+    replied = None
+    if parent is not None:
+        if batch.new_ids.get(parent) == room["id"]:
+            batch.flush()
+        replied = writes.reply_target(batch.conn, parent)
+        if replied is None or replied["room_id"] != room["id"]:
             raise ChatError("not_found", "The message replied to is not in this room.",
                             fields={"parent_message": ["No such message in this room."]})
     seq = batch.next_seq(room["id"])
@@ -128,14 +132,15 @@ def _send(batch: Batch, change: Change) -> Committed:
     batch.next_id += 1
     now = batch.now
     mentions = sorted(set(data.get("mentions") or ()))
-    frame = {"message": data["message"], "sender": shapes.sender(user),
-             "message_type": data.get("message_type", "text"), "id": message_id,
-             "attachment": data.get("attachment_url"), "created_at": now, "room": room["id"],
-             "room_name": batch.names[room["id"]], "is_self": False, "parent_message": parent,
-             "mentions": mentions, "seq": seq}
+    state = {"id": message_id, "room_id": room["id"], "room_name": batch.names[room["id"]],
+             "sender_id": user["id"], "first_name": user["first_name"], "photo": user["photo"],
+             "role": user["role"], "message_type": data.get("message_type", "text"),
+             "content": data["message"], "attachment": data.get("attachment"), "created_at": now,
+             "parent_id": parent, "parent": replied and replied["parent"], "mentions": mentions,
+             "reactions": {}, "is_deleted": 0}
+    frame = {**shapes.message_frame(state, change.base), "seq": seq}
     others = dumps(frame)
-    # The log keeps the file's name, never a URL: a replay builds the URL for its own reader.
-    logged = others if frame["attachment"] is None else dumps({**frame, "attachment": data["attachment"]})
+    logged = _for_log(frame, state)
     frame["is_self"] = True
     if client_id:
         frame["client_id"] = client_id
@@ -151,7 +156,7 @@ def _send(batch: Batch, change: Change) -> Committed:
     return committed
 
 
-def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str) -> Committed:
+def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str, base: str) -> Committed:
     earlier = batch.sent.get(key)
     if earlier is not None:
         return Committed(key[0], message_id=earlier.message_id, reply=earlier.own)
@@ -159,7 +164,16 @@ def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str) -> Co
     frame = loads(row["frame"])
     frame["is_self"] = True
     frame["client_id"] = client_id
+    frame["attachment"] = shapes.media_url(base, frame.get("attachment"))
     return Committed(key[0], message_id=row["id"], reply=text_frame(dumps(frame)))
+
+
+def _for_log(frame: dict[str, Any], state: Row) -> bytes:
+    """The frame as the event log keeps it: the file's name, never a URL (a replay builds the URL
+    for its own reader)."""
+    if frame.get("attachment") is None:
+        return dumps(frame)
+    return dumps({**frame, "attachment": state["attachment"]})
 
 
 def _target(batch: Batch, change: Change) -> Row:
@@ -177,7 +191,7 @@ def _edit(batch: Batch, change: Change) -> Committed:
     state = _target(batch, change)
     seq = batch.next_seq(change.room["id"])
     writes.edit_content(batch.conn, state["id"], change.data["new_content"], batch.now)
-    frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"], "seq": seq}
+    frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"]}
     return _logged(batch, change, "edited", state["id"], seq, frame)
 
 
@@ -186,7 +200,7 @@ def _delete(batch: Batch, change: Change) -> Committed:
     seq = batch.next_seq(change.room["id"])
     batch.flush()  # an edit earlier in this batch must be in the log for erase to blank it
     writes.erase(batch.conn, state["id"], batch.now)
-    frame = {"action": "deleted", "id": state["id"], "seq": seq}
+    frame = {"action": "deleted", "id": state["id"]}
     committed = _logged(batch, change, "deleted", state["id"], seq, frame)
     committed.removed_file = state["attachment"]
     return committed
@@ -196,15 +210,19 @@ def _react(batch: Batch, change: Change) -> Committed:
     state = _target(batch, change)
     seq = batch.next_seq(change.room["id"])
     counts = writes.toggle_reaction(batch.conn, state["id"], change.user["id"], change.data["reaction"])
-    frame = {"action": "reacted", "id": state["id"], "reactions": counts, "seq": seq}
+    frame = {"action": "reacted", "id": state["id"], "reactions": counts}
     return _logged(batch, change, "reacted", state["id"], seq, frame)
 
 
 def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
             frame: dict[str, Any]) -> Committed:
+    """Log and broadcast a change with the message's state after it; its sender's copy says is_self."""
+    row = writes.message_row(batch.conn, message_id)
+    frame = {**frame, **shapes.message_frame(row, change.base), "seq": seq}
     payload = dumps(frame)
-    batch.events.append((change.room["id"], seq, kind, message_id, payload.decode(), batch.now))
-    return Committed(change.room["id"], seq, text_frame(payload), message_id=message_id)
+    batch.events.append((change.room["id"], seq, kind, message_id, _for_log(frame, row).decode(), batch.now))
+    own = text_frame(dumps({**frame, "is_self": True}))
+    return Committed(change.room["id"], seq, text_frame(payload), own, row["sender_id"], message_id)
 
 
 APPLY = {"send": _send, "edit": _edit, "delete": _delete, "react": _react}

@@ -33,7 +33,9 @@ def obj(props: dict[str, Schema], required: list[str] | None = None, **extra: An
 
 
 ID = {"type": "integer", "minimum": 1, "maximum": 2**53}
-TEXT, TIME = {"type": "string"}, {"type": "string", "format": "date-time"}
+TEXT = {"type": "string"}
+TIME = {"type": "string", "format": "date-time", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]\d{2}:\d{2}$",
+        "description": "ISO 8601 with microseconds and offset, always 32 characters."}
 URL = {"type": "string", "format": "uri", "maxLength": 1000}
 NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
 
@@ -52,9 +54,13 @@ COMPONENTS: dict[str, Schema] = {
                     "reactions": nullable({"type": "object", "propertyNames": {"enum": list(REACTIONS)},
                                            "additionalProperties": {"type": "integer", "minimum": 1}}),
                     "is_deleted": {"type": "boolean"}, "is_edited": {"type": "boolean"},
+                    "is_self": {"type": "boolean", "description": "True when the caller sent it."},
                     "status": {"type": "object", "maxProperties": 0}, "created_at": TIME, "updated_at": TIME,
-                    "room": ID, "parent_message": nullable(ID), "mentions": {"type": "array", "items": ID},
-                    "seq": {"type": "integer", "minimum": 1}}),
+                    "room": ID, "parent_message": nullable(ref("ParentMessage")), "parent_message_id": nullable(ID),
+                    "mentions": {"type": "array", "items": ID}, "seq": {"type": "integer", "minimum": 1}}),
+    "ParentMessage": obj({"id": ID, "content": TEXT, "created_at": TIME,
+                          "sender": obj({"id": ID, "name": TEXT, "photo": nullable(TEXT)})},
+                         description="The message replied to, as a reply shows it; content is blank once it was deleted."),
     "MessagePage": obj({"count": {"type": "integer", "minimum": 0}, "next": nullable(URL), "previous": nullable(URL),
                         "results": {"type": "array", "items": ref("Message")}}),
     "Events": obj({"events": {"type": "array", "items": {"anyOf": [ref(f"ServerFrame_{n}") for n in EVENT_FRAMES]}},

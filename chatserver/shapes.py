@@ -65,8 +65,8 @@ def media_url(base: str, name: str | None) -> str | None:
     return f"{base.rstrip('/')}/media/{name.rsplit('/', 1)[-1]}"
 
 
-def message(row: Row, base_url: str) -> dict[str, Any]:
-    """A message in history, in the seed's shape; nothing of a deleted one survives."""
+def message(row: Row, base_url: str, user_id: int) -> dict[str, Any]:
+    """A message in history, in the seed's shape; is_self for user_id; nothing of a deleted one survives."""
     deleted = bool(row["is_deleted"])
     return {
         "id": row["id"],
@@ -79,11 +79,29 @@ def message(row: Row, base_url: str) -> dict[str, Any]:
         "reactions": None if deleted else (row["reactions"] or None),
         "is_deleted": deleted,
         "is_edited": bool(row["is_edited"]),
+        "is_self": row["sender_id"] == user_id,
         "status": {},
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "room": row["room_id"],
-        "parent_message": row["parent_id"],
+        "parent_message": row["parent"],
+        "parent_message_id": row["parent_id"],
         "mentions": [] if deleted else row["mentions"],
         "seq": row["seq"],
+    }
+
+
+def message_frame(row: Row, base: str) -> dict[str, Any]:
+    """A message as every frame about it carries it (is_self false: the sender's copies set it); a deleted one is blank."""
+    deleted = bool(row["is_deleted"])
+    return {
+        "message": "" if deleted else row["content"],
+        "sender": {"name": row["first_name"], "photo": row["photo"], "id": row["sender_id"], "role": row["role"]},
+        "message_type": row["message_type"], "id": row["id"],
+        "attachment": None if deleted else media_url(base, row["attachment"]),
+        "created_at": row["created_at"], "room": row["room_id"], "room_name": row["room_name"],
+        "is_self": False,
+        "parent_message": row["parent"], "parent_message_id": row["parent_id"],
+        "mentions": [] if deleted else row["mentions"],
+        "reactions": {} if deleted else (row["reactions"] or {}),
     }

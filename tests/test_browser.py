@@ -292,6 +292,35 @@ def test_mention_picker_reply_and_image_upload(server, open_room):
     expect(a.get_by_test_id("message-file")).to_have_count(1)
 
 
+def test_a_reply_quotes_a_parent_older_than_the_loaded_page(server, open_room):
+    asha, ravi, room = shared_room(server.url, "Long memory")
+    page = open_room(server.url, room, ravi)
+    page.evaluate(
+        """([roomId, token, total]) => new Promise((resolve, reject) => {
+            const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
+            let first = null, echoed = 0;
+            ws.onopen = () => ws.send(JSON.stringify({message: "where it began"}));
+            ws.onmessage = (event) => {
+                const frame = JSON.parse(event.data);
+                if (frame.action) return;
+                echoed += 1;
+                if (first === null) {
+                    first = frame.id;
+                    for (let i = 1; i <= total; i++) ws.send(JSON.stringify({message: `filler ${i}`}));
+                    ws.send(JSON.stringify({message: "back to the start", parent_message_id: first}));
+                } else if (echoed === total + 2) { ws.close(); resolve(); }
+            };
+            ws.onerror = reject;
+        })""",
+        [room["id"], asha["token"], 55],
+    )
+    page.reload()
+    expect(page.get_by_test_id("message")).to_have_count(50)
+    expect(message(page, "where it began")).to_have_count(0)
+    quote = message(page, "back to the start").get_by_test_id("message-quote")
+    expect(quote).to_contain_text("Asha Rao: where it began")
+
+
 def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     asha, _, room = shared_room(server.url, "Archive")
     page = open_room(server.url, room, asha)

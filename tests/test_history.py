@@ -7,7 +7,8 @@ import pytest
 from conftest import recv
 
 HISTORY_KEYS = {"id", "sender", "attachment", "message_type", "content", "reactions", "is_deleted",
-                "is_edited", "status", "created_at", "updated_at", "room", "parent_message", "mentions", "seq"}
+                "is_edited", "is_self", "status", "created_at", "updated_at", "room", "parent_message",
+                "parent_message_id", "mentions", "seq"}
 
 
 @pytest.fixture
@@ -46,6 +47,7 @@ async def test_array_newest_first_in_the_seed_shape(client, room_with):
                                "photo": None, "year": None}
     assert first["content"] == "m0" and first["reactions"] is None and first["status"] == {}
     assert first["room"] == room["id"] and first["is_deleted"] is False and first["mentions"] == []
+    assert first["is_self"] is True and first["parent_message"] is None and first["parent_message_id"] is None
 
 
 async def test_post_serves_the_same_history(client, room_with):

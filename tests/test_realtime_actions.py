@@ -11,7 +11,12 @@ from conftest import recv, recv_until, silent
 
 SENDER_KEYS = {"name", "photo", "id", "role"}
 MESSAGE_KEYS = {"message", "sender", "message_type", "id", "attachment", "created_at", "room",
-                "room_name", "is_self", "parent_message", "mentions", "seq"}
+                "room_name", "is_self", "parent_message", "parent_message_id", "mentions", "reactions", "seq"}
+
+
+def but_is_self(frame: dict) -> dict:
+    """A frame without its per-recipient is_self."""
+    return {k: v for k, v in frame.items() if k != "is_self"}
 
 
 @pytest.fixture
@@ -42,7 +47,8 @@ async def test_send_reaches_everyone_in_the_exact_shape(pair):
     assert theirs["room"] == room["id"] and isinstance(theirs["room"], int)
     assert theirs["room_name"] == room["name"]
     assert theirs["message_type"] == "text" and theirs["attachment"] is None
-    assert theirs["parent_message"] is None and theirs["mentions"] == [] and theirs["seq"] == 1
+    assert theirs["parent_message"] is None and theirs["parent_message_id"] is None
+    assert theirs["mentions"] == [] and theirs["reactions"] == {} and theirs["seq"] == 1
     assert theirs["created_at"].endswith("+00:00")
 
 
@@ -74,8 +80,8 @@ async def test_edit_broadcasts_and_only_the_sender_may(pair, client):
     assert await silent(ws_a)
     await ws_a.send_json({"action": "edit_message", "message_id": msg["id"], "new_content": "final"})
     edited = await recv(ws_r)
-    assert edited == {"action": "edited", "id": msg["id"], "new_content": "final", "seq": 2}
-    assert await recv(ws_a) == edited
+    assert edited == {**msg, "action": "edited", "new_content": "final", "message": "final", "seq": 2}
+    assert await recv(ws_a) == {**edited, "is_self": True}
     history = await (await client.get(f"/api/chat/groups/{room['id']}/messages/", headers=ravi.auth)).json()
     assert history[0]["content"] == "final" and history[0]["is_edited"] is True
 
@@ -91,8 +97,8 @@ async def test_delete_erases_content_and_blocks_edit_and_react(pair, client, con
     await ws_r.send_json({"action": "delete_message", "message_id": msg["id"]})
     assert (await recv(ws_r))["code"] == "forbidden"
     await ws_a.send_json({"action": "delete_message", "message_id": msg["id"]})
-    assert await recv(ws_r) == {"action": "deleted", "id": msg["id"], "seq": 3}
-    await recv(ws_a)
+    assert await recv(ws_r) == {**msg, "action": "deleted", "message": "", "mentions": [], "seq": 3}
+    assert (await recv(ws_a))["is_self"] is True
     for frame in ({"action": "edit_message", "message_id": msg["id"], "new_content": "again"},
                   {"action": "react_message", "message_id": msg["id"], "reaction": "Like"},
                   {"action": "delete_message", "message_id": msg["id"]}):
@@ -117,8 +123,9 @@ async def test_reactions_one_per_user_replace_and_toggle(pair, register):
     async def react(ws, reaction):
         await ws.send_json({"action": "react_message", "message_id": msg["id"], "reaction": reaction})
         frame = await recv(ws_a)
-        assert await recv(ws_r) == frame
-        assert frame["action"] == "reacted" and frame["id"] == msg["id"]
+        theirs = await recv(ws_r)
+        assert theirs == {**msg, "action": "reacted", "reactions": frame["reactions"], "seq": theirs["seq"]}
+        assert but_is_self(frame) == but_is_self(theirs) and frame["is_self"] is True
         return frame["reactions"]
 
     assert await react(ws_r, "Like") == {"Like": 1}
@@ -146,7 +153,10 @@ async def test_reply_names_a_message_of_the_same_room(pair, register, make_room,
     question = await recv(ws_r)
     await recv(ws_a)
     await ws_r.send_json({"message": "answer", "parent_message_id": question["id"]})
-    assert (await recv(ws_a))["parent_message"] == question["id"]
+    answer = await recv(ws_a)
+    assert answer["parent_message_id"] == question["id"]
+    assert answer["parent_message"] == {"id": question["id"], "content": "question", "created_at": question["created_at"],
+                                        "sender": {"id": asha["id"], "name": "Asha", "photo": None}}
     await recv(ws_r)
     other = await make_room(asha, name="elsewhere")
     ws_o = await connect(asha, other["id"])
@@ -228,15 +238,18 @@ async def test_binary_frames_are_unsupported(pair):
     assert (await recv(ws_a))["message"] == "text works"
 
 
-async def test_typing_goes_to_everyone_and_is_not_stored(pair, config):
+async def test_typing_goes_to_everyone_else_and_is_not_stored(pair, config):
     asha, ravi, room, ws_a, ws_r = pair
     await ws_a.send_json({"action": "typing"})
     expected = {"action": "typing", "is_typing": True,
                 "sender": {"name": "Asha", "photo": None, "id": asha["id"], "role": "member"}}
-    assert await recv(ws_r) == expected and await recv(ws_a) == expected
+    assert await recv(ws_r) == expected
+    await ws_a.send_json({"message": "after typing"})
+    assert (await recv(ws_a))["message"] == "after typing"  # no typing frame came back first
+    await recv(ws_r)
     await ws_a.send_json({"action": "stop_typing"})
     assert (await recv(ws_r))["is_typing"] is False
-    assert count_rows(config, "events") == 0
+    assert count_rows(config, "events") == 1  # the message's alone
 
 
 async def test_typing_beyond_five_a_second_is_dropped_quietly(pair):

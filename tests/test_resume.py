@@ -76,7 +76,7 @@ def erased(live: list[dict], secret: dict) -> list[dict]:
     for frame in live:
         frame = dict(frame)
         if frame.get("id") == secret["id"] and "sender" in frame:
-            frame.update(message="", attachment=None, mentions=[])
+            frame.update(message="", attachment=None, mentions=[], reactions={})
         if frame.get("action") == "edited" and frame["id"] == secret["id"]:
             frame["new_content"] = ""
         out.append(frame)

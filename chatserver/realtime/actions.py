@@ -48,8 +48,9 @@ class Bucket:
 class Session:
     """One socket's conversation: parse, check, hand changes to the journal."""
 
-    def __init__(self, app: web.Application, peer: Peer, room: Row) -> None:
+    def __init__(self, app: web.Application, peer: Peer, room: Row, base: str) -> None:
         self.app = app
+        self.base = base
         self.config = app[CONFIG]
         self.peer = peer
         self.room = room
@@ -93,7 +94,7 @@ class Session:
         if not self.rate.take():
             self.app[METRICS].inc("chat_rate_limited_total")
             raise ChatError("rate_limited", "Slow down: too many actions in a short time.")
-        future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer))
+        future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))
         self.in_flight.append(future)
         while self.in_flight and self.in_flight[0].done():
             self.in_flight.popleft()
@@ -106,10 +107,10 @@ class Session:
             await asyncio.wait(list(self.in_flight))
 
     def broadcast_typing(self, is_typing: bool) -> None:
-        """Tell the room this user started or stopped typing."""
+        """Tell the room's other members (never the typist's own sockets) this user started or stopped typing."""
         self.peer.typing = is_typing
         frame = {"action": "typing", "sender": shapes.sender(self.peer.user), "is_typing": is_typing}
-        self.app[REGISTRY].broadcast(self.room["id"], encode(frame))
+        self.app[REGISTRY].broadcast_others(self.room["id"], encode(frame), self.peer.user["id"])
 
 
 async def send_message(session: Session, data: dict[str, Any]) -> None:

@@ -35,11 +35,11 @@ def encode(frame: dict[str, Any]) -> bytes:
 
 
 def replayed(event: dict[str, Any], user_id: int, base: str) -> bytes:
-    """An event's frame as it was broadcast (JSON), as this user's copy; attachment URLs on base."""
-    if event["kind"] == "created":
-        frame = loads(event["frame"])
-        if frame["sender"]["id"] == user_id or frame.get("attachment"):
-            frame["is_self"] = frame["sender"]["id"] == user_id
-            frame["attachment"] = media_url(base, frame.get("attachment"))
-            return dumps(frame)
+    """An event's frame as it was broadcast (JSON), as this user's copy of it: is_self for the
+    message's sender, the attachment's URL built on base (the log keeps only the file's name)."""
+    frame = loads(event["frame"])
+    if frame["sender"]["id"] == user_id or frame.get("attachment"):
+        frame["is_self"] = frame["sender"]["id"] == user_id
+        frame["attachment"] = media_url(base, frame.get("attachment"))
+        return dumps(frame)
     return event["frame"].encode()

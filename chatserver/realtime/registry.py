@@ -147,6 +147,15 @@ class Registry:
             peer.deliver(own if own is not None and peer.user["id"] == sender_id else frame, seq)
         return len(room)
 
+    def broadcast_others(self, room_id: int, frame: bytes, user_id: int) -> int:
+        """Deliver a ready frame to the room's sockets of everyone but user_id; returns the count."""
+        count = 0
+        for peer in self.rooms.get(room_id, ()):
+            if peer.user["id"] != user_id:
+                peer.deliver(frame)
+                count += 1
+        return count
+
     def close(self, peers: Iterable[Peer], code: int, reason: str) -> int:
         """Have these sockets closed with code by their handlers; returns how many were asked."""
         return sum(peer.close(code, reason) for peer in list(peers))

@@ -123,7 +123,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     base = base_url(request)
 
     peer = await upgrade(request, user, room_id, address)
-    session = Session(app, peer, room)
+    session = Session(app, peer, room, base)
     started = time.monotonic()
     if after_seq is not None:
         peer.held = []

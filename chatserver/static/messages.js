@@ -7,9 +7,10 @@ export const REACTIONS = {
   Anger: "\u{1F620}", Smile: "\u{1F642}", Sad: "\u{1F622}",
 };
 
-/** A message as the history endpoint returns it. */
+/** A message as the history endpoint returns it (`parent_message` is the quoted message, or null). */
 export function fromHistory(item) {
   const sender = item.sender || {};
+  const quoted = item.parent_message && typeof item.parent_message === "object" ? item.parent_message : null;
   return {
     id: item.id,
     senderId: sender.id,
@@ -18,7 +19,8 @@ export function fromHistory(item) {
     messageType: item.message_type || "text",
     attachment: item.attachment,
     createdAt: item.created_at,
-    parent: item.parent_message,
+    parent: item.parent_message_id ?? quoted?.id ?? null,
+    quoted,
     mentions: item.mentions || [],
     reactions: item.reactions || {},
     isDeleted: Boolean(item.is_deleted),
@@ -26,11 +28,19 @@ export function fromHistory(item) {
   };
 }
 
-/** A new-message frame from the socket (it has no `action`), read as its history item. */
+/** A frame about a message (new, edited, reacted or deleted: all carry its state), read as its history item. */
 export function fromFrame(frame) {
   const sender = frame.sender || {};
   const item = { ...frame, content: frame.message, sender: { id: sender.id, first_name: sender.name } };
   return { ...fromHistory(item), clientId: frame.client_id };
+}
+
+/** What an edited, reacted or deleted frame says of its message now, to replace it by id. */
+export function stateOf(frame) {
+  const { isEdited, isDeleted, clientId, ...state } = fromFrame(frame);
+  if (frame.action === "edited") state.isEdited = true;
+  if (frame.action === "deleted") state.isDeleted = true;
+  return state;
 }
 
 function formatTime(iso) {
@@ -193,9 +203,10 @@ export class MessageList {
   renderQuote(m) {
     if (!m.parent) return null;
     const parent = this.byId.get(m.parent)?.model;
-    const text = parent
-      ? `${this.view.nameOf(parent.senderId, parent.senderName)}: ${snippet(parent)}`
-      : "an earlier message";
+    const quoted = m.quoted;
+    let text = "an earlier message";
+    if (parent) text = `${this.view.nameOf(parent.senderId, parent.senderName)}: ${snippet(parent)}`;
+    else if (quoted) text = `${this.view.nameOf(quoted.sender?.id, quoted.sender?.name)}: ${quoted.content ? snippet({ content: quoted.content }) : "a message"}`;
     const jump = () => this.byId.get(m.parent)?.el.scrollIntoView({ block: "center", behavior: "smooth" });
     return el("button", { type: "button", class: "quote", onclick: jump, dataset: { testid: "message-quote" } },
       el("span", { class: "visually-hidden", text: "In reply to " }), text);

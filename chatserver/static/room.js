@@ -3,7 +3,7 @@
 import { api, ApiError, token } from "./api.js";
 import { Composer } from "./composer.js";
 import { $, show } from "./dom.js";
-import { MessageList, fromFrame, fromHistory, snippet } from "./messages.js";
+import { MessageList, fromFrame, fromHistory, snippet, stateOf } from "./messages.js";
 import { RoomSocket, newClientId } from "./socket.js";
 import { TypingIndicator } from "./typing.js";
 
@@ -160,11 +160,9 @@ export class RoomView {
       case "send_message":
         return this.receive(frame);
       case "edited":
-        return messages.update(frame.id, { content: frame.new_content, isEdited: true });
       case "deleted":
-        return messages.update(frame.id, { isDeleted: true, content: "", attachment: null, reactions: {} });
       case "reacted":
-        return messages.update(frame.id, { reactions: frame.reactions || {} });
+        return messages.update(frame.id, stateOf(frame));
       case "typing":
         if (frame.sender?.id !== this.hooks.me().id) this.typing.set(frame.sender, frame.is_typing);
         return undefined;

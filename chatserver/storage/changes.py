@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import orjson
 
 from .db import Row
+from .messages import MESSAGE_SELECT, PARENT, decoded
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Row | None:
@@ -32,6 +33,20 @@ def message_state(conn: sqlite3.Connection, message_id: int) -> Row | None:
     """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
     return _one(conn, "SELECT id, room_id, sender_id, is_deleted, attachment FROM messages WHERE id = ?",
                 (message_id,))
+
+
+def reply_target(conn: sqlite3.Connection, message_id: int) -> Row | None:
+    """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
+    row = _one(conn, f"SELECT t.room_id, {PARENT.format('t.id')} AS parent FROM messages t WHERE t.id = ?",
+               (message_id,))
+    if row is not None:
+        row["parent"] = orjson.loads(row["parent"])
+    return row
+
+
+def message_row(conn: sqlite3.Connection, message_id: int) -> Row:
+    """One message in history form, as the writer sees it mid-transaction."""
+    return decoded(conn.execute(f"{MESSAGE_SELECT} WHERE m.id = ?", (message_id,)).fetchall())[0]
 
 
 def existing_sends(conn: sqlite3.Connection,
@@ -99,11 +114,15 @@ def erase(conn: sqlite3.Connection, message_id: int, now: str) -> None:
     conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))
     conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
     conn.execute(
-        "UPDATE events SET frame = CASE kind"
-        " WHEN 'created' THEN json_set(frame, '$.message', '', '$.attachment', json('null'),"
-        "  '$.mentions', json('[]'))"
-        " WHEN 'edited' THEN json_set(frame, '$.new_content', '') END"
-        " WHERE message_id = ? AND kind IN ('created', 'edited')", (message_id,))
+        "UPDATE events SET frame = json_set(frame, '$.message', '', '$.attachment', json('null'),"
+        " '$.mentions', json('[]'), '$.reactions', json('{}'))"
+        " WHERE message_id = ? AND kind != 'deleted'", (message_id,))
+    conn.execute("UPDATE events SET frame = json_set(frame, '$.new_content', '')"
+                 " WHERE message_id = ? AND kind = 'edited'", (message_id,))
+    conn.execute(
+        "UPDATE events SET frame = json_set(frame, '$.parent_message.content', '')"
+        " WHERE message_id IN (SELECT id FROM messages WHERE parent_id = ?)"
+        " AND frame ->> '$.parent_message.id' IS NOT NULL", (message_id,))
 
 
 def toggle_reaction(conn: sqlite3.Connection, message_id: int, user_id: int, reaction: str) -> dict[str, int]:

@@ -13,13 +13,16 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
 import aiosqlite
 
+from . import upgrades
+
 Row = dict[str, Any]
 T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
 # schema.sql always holds the newest schema whole, so a new file skips them.
 MIGRATIONS: tuple[str, ...] = (
-    # 1 -> 2: a user's stored attachments are summed for their upload quota.
+    upgrades.TO_2,
+    # 2 -> 3: a user's stored attachments are summed for their upload quota.
     "CREATE INDEX IF NOT EXISTS messages_attachments ON messages (sender_id) WHERE attachment IS NOT NULL;",
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
@@ -33,9 +36,14 @@ class DatabaseUnusable(RuntimeError):
     """The file is not a database this server can open: corrupt, not SQLite, or of a newer schema."""
 
 
+def iso(moment: datetime) -> str:
+    """A time as clients get every time: ISO 8601 with microseconds and offset, always 32 characters."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 def now_iso() -> str:
-    """The current time as ISO 8601 in UTC with offset."""
-    return datetime.now(timezone.utc).isoformat()
+    """The current time as iso() writes it."""
+    return iso(datetime.now(timezone.utc))
 
 
 def schema_sql() -> str:

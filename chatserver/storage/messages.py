@@ -8,22 +8,31 @@ import orjson
 
 from .db import Database, Row
 
+# The message replied to, as clients show it above a reply; its content is blank once it is deleted.
+PARENT = (
+    "(SELECT json_object('id', p.id, 'content', CASE WHEN p.is_deleted THEN '' ELSE p.content END,"
+    " 'created_at', p.created_at, 'sender', json_object('id', pu.id, 'name', pu.first_name, 'photo', pu.photo))"
+    " FROM messages p JOIN users pu ON pu.id = p.sender_id WHERE p.id = {0})")
+
 MESSAGE_SELECT = (
     "SELECT m.id, m.room_id, m.sender_id, m.message_type, m.content, m.attachment, m.parent_id,"
     " m.is_deleted, m.is_edited, m.seq, m.created_at, m.updated_at,"
-    " u.first_name, u.last_name, u.role, u.photo, u.year,"
+    " u.first_name, u.last_name, u.role, u.photo, u.year, g.name AS room_name, "
+    + PARENT.format("m.parent_id") + " AS parent,"
     " (SELECT json_group_object(reaction, n) FROM (SELECT reaction, count(*) AS n FROM reactions r"
     "   WHERE r.message_id = m.id GROUP BY reaction ORDER BY reaction)) AS reactions,"
     " (SELECT json_group_array(user_id) FROM (SELECT user_id FROM mentions x"
     "   WHERE x.message_id = m.id ORDER BY user_id)) AS mentions"
-    " FROM messages m JOIN users u ON u.id = m.sender_id")
+    " FROM messages m JOIN users u ON u.id = m.sender_id JOIN rooms g ON g.id = m.room_id")
 
 
-def _decoded(rows: Iterable[Row]) -> list[Row]:
+def decoded(rows: Iterable[Row]) -> list[Row]:
+    """Rows of MESSAGE_SELECT with their JSON columns (reactions, mentions, parent) parsed."""
     out = []
     for row in rows:
         row["reactions"] = orjson.loads(row["reactions"])
         row["mentions"] = orjson.loads(row["mentions"])
+        row["parent"] = orjson.loads(row["parent"]) if row["parent"] else None
         out.append(row)
     return out
 
@@ -33,7 +42,7 @@ async def history(db: Database, room_id: int, before: int | None, limit: int) ->
     rows = await db.fetchall(
         f"{MESSAGE_SELECT} WHERE m.room_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
         (room_id, before if before is not None else 2**63 - 1, limit))
-    return _decoded(rows)
+    return decoded(rows)
 
 
 async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]:
@@ -41,7 +50,7 @@ async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]
     rows = await db.fetchall(
         f"{MESSAGE_SELECT} WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ? OFFSET ?",
         (room_id, limit, offset))
-    return _decoded(rows)
+    return decoded(rows)
 
 
 async def count(db: Database, room_id: int) -> int:
@@ -53,7 +62,7 @@ async def count(db: Database, room_id: int) -> int:
 async def get_message(db: Database, message_id: int) -> Row | None:
     """One message in history form."""
     rows = await db.fetchall(f"{MESSAGE_SELECT} WHERE m.id = ?", (message_id,))
-    return _decoded(rows)[0] if rows else None
+    return decoded(rows)[0] if rows else None
 
 
 async def max_message_id(db: Database) -> int:

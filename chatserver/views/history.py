@@ -42,18 +42,18 @@ def _int_param(request: web.Request, name: str, default: int | None, minimum: in
 @routes.post(r"/api/chat/groups/{id:\d+}/messages/")
 async def history(request: web.Request) -> web.Response:
     """Newest first; ?limit=&before= by keyset, or ?page=&page_size= in the DRF envelope."""
-    _, room = await member_room(request)
+    user, room = await member_room(request)
     if "page" in request.query or "page_size" in request.query:
-        return await _numbered(request, room)
+        return await _numbered(request, room, user["id"])
     config = request.app[CONFIG]
     limit = min(_int_param(request, "limit", DEFAULT_LIMIT), config.history_limit)
     before = _int_param(request, "before", None)
     rows = await messages.history(request.app[DB], room["id"], before, limit)
     base = base_url(request)
-    return json([shapes.message(r, base) for r in rows])
+    return json([shapes.message(r, base, user["id"]) for r in rows])
 
 
-async def _numbered(request: web.Request, room: Row) -> web.Response:
+async def _numbered(request: web.Request, room: Row, user_id: int) -> web.Response:
     try:
         page = _int_param(request, "page", 1)
     except ChatError:
@@ -78,7 +78,7 @@ async def _numbered(request: web.Request, room: Row) -> web.Response:
         return str(url.update_query(page=number, page_size=size))
 
     body: dict[str, Any] = {"count": total, "next": link(page + 1), "previous": link(page - 1),
-                            "results": [shapes.message(r, base) for r in rows]}
+                            "results": [shapes.message(r, base, user_id) for r in rows]}
     return json(body)
 
 

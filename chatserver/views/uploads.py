@@ -70,14 +70,13 @@ async def upload(request: web.Request) -> web.Response:
         base = base_url(request)
         committed = await request.app[JOURNAL].submit(Change("send", room, user, {
             "message": content, "message_type": form.message_type, "attachment": form.name,
-            "attachment_url": shapes.media_url(base, form.name), "mentions": [],
-            "parent_message": parent, "client_id": None}))
+            "mentions": [], "parent_message": parent, "client_id": None}, base=base))
     except Exception:
         if form.name is not None:
             await media.remove(config, [form.name])
         raise
     row = await messages.get_message(request.app[DB], committed.message_id)
-    return json(shapes.message(row, base), status=201)
+    return json(shapes.message(row, base, user["id"]), status=201)
 
 
 @routes.get("/media/{name}")
