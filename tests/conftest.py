@@ -139,6 +139,43 @@ async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
             await asyncio.sleep(0.005)
 
 
+class Checkpoint:
+    """A server coroutine function, wrapped: a test waits until a call of it has returned, and may hold
+    that call there until it releases it. The server's own code runs unchanged."""
+
+    def __init__(self, real: Callable[..., Awaitable[Any]], hold: bool) -> None:
+        self.real, self.hold = real, hold
+        self.release = asyncio.Event()
+        self._armed: list[tuple[Callable[..., bool], asyncio.Future]] = []
+
+    def arm(self, match: Callable[..., bool] = lambda result, *args: True) -> asyncio.Future:
+        """The result of the next call, started from now on, for which match(result, *args) holds."""
+        reached = asyncio.get_running_loop().create_future()
+        self._armed.append((match, reached))
+        return reached
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        armed = list(self._armed)
+        result = await self.real(*args, **kwargs)
+        hits = [reached for match, reached in armed if not reached.done() and match(result, *args)]
+        for reached in hits:
+            reached.set_result(result)
+        self._armed = [(m, r) for m, r in self._armed if not r.done()]
+        if hits and self.hold:
+            await self.release.wait()
+        return result
+
+
+@pytest.fixture
+def checkpoint(monkeypatch) -> Callable[..., Checkpoint]:
+    """Make a Checkpoint of owner.name (a module's function or an app object's method) for one test."""
+    def make(owner: Any, name: str, hold: bool = False) -> Checkpoint:
+        point = Checkpoint(getattr(owner, name), hold)
+        monkeypatch.setattr(owner, name, point)
+        return point
+    return make
+
+
 class SocketEnds(logging.Handler):
     """The `ws close` lines the server logs as each socket handler ends (with the close code it settled)."""
 
