@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from chatserver.app import create_app
 from chatserver.keys import ACCOUNTS, DB, METRICS, REGISTRY
 from chatserver.logs import AccessLogger, mask
-from conftest import recv, recv_until, silent
+from conftest import recv, recv_until, silent, until
 
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
@@ -85,9 +85,7 @@ async def refused(client, user, room_id: int, headers: dict | None = None) -> tu
 
 async def until_fewer(client, key: str, what, limit: int) -> None:
     """Wait until the server has let go of a closed socket."""
-    async with asyncio.timeout(3):
-        while getattr(client.app[REGISTRY], key)[what] >= limit:
-            await asyncio.sleep(0.01)
+    await until(lambda: getattr(client.app[REGISTRY], key)[what] < limit)
 
 
 async def test_sockets_per_user_are_capped_before_the_upgrade(client, register, make_room, connect):
@@ -221,13 +219,16 @@ async def test_access_log_masks_tokens(aiohttp_client, config, register, make_ro
     cl = await aiohttp_client(server)
     asha = await register("Asha", cl=cl)
     room = await make_room(asha, cl=cl)
+    def access() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+
     with caplog.at_level(logging.INFO, logger="aiohttp.access"):
         ws = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}&after_seq=0")
         await recv(ws)
         await ws.close()
         await cl.get(f"/api/chat/groups/?token={asha.token}")
-        await asyncio.sleep(0.1)
-    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+        await until(lambda: len(access()) == 2)  # the socket (logged once it has ended) and the list
+    lines = access()
     assert any(f"/ws/chat/{room['id']}/?token=***&after_seq=0 101" in line for line in lines), lines
     assert any("/api/chat/groups/?token=*** " in line for line in lines), lines
     assert not any(asha.token in r.getMessage() for r in caplog.records)
