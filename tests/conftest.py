@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import sqlite3
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -100,7 +102,6 @@ async def recv_until(ws, match: Callable[[dict], bool], timeout: float = 3.0) ->
 
 async def silent(ws, timeout: float = 0.2) -> bool:
     """True if no frame arrives within timeout."""
-    import asyncio
     try:
         msg = await ws.receive(timeout=timeout)
     except asyncio.TimeoutError:
@@ -129,3 +130,92 @@ def db_rows(config) -> Callable[..., list[tuple]]:
         finally:
             conn.close()
     return query
+
+
+async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    """Wait until the server's state makes condition true (checked every few milliseconds)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+class Checkpoint:
+    """A server coroutine function, wrapped so a test can wait for a call to return and hold it there."""
+
+    def __init__(self, real: Callable[..., Awaitable[Any]], hold: bool) -> None:
+        self.real, self.hold = real, hold
+        self.release = asyncio.Event()
+        self._armed: list[tuple[Callable[..., bool], asyncio.Future]] = []
+
+    def arm(self, match: Callable[..., bool] = lambda result, *args: True) -> asyncio.Future:
+        """The result of the next call, started from now on, for which match(result, *args) holds."""
+        reached = asyncio.get_running_loop().create_future()
+        self._armed.append((match, reached))
+        return reached
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        armed = list(self._armed)
+        result = await self.real(*args, **kwargs)
+        hits = [reached for match, reached in armed if not reached.done() and match(result, *args)]
+        for reached in hits:
+            reached.set_result(result)
+        self._armed = [(m, r) for m, r in self._armed if not r.done()]
+        if hits and self.hold:
+            await self.release.wait()
+        return result
+
+
+@pytest.fixture
+def checkpoint(monkeypatch) -> Iterator[Callable[..., Checkpoint]]:
+    """Make a Checkpoint of owner.name (a module's function or an app object's method) for one test."""
+    made: list[Checkpoint] = []
+
+    def make(owner: Any, name: str, hold: bool = False) -> Checkpoint:
+        point = Checkpoint(getattr(owner, name), hold)
+        monkeypatch.setattr(owner, name, point)
+        made.append(point)
+        return point
+    yield make
+    for point in made:  # a test that failed while holding a call lets it go on
+        point.release.set()
+
+
+class SocketEnds(logging.Handler):
+    """The `ws close` lines the server logs as each socket handler ends (with the close code it settled)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+        self._changed: asyncio.Future | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = record.getMessage()
+        if line.startswith("ws close"):
+            self.lines.append(line)
+            if self._changed is not None and not self._changed.done():
+                self._changed.set_result(None)
+
+    @staticmethod
+    def seconds(line: str) -> float:
+        """How long the server says that socket was open."""
+        return float(line.rpartition(" duration=")[2].split("s", 1)[0])
+
+    async def wait(self, count: int = 1, timeout: float = 10.0) -> list[str]:
+        """Wait until count socket handlers have ended in all; their lines."""
+        async with asyncio.timeout(timeout):
+            while len(self.lines) < count:
+                self._changed = asyncio.get_running_loop().create_future()
+                await self._changed
+        return self.lines
+
+
+@pytest.fixture
+def socket_ends() -> Iterator[SocketEnds]:
+    """Collect the server's `ws close` lines while the test runs."""
+    logger, ends = logging.getLogger("chatserver.ws"), SocketEnds()
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(ends)
+    yield ends
+    logger.removeHandler(ends)
+    logger.setLevel(level)

@@ -19,7 +19,7 @@ UNAUTHORIZED = {"detail": "Authentication credentials were not provided or are i
                 "code": "unauthorized"}
 
 
-async def test_register_answers_201_with_token_and_user(client):
+async def test_register_answers_201_with_token_and_user(client, db_rows):
     resp = await client.post("/api/user/register/", json={
         "email": "Asha@Example.org", "password": "correct horse", "first_name": "Asha",
         "last_name": "Rao", "year": "2nd", "photo": "https://example.org/asha.png"})
@@ -27,9 +27,12 @@ async def test_register_answers_201_with_token_and_user(client):
     data = await resp.json()
     assert data["message"] == "User registered successfully."
     assert re.fullmatch(r"[0-9a-f]{40}", data["token"])
-    assert data["user"] == {"id": data["user"]["id"], "email": "asha@example.org", "first_name": "Asha",
+    (stored_id,), = db_rows("SELECT id FROM users WHERE email = 'asha@example.org'")
+    assert data["user"] == {"id": stored_id, "email": "asha@example.org", "first_name": "Asha",
                             "last_name": "Rao", "role": "member", "photo": "https://example.org/asha.png",
                             "year": "2nd"}
+    me = await client.get("/api/user/me/", headers={"Authorization": f"Token {data['token']}"})
+    assert (await me.json())["id"] == stored_id  # the token is the new user's
 
 
 async def test_register_defaults_optional_fields(client):

@@ -12,9 +12,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from chatserver.app import create_app
-from chatserver.keys import DB, METRICS, REGISTRY
+from chatserver.keys import ACCOUNTS, DB, METRICS, REGISTRY
 from chatserver.logs import AccessLogger, mask
-from conftest import recv, recv_until, silent
+from conftest import recv, recv_until, silent, until
 
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
@@ -85,9 +85,7 @@ async def refused(client, user, room_id: int, headers: dict | None = None) -> tu
 
 async def until_fewer(client, key: str, what, limit: int) -> None:
     """Wait until the server has let go of a closed socket."""
-    async with asyncio.timeout(3):
-        while getattr(client.app[REGISTRY], key)[what] >= limit:
-            await asyncio.sleep(0.01)
+    await until(lambda: getattr(client.app[REGISTRY], key)[what] < limit)
 
 
 async def test_sockets_per_user_are_capped_before_the_upgrade(client, register, make_room, connect):
@@ -221,13 +219,16 @@ async def test_access_log_masks_tokens(aiohttp_client, config, register, make_ro
     cl = await aiohttp_client(server)
     asha = await register("Asha", cl=cl)
     room = await make_room(asha, cl=cl)
+    def access() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+
     with caplog.at_level(logging.INFO, logger="aiohttp.access"):
         ws = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}&after_seq=0")
         await recv(ws)
         await ws.close()
         await cl.get(f"/api/chat/groups/?token={asha.token}")
-        await asyncio.sleep(0.1)
-    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+        await until(lambda: len(access()) == 2)  # the socket (logged once it has ended) and the list
+    lines = access()
     assert any(f"/ws/chat/{room['id']}/?token=***&after_seq=0 101" in line for line in lines), lines
     assert any("/api/chat/groups/?token=*** " in line for line in lines), lines
     assert not any(asha.token in r.getMessage() for r in caplog.records)
@@ -274,25 +275,33 @@ async def test_chat_synchronous_reaches_sqlite(make_client, config, tmp_path, mo
     assert await cl.app[DB].fetchone("PRAGMA journal_mode") == {"journal_mode": "wal"}
 
 
-async def test_logout_during_handshakes_leaves_no_socket_open(make_client, config, tmp_path, register, make_room):
+async def test_logout_during_handshakes_leaves_no_socket_open(make_client, config, tmp_path, register, make_room,
+                                                              checkpoint):
+    """One handshake is held after its token was accepted until the logout has answered, so it joins
+    the room after the logout closed the token's sockets; a burst of others races the logout freely."""
     cl = await make_client(config.replace(max_sockets_per_user=0, max_sockets_per_ip=0,
                                           db=str(tmp_path / "race.db")))
-    for _ in range(8):
-        asha = await register("Asha", cl=cl)
-        room = await make_room(asha, cl=cl)
-
-        async def handshake(delay: float):
-            await asyncio.sleep(delay)
-            return await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
-
-        opening = [asyncio.create_task(handshake(n * 0.0005)) for n in range(15)]
-        await asyncio.sleep(0.003)
-        assert (await cl.post("/api/user/logout/", headers=asha.auth)).status == 200
-        opened = [ws for ws in await asyncio.gather(*opening, return_exceptions=True)
-                  if not isinstance(ws, BaseException)]
-        for ws in opened:
+    asha = await register("Asha", cl=cl)
+    room = await make_room(asha, cl=cl)
+    url = f"/ws/chat/{room['id']}/?token={asha.token}"
+    accepted = checkpoint(cl.app[ACCOUNTS], "user_for_token", hold=True)
+    straddler_in = accepted.arm(lambda user, token: user is not None and token == asha.token)
+    straddler = asyncio.create_task(cl.ws_connect(url))
+    assert (await asyncio.wait_for(straddler_in, 5))["id"] == asha["id"]  # token accepted, not yet in the room
+    burst = [asyncio.create_task(cl.ws_connect(url)) for _ in range(15)]
+    assert (await cl.post("/api/user/logout/", headers=asha.auth)).status == 200
+    accepted.release.set()
+    outcomes = []
+    for ws in await asyncio.gather(straddler, *burst, return_exceptions=True):
+        if isinstance(ws, aiohttp.WSServerHandshakeError):
+            outcomes.append(ws.status)  # checked after the logout: refused
+            continue
+        assert not isinstance(ws, BaseException), repr(ws)
+        msg = await ws.receive(timeout=3)
+        while msg.type is aiohttp.WSMsgType.TEXT:
             msg = await ws.receive(timeout=3)
-            while msg.type is aiohttp.WSMsgType.TEXT:
-                msg = await ws.receive(timeout=3)
-            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001, "a revoked token kept its socket"
-        await until_fewer(cl, "by_user", asha["id"], 1)
+        assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001, "a revoked token kept its socket"
+        outcomes.append(4001)
+    assert outcomes[0] == 4001  # the held handshake was upgraded after the logout, then closed
+    assert set(outcomes) <= {401, 4001}
+    await until_fewer(cl, "by_user", asha["id"], 1)

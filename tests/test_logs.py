@@ -24,13 +24,19 @@ async def _start(tmp_path: Path, log_format: str) -> tuple[asyncio.subprocess.Pr
         "--media-dir", str(tmp_path / "media"), cwd=ROOT, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     lines: list[str] = []
-    async with asyncio.timeout(30):
+    ready = READY.search(await _logged(proc, lines, READY.pattern, 30))
+    return proc, ready.group(1), lines
+
+
+async def _logged(proc: asyncio.subprocess.Process, lines: list[str], pattern: str, timeout: float = 10) -> str:
+    """Read the server's log into lines until a line matches pattern; that line."""
+    async with asyncio.timeout(timeout):
         while True:
             line = (await proc.stderr.readline()).decode()
-            assert line, "server exited before it was ready:\n" + "".join(lines)
+            assert line, f"server exited before logging {pattern!r}:\n" + "".join(lines)
             lines.append(line)
-            if found := READY.search(line):
-                return proc, found.group(1), lines
+            if re.search(pattern, line):
+                return line
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
@@ -50,7 +56,7 @@ async def test_a_real_server_logs_each_request_and_socket_and_masks_tokens(tmp_p
                 assert (await ws.receive_json(timeout=10))["action"] == "resumed"
                 await ws.send_json({"message": "hello"})
                 assert (await ws.receive_json(timeout=10))["message"] == "hello"
-        await asyncio.sleep(0.2)  # the server logs the socket's end once it has seen the close
+        await _logged(proc, lines, "ws close")  # the server logs the socket's end once it has seen the close
     finally:
         proc.send_signal(signal.SIGTERM)
         _, rest = await asyncio.wait_for(proc.communicate(), 30)

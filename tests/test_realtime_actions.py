@@ -288,10 +288,24 @@ async def test_closing_the_last_socket_while_typing_clears_it(register, make_roo
 
 
 async def test_non_member_never_receives_frames(register, make_room, connect, client):
+    """Ravi's socket to Asha's room is refused (403, before the upgrade); what she says there reaches
+    none of his sockets, while what she says in a room they share does, first."""
     asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha)
-    with pytest.raises(aiohttp.WSServerHandshakeError):
+    room, shared = await make_room(asha), await make_room(asha, ravi)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as err:
         await connect(ravi, room["id"])
+    assert err.value.status == 403
+    refused = await client.get(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    assert (refused.status, (await refused.json())["code"]) == (403, "forbidden")
+    stream, ws_r = await client.ws_connect(f"/ws/user/?token={ravi.token}"), await connect(ravi, shared["id"])
+    ws_a, ws_shared = await connect(asha, room["id"]), await connect(asha, shared["id"])
+    await ws_a.send_json({"message": "members only"})
+    assert (await recv(ws_a))["message"] == "members only"
+    await ws_shared.send_json({"message": "for both of us"})
+    assert (await recv(ws_r))["message"] == "for both of us"  # nothing of the other room came before it
+    assert (await recv(stream))["room_id"] == shared["id"]
+    for ws in (stream, ws_r, ws_a, ws_shared):
+        await ws.close()
 
 
 async def test_a_renamed_room_sends_its_new_name(pair, client):

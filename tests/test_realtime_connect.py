@@ -7,7 +7,9 @@ import asyncio
 import aiohttp
 import pytest
 
-from conftest import recv
+from chatserver.keys import METRICS, REGISTRY
+from chatserver.realtime.peer import CLOSE_TIMEOUT
+from conftest import recv, until
 from crash_support import RawSocket
 
 
@@ -116,7 +118,8 @@ async def test_oversize_frame_closes_with_1009(client, register, make_room, conn
     assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1009
 
 
-async def test_a_client_still_sending_when_closed_gets_the_close_frame_not_a_reset(client, register, make_room):
+async def test_a_client_still_sending_when_closed_gets_the_close_frame_not_a_reset(client, register, make_room,
+                                                                                   socket_ends):
     """The server reads what the client sends until the client's close reply.
 
     A connection dropped right after the close frame, with the client's frames still
@@ -132,23 +135,31 @@ async def test_a_client_still_sending_when_closed_gets_the_close_frame_not_a_res
     sock.transport.pause_reading()
     for _ in range(2000):  # each one answered with an error frame the client is not reading yet
         assert sock.send({"action": "no_such_action"})
-    await asyncio.sleep(0.3)
+    metrics, (peer,) = client.app[METRICS], client.app[REGISTRY].rooms[room["id"]]
+    await until(lambda: metrics.value("chat_errors_total", 'code="unknown_action"') == 2000)
     assert (await client.post("/api/user/logout/", headers=asha.auth)).status == 200  # closes with 4001
-    await asyncio.sleep(0.1)
+    await until(lambda: peer.ws.closed)  # the server has sent its close frame
     for _ in range(50):  # still sending: it has not read the close frame
         sock.send({"action": "no_such_action"})
-    await asyncio.sleep(0.2)
+    await until(lambda: sock.transport.get_write_buffer_size() == 0)
     sock.transport.resume_reading()
     assert await asyncio.wait_for(sock.ended, 5) is None  # a clean end, not ECONNRESET
     assert sock.close_code == 4001
     assert [f["code"] for f in frames] == ["unknown_action"] * 2000
+    ended, = await socket_ends.wait()
+    assert "code=4001" in ended  # the server read up to the client's close reply (it echoes the code)
 
 
-async def test_shutdown_closes_sockets_with_1001(make_client, config, tmp_path, register, make_room):
+async def test_shutdown_closes_sockets_with_1001(make_client, config, tmp_path, register, make_room, socket_ends):
+    """The client answers the close frame while the server stops; the server's handler ends with it, not at 5 s."""
     cl = await make_client(config.replace(db=str(tmp_path / "own.db")))
     asha = await register("Asha", cl=cl)
     room = await make_room(asha, cl=cl)
     ws = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
-    await cl.server.close()
+    stopping = asyncio.create_task(cl.server.close())
     msg = await ws.receive(timeout=5)
     assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1001
+    await stopping
+    ended, = await socket_ends.wait()
+    assert f"room={room['id']}" in ended
+    assert socket_ends.seconds(ended) < CLOSE_TIMEOUT / 2  # ended as the client answered and hung up

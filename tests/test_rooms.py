@@ -470,7 +470,7 @@ async def test_healthz_is_503_when_the_database_is_gone(client):
     ("POST", "/api/chat/groups/{id}/members/", {"user_id": "meera"}),
 ])
 async def test_a_room_deleted_while_a_change_was_on_its_way_is_404(client, register, make_room, db_rows,
-                                                                   method, path, body):
+                                                                   checkpoint, method, path, body):
     """The change passed its checks, then the room went before its body arrived: 404, nothing written."""
     asha, ravi, meera = await register("Asha"), await register("Ravi"), await register("Meera")
     room = await make_room(asha, ravi)
@@ -483,10 +483,12 @@ async def test_a_room_deleted_while_a_change_was_on_its_way_is_404(client, regis
         await release.wait()
         yield raw[1:]
 
+    looked_up = checkpoint(room_store, "room_for").arm(
+        lambda found, db, room_id, user_id: found is not None and room_id == room["id"])
     pending = asyncio.create_task(client.request(
         method, path.format(id=room["id"]), data=slow_body(),
         headers={**asha.auth, "Content-Type": "application/json"}))
-    await asyncio.sleep(0.2)  # the handler has checked the room and is reading the body
+    assert (await asyncio.wait_for(looked_up, 5))["is_active"]  # the change found the room; its body is not all here
     resp = await client.delete(f"/api/chat/delete-group/{room['id']}/", headers=asha.auth)
     assert resp.status == 200
     release.set()

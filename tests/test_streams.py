@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from jsonschema import Draft202012Validator
 
+from chatserver.realtime.peer import CLOSE_TIMEOUT
 from conftest import recv, recv_until, silent
 from test_uploads import form
 
@@ -142,12 +143,17 @@ async def test_the_stream_takes_no_actions_and_closes_like_a_room_socket(make_cl
         assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001
 
 
-async def test_shutdown_closes_streams_with_1001(make_client, config, tmp_path, register):
+async def test_shutdown_closes_streams_with_1001(make_client, config, tmp_path, register, socket_ends):
+    """The client answers the close frame while the server stops; the server's handler ends with it, not at 5 s."""
     cl = await make_client(config.replace(db=str(tmp_path / "own.db")))
     stream = await open_stream(cl, await register("Asha", cl=cl))
-    await cl.server.close()
+    stopping = asyncio.create_task(cl.server.close())
     msg = await stream.receive(timeout=5)
     assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1001
+    await stopping
+    ended, = await socket_ends.wait()
+    assert "ws close stream" in ended
+    assert socket_ends.seconds(ended) < CLOSE_TIMEOUT / 2  # ended as the client answered and hung up
 
 
 async def test_a_busy_room_is_told_once_per_interval_with_its_newest_seq(make_client, config, tmp_path,
