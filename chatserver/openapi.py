@@ -63,7 +63,8 @@ COMPONENTS: dict[str, Schema] = {
     "Error": {"type": "object", "description": "Any refusal without field errors.",
               "properties": {"detail": TEXT, "code": TEXT, "retry_after": {"type": "integer"}},
               "required": ["detail"]},
-    "FieldErrors": {"type": "object", "description": "DRF-style: each offending field and what is wrong with it.",
+    "FieldErrors": {"type": "object", "description": "DRF-style: each offending field and what is wrong with it; at most five"
+                    " are named, `more` (or `<list>.more`) counts the rest.",
                     "additionalProperties": {"type": "array", "items": TEXT}, "minProperties": 1},
 }
 COMPONENTS["JoinedRoom"] = {**COMPONENTS["Room"], "properties": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
@@ -9,6 +10,8 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from .errors import ChatError
 
 MAX_ID = 2**53
+MAX_ERRORS = 5  # errors named in one answer; the rest are counted, so a refusal stays small
+MAX_NAME_ECHO = 40  # characters of an unknown field's name repeated in the answer
 REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
 
 
@@ -25,6 +28,29 @@ class Id(fields.Integer):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if not is_id(value):
             raise self.make_error("invalid")
+        return value
+
+
+class IdList(fields.Field):
+    """A list of ids whose length is checked before its items; only the first bad items are named."""
+
+    default_error_messages = {"invalid": "Not a valid list."}
+
+    def __init__(self, *, max_len: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_len = max_len
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if len(value) > self.max_len:
+            raise ValidationError(f"Ensure this list has no more than {self.max_len} items.")
+        bad = [i for i, item in enumerate(value) if not is_id(item)]
+        if bad:
+            errors: dict[Any, list[str]] = {i: [Id.default_error_messages["invalid"]] for i in bad[:MAX_ERRORS]}
+            if len(bad) > MAX_ERRORS:
+                errors["more"] = [f"{len(bad) - MAX_ERRORS} more items are not valid."]
+            raise ValidationError(errors)
         return value
 
 
@@ -70,14 +96,14 @@ class ProfileUpdate(Strict):
 class RoomCreate(Strict):
     name = Text(required=True, min_len=1, max_len=50)
     description = Text(max_len=1000, load_default="")
-    members = fields.List(Id(), load_default=list, validate=validate.Length(max=10000))
+    members = IdList(max_len=10000, load_default=list)
 
 
 class RoomUpdate(Strict):
     name = Text(min_len=1, max_len=50)
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
-    members = fields.List(Id(), validate=validate.Length(max=10000))
+    members = IdList(max_len=10000)
 
 
 class TransferOwnership(Strict):
@@ -101,11 +127,28 @@ def load(schema: Schema, data: Any, **context: Any) -> dict[str, Any]:
     """Validate data with schema, or raise ChatError('invalid') naming each bad field."""
     if not isinstance(data, Mapping):
         raise ChatError("invalid", "Expected a JSON object.", fields={"non_field_errors": ["Expected a JSON object."]})
+    _refuse_unknown(schema, data)
     try:
         return schema.load(data)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"non_field_errors": exc.messages}
         raise ChatError("invalid", "Invalid input.", fields=messages) from None
+
+
+def _refuse_unknown(schema: Schema, data: Mapping[str, Any]) -> None:
+    # Counted before anything is validated: the work and the answer grow with the schema, not the body.
+    if schema.unknown != RAISE or all(key in schema.load_fields for key in data):
+        return
+    unknown = (key for key in data if key not in schema.load_fields)
+    named = {_echo(key): ["Unknown field."] for key in islice(unknown, MAX_ERRORS)}
+    more = sum(1 for _ in unknown)
+    if more:
+        named["more"] = [f"{more} more unknown fields."]
+    raise ChatError("invalid", "Invalid input.", fields=named)
+
+
+def _echo(name: str) -> str:
+    return name if len(name) <= MAX_NAME_ECHO else name[:MAX_NAME_ECHO] + "..."
 
 
 def check_length(fields_: dict[str, str], limit: int) -> None:
