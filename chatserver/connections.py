@@ -1,0 +1,79 @@
+"""HTTP connections before any handler runs: a cap per client address, a deadline for the first request."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import orjson
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+
+from .config import Config
+
+_REFUSAL = orjson.dumps({"detail": "Too many open connections from this address.", "code": "too_many_connections"})
+REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           b"Content-Length: %d\r\n\r\n%s" % (len(_REFUSAL), _REFUSAL))
+
+
+class Gate(web.Server):
+    """aiohttp's server, refusing a connection past CHAT_MAX_CONNECTIONS_PER_IP and closing one
+    that has not sent its first request's headers within CHAT_HEADER_TIMEOUT."""
+
+    def __init__(self, server: web.Server, config: Config, **kwargs: Any) -> None:
+        super().__init__(server.request_handler, request_factory=self._request, **kwargs)
+        self._make_request = server.request_factory
+        self._cap = config.max_connections_per_ip
+        self._exempt = frozenset(config.trusted_proxies)
+        self._header_timeout = config.header_timeout
+        self._open: Counter[str] = Counter()
+        self._address: dict[RequestHandler, str] = {}
+        self._waiting: dict[RequestHandler, asyncio.TimerHandle] = {}
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        peer = transport.get_extra_info("peername")
+        address = peer[0] if isinstance(peer, tuple) else ""
+        if self._cap and address not in self._exempt and self._open[address] >= self._cap:
+            transport.write(REFUSAL)
+            handler.force_close()
+            return
+        self._open[address] += 1
+        self._address[handler] = address
+        if self._header_timeout:
+            self._waiting[handler] = asyncio.get_running_loop().call_later(
+                self._header_timeout, self._too_slow, handler)
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        super().connection_lost(handler, exc)
+        timer = self._waiting.pop(handler, None)
+        if timer is not None:
+            timer.cancel()
+        address = self._address.pop(handler, None)
+        if address is not None:
+            self._open[address] -= 1
+            if not self._open[address]:
+                del self._open[address]
+
+    def _request(self, message: Any, payload: Any, protocol: RequestHandler, writer: Any, task: Any) -> web.BaseRequest:
+        # Called once a request's headers are whole: the first one ends the header deadline.
+        timer = self._waiting.pop(protocol, None)
+        if timer is not None:
+            timer.cancel()
+        return self._make_request(message, payload, protocol, writer, task)
+
+    def _too_slow(self, handler: RequestHandler) -> None:
+        self._waiting.pop(handler, None)
+        handler.force_close()
+
+
+class Runner(web.AppRunner):
+    """The application's runner with the connection settings of config: keep-alive, the gate above."""
+
+    def __init__(self, app: web.Application, config: Config, **kwargs: Any) -> None:
+        super().__init__(app, keepalive_timeout=config.keepalive_timeout, **kwargs)
+        self._config = config
+
+    async def _make_server(self) -> web.Server:
+        return Gate(await super()._make_server(), self._config, **self._kwargs)
