@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from . import names
 from .errors import ChatError
 
 MAX_ID = 2**53
@@ -64,6 +65,35 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Name(Text):
+    """Text in NFKC without control, bidi or zero-width characters; a room's name also keeps each word to one script."""
+
+    def __init__(self, *, one_script: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.one_script = one_script
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            text = names.normal(super()._deserialize(value, attr, data, **kwargs)).strip()
+            if self.one_script:
+                names.check_scripts(text)
+        except names.BadName as exc:
+            raise ValidationError(str(exc)) from None
+        return text
+
+
+class Email(fields.Email):
+    """An e-mail address in NFKC, without invisible characters or a part mixing look-alike scripts."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            text = names.normal(super()._deserialize(value, attr, data, **kwargs))
+            names.check_scripts(text, "part of an e-mail address")
+        except names.BadName as exc:
+            raise ValidationError(str(exc)) from None
+        return text
+
+
 class Strict(Schema):
     """Unknown fields are an error."""
 
@@ -72,10 +102,10 @@ class Strict(Schema):
 
 
 class Register(Strict):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=8, max=1024))
-    first_name = Text(required=True, min_len=1, max_len=150)
-    last_name = Text(max_len=150, load_default="")
+    first_name = Name(required=True, min_len=1, max_len=150)
+    last_name = Name(max_len=150, load_default="")
     year = Text(max_len=20, allow_none=True, load_default=None)
     photo = fields.URL(allow_none=True, load_default=None, validate=validate.Length(max=1000))
 
@@ -86,21 +116,21 @@ class Login(Strict):
 
 
 class ProfileUpdate(Strict):
-    first_name = Text(min_len=1, max_len=150)
-    last_name = Text(max_len=150)
+    first_name = Name(min_len=1, max_len=150)
+    last_name = Name(max_len=150)
     year = Text(max_len=20, allow_none=True)
     photo = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     password = fields.String(validate=validate.Length(min=8, max=1024))
 
 
 class RoomCreate(Strict):
-    name = Text(required=True, min_len=1, max_len=50)
+    name = Name(required=True, min_len=1, max_len=50, one_script=True)
     description = Text(max_len=1000, load_default="")
     members = IdList(max_len=10000, load_default=list)
 
 
 class RoomUpdate(Strict):
-    name = Text(min_len=1, max_len=50)
+    name = Name(min_len=1, max_len=50, one_script=True)
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
