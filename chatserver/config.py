@@ -140,6 +140,12 @@ class Config:
     body_timeout: float = _setting(
         "CHAT_BODY_TIMEOUT", 30.0, _float(0),
         "seconds a JSON request body may take to arrive whole; slower is answered 408 (0: no limit)")
+    metrics_allow: tuple[str, ...] = _setting(
+        "CHAT_METRICS_ALLOW", ("127.0.0.1", "::1"), _addresses,
+        "client addresses served /metrics without a token; a request forwarded by a proxy not in"
+        " CHAT_TRUSTED_PROXIES never counts as local")
+    metrics_token: str = _setting(
+        "CHAT_METRICS_TOKEN", "", _text, "if set, /metrics is also served to `Authorization: Bearer <this>` from any address")
     token_recheck: float = _setting(
         "CHAT_TOKEN_RECHECK", 30.0, _float(0),
         "seconds between checks of open sockets against the database: a token revoked by an admin"

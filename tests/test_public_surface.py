@@ -30,3 +30,21 @@ async def test_the_public_url_is_named_and_a_strange_host_is_not(make_client, co
     assert sources == ["'self'", "ws://chat.example.org", "wss://chat.example.org"]
     assert "script-src" not in resp.headers["Content-Security-Policy"]
 
+
+async def test_metrics_are_for_allowed_addresses_or_the_metrics_token(make_client, config):
+    client = await make_client(config.replace(metrics_allow=("192.0.2.1",), metrics_token="s3cret-scraper"))
+    refused = await client.get("/metrics")
+    assert refused.status == 403 and (await refused.json())["code"] == "forbidden"
+    assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status == 403
+    resp = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scraper"})
+    assert resp.status == 200 and "chat_broadcasts_total" in await resp.text()
+
+
+async def test_metrics_from_this_machine_pass_unless_relayed_by_an_untrusted_proxy(make_client, config):
+    client = await make_client(config)
+    assert (await client.get("/metrics")).status == 200
+    relayed = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert relayed.status == 403
+    trusted = await make_client(config.replace(db=config.db + "2", trusted_proxies=("127.0.0.1",)))
+    assert (await trusted.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})).status == 403
+    assert (await trusted.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})).status == 200
