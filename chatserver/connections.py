@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from typing import Any
 
@@ -11,10 +12,33 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
 from .config import Config
+from .errors import HTTP_CODES
+
+log = logging.getLogger("chatserver")
 
 _REFUSAL = orjson.dumps({"detail": "Too many open connections from this address.", "code": "too_many_connections"})
 REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
            b"Content-Length: %d\r\n\r\n%s" % (len(_REFUSAL), _REFUSAL))
+
+
+class Handler(RequestHandler):
+    """aiohttp's connection handler; a request it cannot parse (a request line or header over the
+    size limit, garbage) is answered in JSON that repeats nothing of it, and logged in one line."""
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if request.writer.output_size > 0:
+            raise ConnectionError("a response was already sent, cannot send an error")
+        if status >= 500:
+            self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
+            detail = "Internal server error."
+        else:
+            log.debug("unreadable request from %s: %s", request.remote, type(exc).__name__)
+            detail = "The request could not be read."
+        code = "internal" if status >= 500 else HTTP_CODES.get(status, "error")
+        response = web.json_response({"detail": detail, "code": code}, status=status)
+        response.force_close()
+        return response
 
 
 class Gate(web.Server):
@@ -30,6 +54,9 @@ class Gate(web.Server):
         self._open: Counter[str] = Counter()
         self._address: dict[RequestHandler, str] = {}
         self._waiting: dict[RequestHandler, asyncio.TimerHandle] = {}
+
+    def __call__(self) -> RequestHandler:
+        return Handler(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)

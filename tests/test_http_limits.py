@@ -111,3 +111,15 @@ async def test_trusted_proxies_are_not_capped(serve):
     assert (await request(port, GET_HEALTH))[0] == 200
     for _, writer in held:
         writer.close()
+
+
+@pytest.mark.parametrize("raw", [
+    b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10000 + b"\r\n\r\n",
+    b"GET<script>aaaa /\r\n\r\n",
+], ids=["long-request-line", "long-header", "garbage"])
+async def test_an_unreadable_request_gets_json_that_repeats_none_of_it(serve, raw):
+    port = await serve()
+    status, body = await request(port, raw)
+    assert (status, orjson.loads(body)) == (400, {"detail": "The request could not be read.", "code": "bad_request"})
+    assert b"aaaa" not in body and b"script" not in body
