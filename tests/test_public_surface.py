@@ -1,11 +1,9 @@
-"""What a stranger on the internet gets from the server: the page's policy, /metrics, parse errors."""
+"""What a stranger on the internet gets from the server: the page's policy, /metrics, the proxy's log."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-
-import orjson
+from pathlib import Path
 
 
 def directive(policy: str, name: str) -> list[str]:
@@ -48,3 +46,14 @@ async def test_metrics_from_this_machine_pass_unless_relayed_by_an_untrusted_pro
     trusted = await make_client(config.replace(db=config.db + "2", trusted_proxies=("127.0.0.1",)))
     assert (await trusted.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})).status == 403
     assert (await trusted.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})).status == 200
+
+
+def test_the_nginx_example_logs_no_query_string():
+    """Tokens travel in WebSocket URLs (?token=): the proxy example in DEPLOY.md must not write them to its log."""
+    deploy = (Path(__file__).resolve().parent.parent / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    nginx = "\n".join(re.findall(r"```nginx\n(.*?)```", deploy, re.S))
+    formats = dict(re.findall(r"log_format\s+(\w+)\s+((?:'[^']*'\s*)+);", nginx))
+    logs = re.findall(r"access_log\s+(\S+)(?:\s+(\w+))?\s*;", nginx)
+    assert logs and all(fmt in formats for _, fmt in logs), "every access_log names a format defined beside it"
+    for fmt in {fmt for _, fmt in logs}:
+        assert not re.search(r"\$(request|request_uri|args|query_string|arg_token)\b", formats[fmt]), formats[fmt]
