@@ -8,6 +8,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 log = logging.getLogger("chatserver")
+MAX_ERRORS = 5  # errors named in one answer; the rest are counted, so a refusal stays small
 
 
 class ChatError(Exception):

@@ -8,11 +8,11 @@ from typing import Any, Mapping
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from . import names
-from .errors import ChatError
+from .errors import MAX_ERRORS, ChatError
 
 MAX_ID = 2**53
-MAX_ERRORS = 5  # errors named in one answer; the rest are counted, so a refusal stays small
 MAX_NAME_ECHO = 40  # characters of an unknown field's name repeated in the answer
+SLACK = 4  # a text this many times over its limit is refused unread (trimming and NFKC change lengths a little)
 REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
 
 
@@ -158,6 +158,7 @@ def load(schema: Schema, data: Any, **context: Any) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise ChatError("invalid", "Expected a JSON object.", fields={"non_field_errors": ["Expected a JSON object."]})
     _refuse_unknown(schema, data)
+    _refuse_far_too_long(schema, data)
     try:
         return schema.load(data)
     except ValidationError as exc:
@@ -175,6 +176,19 @@ def _refuse_unknown(schema: Schema, data: Mapping[str, Any]) -> None:
     if more:
         named["more"] = [f"{more} more unknown fields."]
     raise ChatError("invalid", "Invalid input.", fields=named)
+
+
+def _refuse_far_too_long(schema: Schema, data: Mapping[str, Any]) -> None:
+    # An e-mail check or a normalization costs time in the length of the text: far too long is refused unread.
+    long = {}
+    for name, field in schema.load_fields.items():
+        limit = min((v.max for v in field.validators if isinstance(v, validate.Length) and v.max is not None),
+                    default=None)
+        value = data.get(name)
+        if limit is not None and isinstance(value, (str, list)) and len(value) > SLACK * limit:
+            long[name] = [f"Longer than maximum length {limit}."]
+    if long:
+        raise ChatError("invalid", "Invalid input.", fields=long)
 
 
 def _echo(name: str) -> str:

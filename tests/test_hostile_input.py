@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 
-from chatserver.schemas import MAX_ERRORS
+from chatserver.errors import MAX_ERRORS
 
 ANSWER_BYTES = 2048  # every refusal below fits in this, whatever the size of the body
 
@@ -73,3 +73,24 @@ async def test_other_members_are_answered_while_hostile_bodies_are_refused(clien
         stop.set()
         await asyncio.gather(*attackers)
     assert max(sizes) < ANSWER_BYTES
+
+
+async def test_texts_far_over_their_limit_are_refused_unread(client, register):
+    """A 1 MiB e-mail or name would cost the e-mail check and NFKC a long pause; it is refused by its length."""
+    body = {"email": "a" * 100_000 + "@club.example", "password": "correct horse", "first_name": "Ｆ" * 100_000}
+    resp = await client.post("/api/user/register/", json=body)
+    raw = await resp.read()
+    assert resp.status == 400 and len(raw) < ANSWER_BYTES
+    assert orjson.loads(raw) == {"email": ["Longer than maximum length 254."],
+                                 "first_name": ["Longer than maximum length 150."]}
+    padded = await client.post("/api/user/register/", json={**body, "email": "pad@club.example", "first_name": " " * 300 + "Asha"})
+    assert padded.status == 201
+
+
+async def test_thousands_of_unknown_member_ids_are_counted_not_listed(client, register):
+    asha = await register("Asha")
+    resp = await client.post("/api/chat/create-group/", json={"name": "ghosts", "members": list(range(10**6, 10**6 + 10000))},
+                             headers=asha.auth)
+    raw = await resp.read()
+    assert resp.status == 400 and len(raw) < ANSWER_BYTES
+    assert orjson.loads(raw) == {"members": ["No such user: 1000000, 1000001, 1000002, 1000003, 1000004 and 9995 more."]}
