@@ -131,6 +131,10 @@ class Config:
         "CHAT_MAX_CONNECTIONS_PER_IP", 64, _int(0),
         "open HTTP connections (sockets included) one client address may hold; more are answered 503"
         " and closed (0: no limit; CHAT_TRUSTED_PROXIES are exempt)")
+    max_connections: int = _setting(
+        "CHAT_MAX_CONNECTIONS", 0, _int(0),
+        "open HTTP connections in all; more are answered 503 and closed, so that the database and media"
+        " files always find a file descriptor (0: the process's file limit minus 64)")
     header_timeout: float = _setting(
         "CHAT_HEADER_TIMEOUT", 10.0, _float(0),
         "seconds a new connection has to send the headers of its first request (0: no limit)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 from collections import Counter
 from typing import Any
 
@@ -16,9 +17,24 @@ from .errors import HTTP_CODES
 
 log = logging.getLogger("chatserver")
 
-_REFUSAL = orjson.dumps({"detail": "Too many open connections from this address.", "code": "too_many_connections"})
-REFUSAL = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-           b"Content-Length: %d\r\n\r\n%s" % (len(_REFUSAL), _REFUSAL))
+FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files and logs
+
+
+def _refusal(detail: str) -> bytes:
+    body = orjson.dumps({"detail": detail, "code": "too_many_connections"})
+    return (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+FROM_ADDRESS = _refusal("Too many open connections from this address.")
+IN_ALL = _refusal("Too many open connections; try again shortly.")
+
+
+def connection_limit(config: Config) -> int:
+    """CHAT_MAX_CONNECTIONS, or when 0 the process's file limit less what the server keeps for itself."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    fit = soft - FILES_KEPT if soft != resource.RLIM_INFINITY else 1 << 20
+    return config.max_connections or max(fit, 1)
 
 
 class Handler(RequestHandler):
@@ -42,13 +58,14 @@ class Handler(RequestHandler):
 
 
 class Gate(web.Server):
-    """aiohttp's server, refusing a connection past CHAT_MAX_CONNECTIONS_PER_IP and closing one
-    that has not sent its first request's headers within CHAT_HEADER_TIMEOUT."""
+    """aiohttp's server, refusing a connection past CHAT_MAX_CONNECTIONS or CHAT_MAX_CONNECTIONS_PER_IP
+    and closing one that has not sent its first request's headers within CHAT_HEADER_TIMEOUT."""
 
     def __init__(self, server: web.Server, config: Config, **kwargs: Any) -> None:
         super().__init__(server.request_handler, request_factory=self._request, **kwargs)
         self._make_request = server.request_factory
         self._cap = config.max_connections_per_ip
+        self._limit = connection_limit(config)
         self._exempt = frozenset(config.trusted_proxies)
         self._header_timeout = config.header_timeout
         self._open: Counter[str] = Counter()
@@ -62,8 +79,11 @@ class Gate(web.Server):
         super().connection_made(handler, transport)
         peer = transport.get_extra_info("peername")
         address = peer[0] if isinstance(peer, tuple) else ""
-        if self._cap and address not in self._exempt and self._open[address] >= self._cap:
-            transport.write(REFUSAL)
+        refusal = (IN_ALL if len(self._address) >= self._limit else
+                   FROM_ADDRESS if self._cap and address not in self._exempt and self._open[address] >= self._cap
+                   else None)
+        if refusal is not None:
+            transport.write(refusal)
             handler.force_close()
             return
         self._open[address] += 1

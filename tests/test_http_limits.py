@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 from typing import AsyncIterator, Callable
 
 import orjson
@@ -11,7 +12,7 @@ from aiohttp import web
 
 from chatserver.app import create_app
 from chatserver.config import Config
-from chatserver.connections import Runner
+from chatserver.connections import FILES_KEPT, Runner, connection_limit
 
 WAIT = 10.0  # the longest any test waits for the server to act; every deadline below is far shorter
 
@@ -123,3 +124,18 @@ async def test_an_unreadable_request_gets_json_that_repeats_none_of_it(serve, ra
     status, body = await request(port, raw)
     assert (status, orjson.loads(body)) == (400, {"detail": "The request could not be read.", "code": "bad_request"})
     assert b"aaaa" not in body and b"script" not in body
+
+
+async def test_connections_in_all_are_capped_below_the_file_limit(serve):
+    port = await serve(max_connections=5, max_connections_per_ip=0)
+    held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(5)]
+    status, body = await request(port, GET_HEALTH)
+    assert (status, orjson.loads(body)["code"]) == (503, "too_many_connections")
+    for _, writer in held:
+        writer.close()
+
+
+def test_the_default_connection_limit_leaves_files_for_the_database(config):
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    assert connection_limit(config) == soft - FILES_KEPT
+    assert connection_limit(config.replace(max_connections=7)) == 7
