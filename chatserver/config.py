@@ -128,7 +128,7 @@ class Config:
     max_sockets_per_ip: int = _setting(
         "CHAT_MAX_SOCKETS_PER_IP", 0, _int(0), "open sockets one client address may hold (0: no limit)")
     max_connections_per_ip: int = _setting(
-        "CHAT_MAX_CONNECTIONS_PER_IP", 64, _int(0),
+        "CHAT_MAX_CONNECTIONS_PER_IP", 256, _int(0),
         "open HTTP connections (sockets included) one client address may hold; more are answered 503"
         " and closed (0: no limit; CHAT_TRUSTED_PROXIES are exempt)")
     max_connections: int = _setting(
