@@ -45,7 +45,7 @@ class IdList(fields.Field):
         if not isinstance(value, list):
             raise self.make_error("invalid")
         if len(value) > self.max_len:
-            raise ValidationError(f"Ensure this list has no more than {self.max_len} items.")
+            raise ValidationError(f"Longer than maximum length {self.max_len}.")
         bad = [i for i, item in enumerate(value) if not is_id(item)]
         if bad:
             errors: dict[Any, list[str]] = {i: [Id.default_error_messages["invalid"]] for i in bad[:MAX_ERRORS]}
