@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -34,6 +35,10 @@ async def test_metrics_are_for_allowed_addresses_or_the_metrics_token(make_clien
     refused = await client.get("/metrics")
     assert refused.status == 403 and (await refused.json())["code"] == "forbidden"
     assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong"})).status == 403
+    reader, writer = await asyncio.open_connection(client.host, client.port)  # a token that is not UTF-8
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer s3cr\xe9t\r\n\r\n")
+    assert (await asyncio.wait_for(reader.read(), 10)).startswith(b"HTTP/1.1 403")
+    writer.close()
     resp = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scraper"})
     assert resp.status == 200 and "chat_broadcasts_total" in await resp.text()
 

@@ -32,7 +32,7 @@ def _may_read_metrics(request: web.Request) -> bool:
     config = request.app[CONFIG]
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if config.metrics_token and scheme.lower() == "bearer" and hmac.compare_digest(
-            key.strip().encode(), config.metrics_token.encode()):
+            key.strip().encode("utf-8", "surrogateescape"), config.metrics_token.encode()):
         return True
     # A proxy we do not trust may relay anyone's request from a local address.
     relayed = "X-Forwarded-For" in request.headers and request.remote not in config.trusted_proxies
