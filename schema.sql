@@ -13,8 +13,11 @@ CREATE TABLE users (
     photo         TEXT,
     year          TEXT,
     created_at    TEXT    NOT NULL,
-    updated_at    TEXT    NOT NULL
+    updated_at    TEXT    NOT NULL,
+    email_key     TEXT                              -- names.email_key(email): NFKC, case-folded
 );
+-- Addresses that differ only in case or width are one address.
+CREATE UNIQUE INDEX users_email_key ON users (email_key);
 
 -- Only a SHA-256 digest of each token is kept; prefix is the first 6 characters, to tell tokens apart.
 CREATE TABLE tokens (
@@ -35,9 +38,11 @@ CREATE TABLE rooms (
     owner_id    INTEGER NOT NULL REFERENCES users (id),
     last_seq    INTEGER NOT NULL DEFAULT 0,          -- seq of the room's newest event
     created_at  TEXT    NOT NULL,
-    updated_at  TEXT    NOT NULL
+    updated_at  TEXT    NOT NULL,
+    name_key    TEXT                                -- names.room_key(name): case, accents and width folded
 );
 CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE);
+CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);
 
 -- last_read_id: the newest message id the member has read.
 CREATE TABLE members (

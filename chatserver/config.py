@@ -198,6 +198,29 @@ class Config:
         "CHAT_MAX_SOCKETS_PER_USER", 20, _int(0), "open sockets one user may hold (0: no limit)")
     max_sockets_per_ip: int = _setting(
         "CHAT_MAX_SOCKETS_PER_IP", 0, _int(0), "open sockets one client address may hold (0: no limit)")
+    max_connections_per_ip: int = _setting(
+        "CHAT_MAX_CONNECTIONS_PER_IP", 256, _int(0),
+        "open HTTP connections (sockets included) one client address may hold; more are answered 503"
+        " and closed (0: no limit; CHAT_TRUSTED_PROXIES are exempt)")
+    max_connections: int = _setting(
+        "CHAT_MAX_CONNECTIONS", 0, _int(0),
+        "open HTTP connections in all; more are answered 503 and closed, so that the database and media"
+        " files always find a file descriptor (0: the process's file limit minus 64)")
+    header_timeout: float = _setting(
+        "CHAT_HEADER_TIMEOUT", 10.0, _float(0),
+        "seconds a new connection has to send the headers of its first request (0: no limit)")
+    keepalive_timeout: float = _setting(
+        "CHAT_KEEPALIVE_TIMEOUT", 75.0, _float(0),
+        "seconds an idle connection stays open between requests; also bounds the headers of a later request")
+    body_timeout: float = _setting(
+        "CHAT_BODY_TIMEOUT", 30.0, _float(0),
+        "seconds a JSON request body may take to arrive whole; slower is answered 408 (0: no limit)")
+    metrics_allow: tuple[str, ...] = _setting(
+        "CHAT_METRICS_ALLOW", ("127.0.0.1", "::1"), _addresses,
+        "client addresses served /metrics without a token; a request forwarded by a proxy not in"
+        " CHAT_TRUSTED_PROXIES never counts as local")
+    metrics_token: str = _setting(
+        "CHAT_METRICS_TOKEN", "", _text, "if set, /metrics is also served to `Authorization: Bearer <this>` from any address")
     token_recheck: float = _setting(
         "CHAT_TOKEN_RECHECK", 30.0, _float(0),
         "seconds between checks of open sockets against the database: a token revoked by an admin"

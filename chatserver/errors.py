@@ -8,6 +8,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 log = logging.getLogger("chatserver")
+MAX_ERRORS = 5  # errors named in one answer; the rest are counted, so a refusal stays small
 
 
 class ChatError(Exception):
@@ -80,6 +81,8 @@ async def error_middleware(request: web.Request,
         response = web.json_response(exc.body(), status=exc.status)
         if exc.status == 429 and "retry_after" in exc.extra:
             response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        if exc.status == 408:  # the rest of that body may never come: the connection ends here
+            response.force_close()
         return response
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":

@@ -69,7 +69,8 @@ COMPONENTS: dict[str, Schema] = {
     "Error": {"type": "object", "description": "Any refusal without field errors.",
               "properties": {"detail": TEXT, "code": TEXT, "retry_after": {"type": "integer"}},
               "required": ["detail"]},
-    "FieldErrors": {"type": "object", "description": "DRF-style: each offending field and what is wrong with it.",
+    "FieldErrors": {"type": "object", "description": "DRF-style: each offending field and what is wrong with it; at most five"
+                    " are named, `more` (or `<list>.more`) counts the rest.",
                     "additionalProperties": {"type": "array", "items": TEXT}, "minProperties": 1},
 }
 COMPONENTS["JoinedRoom"] = {**COMPONENTS["Room"], "properties": {
@@ -80,7 +81,8 @@ AUTH_ANSWER = obj({"message": TEXT, "token": {"type": "string", "pattern": "^[0-
 
 ERRORS = {400: ("Malformed JSON, a wrong type, an unknown or invalid field.", ["FieldErrors", "Error"]),
           401: ("Missing or bad credentials.", ["Error"]), 403: ("Not allowed.", ["Error"]),
-          404: ("No such thing (or not visible to you).", ["Error"]), 413: ("Body too large.", ["Error"]),
+          404: ("No such thing (or not visible to you).", ["Error"]),
+          408: ("The body did not arrive in time (CHAT_BODY_TIMEOUT).", ["Error"]), 413: ("Body too large.", ["Error"]),
           429: ("Too many attempts; see Retry-After.", ["Error"]), 503: ("Not available.", ["Error"]),
           507: ("The server's disk is nearly full; nothing was saved.", ["Error"])}
 
@@ -100,7 +102,8 @@ def op(summary: str, tag: str, ok: tuple[int, str, Schema], errors: tuple[int, .
     """One operation: the success response, the error responses, and 401 with the Token scheme unless public."""
     status, description, schema = ok
     responses = {str(status): answer(description, schema)}
-    for code in sorted(set(errors) | ({400, 413} if request else set())):
+    body_errors = {400, 413, *([408] if "application/json" in request["content"] else [])} if request else set()
+    for code in sorted(set(errors) | body_errors):
         text, names = ERRORS[code]
         responses[str(code)] = answer(text, ref(names[0]) if len(names) == 1 else {"anyOf": [ref(n) for n in names]})
     operation: Schema = {"summary": summary, "tags": [tag], "responses": responses,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .openapi import ID, TEXT, URL, Schema, body, nullable, obj, op, path, query, ref
+from .openapi import ID, TEXT, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
 Q = query("q", {"type": "string", "maxLength": 100}, "Part of the name to look for (any case); empty lists all.")
@@ -135,7 +135,10 @@ def _server_paths() -> dict[str, Schema]:
         "/healthz": {"get": {**op("Health", "server", (200, "The database answers.", health), (), public=True),
                              "responses": {"200": {"description": "The database answers.", "content": {
                                  "application/json": {"schema": health}}}, "503": down}}},
-        "/metrics": {"get": {**op("Metrics", "server", (200, "", TEXT), (), public=True), "responses": {"200": text}}},
+        "/metrics": {"get": {**op("Metrics", "server", (200, "", TEXT), (), public=True),
+                             "description": "Only for CHAT_METRICS_ALLOW addresses, or with"
+                                            " `Authorization: Bearer <CHAT_METRICS_TOKEN>`; others get 403.",
+                             "responses": {"200": text, "403": answer("Not an allowed address.", ref("Error"))}}},
         "/api/schema/": {"get": op("This document", "server", (200, "OpenAPI 3.1.", {"type": "object"}), (), public=True)},
         "/ws/chat/{room_id}/": {"get": socket},
         "/ws/user/": {"get": stream},

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .keys import CONFIG
 from .realtime.socket import chat_socket
 from .realtime.streams import user_stream
 from .views import health, history, members, meta, rooms, uploads, users
@@ -14,8 +17,16 @@ STATIC = Path(__file__).parent / "static"
 
 
 # The web client loads only its own files and talks only to this server; photos may be elsewhere.
-CLIENT_POLICY = ("default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob: https:;"
+CLIENT_POLICY = ("default-src 'self'; connect-src 'self' {sockets}; img-src 'self' data: blob: https:;"
                  " object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
+
+
+def client_policy(request: web.Request) -> str:
+    """The page's CSP: WebSockets only to this server, as CHAT_PUBLIC_URL or the page's own Host names it."""
+    public = urlsplit(request.app[CONFIG].public_url).netloc
+    hosts = [host for host in dict.fromkeys((public, request.host)) if host and HOST.fullmatch(host)]
+    return CLIENT_POLICY.format(sockets=" ".join(f"{scheme}://{host}" for host in hosts for scheme in ("ws", "wss")))
 
 
 async def index(request: web.Request) -> web.FileResponse:
@@ -25,7 +36,7 @@ async def index(request: web.Request) -> web.FileResponse:
 
 async def _client_headers(request: web.Request, response: web.StreamResponse) -> None:
     if request.path == "/" or request.path.startswith("/static/"):
-        response.headers.setdefault("Content-Security-Policy", CLIENT_POLICY)
+        response.headers.setdefault("Content-Security-Policy", client_policy(request))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import ChatError, forbidden, invalid, not_found
+from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
 from .storage.db import Row
 
 
@@ -74,4 +74,5 @@ def check_new_owner(member: bool) -> None:
 def check_users_exist(missing: list[int], field: str) -> None:
     """Every user id named in a request body must name a user."""
     if missing:
-        raise invalid({field: [f"No such user: {', '.join(map(str, missing))}."]})
+        more = f" and {len(missing) - MAX_ERRORS} more" if len(missing) > MAX_ERRORS else ""
+        raise invalid({field: [f"No such user: {', '.join(map(str, missing[:MAX_ERRORS]))}{more}."]})

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
-from .errors import ChatError
+from . import names
+from .errors import MAX_ERRORS, ChatError
 
 MAX_ID = 2**53
+MAX_NAME_ECHO = 40  # characters of an unknown field's name repeated in the answer
+SLACK = 4  # a text this many times over its limit is refused unread (trimming and NFKC change lengths a little)
 REACTIONS = ("Like", "Cool", "HaHa", "Heart", "Anger", "Smile", "Sad")
 
 
@@ -37,6 +41,29 @@ class Id(fields.Integer):
         return value
 
 
+class IdList(fields.Field):
+    """A list of ids whose length is checked before its items; only the first bad items are named."""
+
+    default_error_messages = {"invalid": "Not a valid list."}
+
+    def __init__(self, *, max_len: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_len = max_len
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if len(value) > self.max_len:
+            raise ValidationError(f"Longer than maximum length {self.max_len}.")
+        bad = [i for i, item in enumerate(value) if not is_id(item)]
+        if bad:
+            errors: dict[Any, list[str]] = {i: [Id.default_error_messages["invalid"]] for i in bad[:MAX_ERRORS]}
+            if len(bad) > MAX_ERRORS:
+                errors["more"] = [f"{len(bad) - MAX_ERRORS} more items are not valid."]
+            raise ValidationError(errors)
+        return value
+
+
 class Text(fields.String):
     """A string, trimmed; length bounds apply after trimming."""
 
@@ -47,6 +74,35 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Name(Text):
+    """Text in NFKC without control, bidi or zero-width characters; a room's name also keeps each word to one script."""
+
+    def __init__(self, *, one_script: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.one_script = one_script
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            text = names.normal(super()._deserialize(value, attr, data, **kwargs)).strip()
+            if self.one_script:
+                names.check_scripts(text)
+        except names.BadName as exc:
+            raise ValidationError(str(exc)) from None
+        return text
+
+
+class Email(fields.Email):
+    """An e-mail address in NFKC, without invisible characters or a part mixing look-alike scripts."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            text = names.normal(super()._deserialize(value, attr, data, **kwargs))
+            names.check_scripts(text, "part of an e-mail address")
+        except names.BadName as exc:
+            raise ValidationError(str(exc)) from None
+        return text
+
+
 class Strict(Schema):
     """Unknown fields are an error."""
 
@@ -55,10 +111,10 @@ class Strict(Schema):
 
 
 class Register(Strict):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, validate=validate.Length(min=8, max=1024))
-    first_name = Text(required=True, min_len=1, max_len=150)
-    last_name = Text(max_len=150, load_default="")
+    first_name = Name(required=True, min_len=1, max_len=150)
+    last_name = Name(max_len=150, load_default="")
     year = Text(max_len=20, allow_none=True, load_default=None)
     photo = fields.URL(allow_none=True, load_default=None, validate=validate.Length(max=1000))
 
@@ -69,24 +125,24 @@ class Login(Strict):
 
 
 class ProfileUpdate(Strict):
-    first_name = Text(min_len=1, max_len=150)
-    last_name = Text(max_len=150)
+    first_name = Name(min_len=1, max_len=150)
+    last_name = Name(max_len=150)
     year = Text(max_len=20, allow_none=True)
     photo = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     password = fields.String(validate=validate.Length(min=8, max=1024))
 
 
 class RoomCreate(Strict):
-    name = Text(required=True, min_len=1, max_len=50)
+    name = Name(required=True, min_len=1, max_len=50, one_script=True)
     description = Text(max_len=1000, load_default="")
-    members = fields.List(Id(), load_default=list, validate=validate.Length(max=10000))
+    members = IdList(max_len=10000, load_default=list)
 
 
 class RoomUpdate(Strict):
-    name = Text(min_len=1, max_len=50)
+    name = Name(min_len=1, max_len=50, one_script=True)
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
-    members = fields.List(Id(), validate=validate.Length(max=10000))
+    members = IdList(max_len=10000)
 
 
 class TransferOwnership(Strict):
@@ -110,11 +166,42 @@ def load(schema: Schema, data: Any, **context: Any) -> dict[str, Any]:
     """Validate data with schema, or raise ChatError('invalid') naming each bad field."""
     if not isinstance(data, Mapping):
         raise ChatError("invalid", "Expected a JSON object.", fields={"non_field_errors": ["Expected a JSON object."]})
+    _refuse_unknown(schema, data)
+    _refuse_far_too_long(schema, data)
     try:
         return schema.load(data)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"non_field_errors": exc.messages}
         raise ChatError("invalid", "Invalid input.", fields=messages) from None
+
+
+def _refuse_unknown(schema: Schema, data: Mapping[str, Any]) -> None:
+    # Counted before anything is validated: the work and the answer grow with the schema, not the body.
+    if schema.unknown != RAISE or all(key in schema.load_fields for key in data):
+        return
+    unknown = (key for key in data if key not in schema.load_fields)
+    named = {_echo(key): ["Unknown field."] for key in islice(unknown, MAX_ERRORS)}
+    more = sum(1 for _ in unknown)
+    if more:
+        named["more"] = [f"{more} more unknown fields."]
+    raise ChatError("invalid", "Invalid input.", fields=named)
+
+
+def _refuse_far_too_long(schema: Schema, data: Mapping[str, Any]) -> None:
+    # An e-mail check or a normalization costs time in the length of the text: far too long is refused unread.
+    long = {}
+    for name, field in schema.load_fields.items():
+        limit = min((v.max for v in field.validators if isinstance(v, validate.Length) and v.max is not None),
+                    default=None)
+        value = data.get(name)
+        if limit is not None and isinstance(value, (str, list)) and len(value) > SLACK * limit:
+            long[name] = [f"Longer than maximum length {limit}."]
+    if long:
+        raise ChatError("invalid", "Invalid input.", fields=long)
+
+
+def _echo(name: str) -> str:
+    return name if len(name) <= MAX_NAME_ECHO else name[:MAX_NAME_ECHO] + "..."
 
 
 def check_length(fields_: dict[str, str], limit: int) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import Config
+from .connections import Runner
 from .logs import AccessLogger
 
 log = logging.getLogger("chatserver")
@@ -17,7 +18,7 @@ log = logging.getLogger("chatserver")
 
 async def _serve(config: Config, demo: bool) -> None:
     app = create_app(config)
-    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False, shutdown_timeout=10)
+    runner = Runner(app, config, access_log_class=AccessLogger, handle_signals=False, shutdown_timeout=10)
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.host, config.port, reuse_address=True)

@@ -10,6 +10,7 @@ import pytest
 
 from chatserver.storage.db import SCHEMA_VERSION, iso
 from conftest import recv
+from older_files import as_version
 from test_openapi import DOC, check, server_frame
 from test_uploads import PNG, form
 
@@ -235,8 +236,7 @@ async def test_an_older_file_is_upgraded_times_widened_and_logged_frames_in_the_
                      " frame ->> '$.new_content', 'seq', seq) WHERE kind = 'edited'")
         conn.execute("UPDATE events SET frame = json_object('action', kind, 'id', message_id, 'reactions',"
                      " json(frame -> '$.reactions'), 'seq', seq) WHERE kind = 'reacted'")
-        conn.execute("DROP INDEX messages_parent")
-        conn.execute("PRAGMA user_version = 1")
+        as_version(conn, 1)
         assert '"parent_message":1,' in conn.execute("SELECT frame FROM events WHERE seq = 2").fetchone()[0]
     again = await make_client(config)
     full = "2026-11-25T20:30:00.000000+00:00"

@@ -14,6 +14,7 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 import aiosqlite
 
 from . import upgrades
+from .. import names
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -24,6 +25,16 @@ MIGRATIONS: tuple[str, ...] = (
     upgrades.TO_2,
     # 2 -> 3: a user's stored attachments are summed for their upload quota.
     "CREATE INDEX IF NOT EXISTS messages_attachments ON messages (sender_id) WHERE attachment IS NOT NULL;",
+    # 3 -> 4: name keys: e-mails unique under NFKC and case folding, room names also ignoring accents. Rows
+    # that already collide all stay: the lowest id gets the key, the others get it suffixed with their id.
+    "ALTER TABLE users ADD COLUMN email_key TEXT;"
+    " UPDATE users SET email_key = email_key(email) || char(31) || id;"
+    " UPDATE users SET email_key = email_key(email) WHERE id IN (SELECT min(id) FROM users GROUP BY email_key(email));"
+    " CREATE UNIQUE INDEX users_email_key ON users (email_key);"
+    " ALTER TABLE rooms ADD COLUMN name_key TEXT;"
+    " UPDATE rooms SET name_key = room_key(name) || char(31) || id;"
+    " UPDATE rooms SET name_key = room_key(name) WHERE id IN (SELECT min(id) FROM rooms GROUP BY room_key(name));"
+    " CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);",
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -83,6 +94,8 @@ async def migrate(conn: aiosqlite.Connection) -> int:
         raise DatabaseUnusable(f"schema version {found} is newer than this server's ({SCHEMA_VERSION})")
     if found == SCHEMA_VERSION:
         return found
+    for name, function in (("email_key", names.email_key), ("room_key", names.room_key)):
+        await conn.create_function(name, 1, function, deterministic=True)
     steps = [schema_sql()] if found == 0 else list(MIGRATIONS[found - 1:])
     script = "\n".join(steps)
     await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any, Iterable
 
+from ..names import room_key
 from .db import Database, Row, now_iso
 
 ROOM_SELECT = (
@@ -49,8 +50,8 @@ async def create_room(db: Database, *, name: str, description: str, owner_id: in
     try:
         async with db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO rooms (name, description, owner_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)", (name, description, owner_id, now, now))
+                "INSERT INTO rooms (name, name_key, description, owner_id, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)", (name, room_key(name), description, owner_id, now, now))
             room_id = cur.lastrowid
             await conn.executemany(
                 "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
@@ -73,8 +74,9 @@ async def get_room(db: Database, room_id: int) -> Row | None:
 
 
 async def room_by_name(db: Database, name: str) -> Row | None:
-    """A room by its name (any case), as get_room."""
-    return await db.fetchone(f"{ROOM_SELECT} WHERE r.name = ? COLLATE NOCASE", (name,))
+    """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
+    return await db.fetchone(f"{ROOM_SELECT} WHERE r.name = ? OR r.name_key = ? ORDER BY r.name = ? DESC LIMIT 1",
+                             (name, room_key(name), name))
 
 
 async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
@@ -103,6 +105,8 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
     """Change name/description/room_avatar/owner_id, and with member_ids replace the members
     (the owner always stays); returns the ids of members removed."""
     allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id")}
+    if "name" in allowed:
+        allowed["name_key"] = room_key(allowed["name"])
     removed: list[int] = []
     now = now_iso()
     try:

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from ..names import email_form, email_key
 from .db import Database, Row, now_iso
 
 USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
@@ -19,14 +20,15 @@ class EmailTaken(Exception):
 async def create_user(db: Database, *, email: str, password_hash: str, first_name: str,
                       last_name: str = "", role: str = "member", photo: str | None = None,
                       year: str | None = None) -> Row:
-    """Insert a user; the e-mail is stored lower-cased."""
+    """Insert a user; the e-mail is stored lower-cased, unique by its email_key."""
     now = now_iso()
     try:
         async with db.transaction() as conn:
             cur = await conn.execute(
-                "INSERT INTO users (email, password_hash, first_name, last_name, role, photo, year,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (email.lower(), password_hash, first_name, last_name, role, photo, year, now, now))
+                "INSERT INTO users (email, email_key, password_hash, first_name, last_name, role, photo, year,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (email_form(email), email_key(email), password_hash, first_name, last_name, role, photo, year,
+                 now, now))
             user_id = cur.lastrowid
     except sqlite3.IntegrityError:
         raise EmailTaken(email) from None
@@ -39,9 +41,12 @@ async def get_user(db: Database, user_id: int) -> Row | None:
 
 
 async def get_login(db: Database, email: str) -> Row | None:
-    """A user with the stored password hash, by e-mail (any case)."""
+    """A user with the stored password hash, by e-mail (any case or width); the address as stored wins
+    over another that is only the same under email_key (two such can predate the key)."""
+    exact = email_form(email)
     return await db.fetchone(
-        f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ?", (email.lower(),))
+        f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = ? OR email_key = ?"
+        " ORDER BY email = ? DESC LIMIT 1", (exact, email_key(email), exact))
 
 
 async def update_user(db: Database, user_id: int, changes: dict[str, Any]) -> Row | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -24,11 +25,15 @@ async def caller(request: web.Request) -> Row:
 
 
 async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
-    """The JSON body validated by schema; 400 for malformed JSON, 413 when too large."""
+    """The JSON body validated by schema; 400 for malformed JSON, 413 when too large, 408 when too slow."""
     limit = request.app[CONFIG].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ChatError("too_large", "Request body too large.")
-    raw = await _read_at_most(request, limit)
+    try:
+        async with asyncio.timeout(request.app[CONFIG].body_timeout or None):
+            raw = await _read_at_most(request, limit)
+    except TimeoutError:
+        raise ChatError("timeout", "The request body did not arrive in time.", status=408) from None
     if not raw.strip():
         data: Any = {}
     else:
