@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -11,6 +9,7 @@ from aiohttp import web
 from . import security
 from .config import Config
 from .errors import ChatError, forbidden, invalid
+from .logins import LoginGate
 from .storage import users
 from .storage.db import Database, Row
 
@@ -18,33 +17,6 @@ if TYPE_CHECKING:
     from .realtime.registry import Registry
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
-WINDOW = 60.0
-
-
-class Throttle:
-    """At most `limit` failures per key in a sliding minute."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._failures: dict[str, deque[float]] = {}
-
-    def retry_after(self, key: str) -> int:
-        """Seconds until key may try again; 0 if it may now."""
-        if not self.limit:
-            return 0
-        times = self._failures.get(key)
-        now = time.monotonic()
-        while times and now - times[0] > WINDOW:
-            times.popleft()
-        if not times:
-            self._failures.pop(key, None)
-            return 0
-        return int(WINDOW - (now - times[0])) + 1 if len(times) >= self.limit else 0
-
-    def fail(self, key: str) -> None:
-        """Record a failure of key."""
-        if self.limit:
-            self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
 class Accounts:
@@ -53,7 +25,7 @@ class Accounts:
     def __init__(self, db: Database, config: Config) -> None:
         self.db = db
         self.config = config
-        self.throttle = Throttle(config.login_rate)
+        self.gate = LoginGate(config)
         self._dummy_hash: str | None = None
 
     async def register(self, data: dict, *, role: str = "member", by_admin: bool = False) -> tuple[Row, str]:
@@ -82,16 +54,17 @@ class Accounts:
         return token
 
     async def login(self, email: str, password: str, address: str) -> tuple[Row, str]:
-        """Check credentials; failures are throttled per e-mail and per client address."""
-        keys = (f"email:{email.lower()}", f"ip:{address}")
-        wait = max(self.throttle.retry_after(k) for k in keys)
-        if wait:
-            raise ChatError("rate_limited", "Too many failed logins; try again later.", retry_after=wait)
-        row = await users.get_login(self.db, email)
-        stored = row["password_hash"] if row else await self._unknown_user_hash()
-        if not await security.verify_password(password, stored) or row is None:
-            for key in keys:
-                self.throttle.fail(key)
+        """Check credentials under the login gate (see logins.py); a new token on success."""
+        email = email.lower()
+        row: Row | None = None
+
+        async def verify() -> bool:
+            nonlocal row
+            row = await users.get_login(self.db, email)
+            stored = row["password_hash"] if row else await self._unknown_user_hash()
+            return await security.verify_password(password, stored) and row is not None
+
+        if not await self.gate.check(email, address, verify):
             raise ChatError("unauthorized", LOGIN_FAILED)
         return row, await self.issue_token(row["id"])
 

@@ -165,7 +165,7 @@ async def login(session_or_client, url, email: str, password: str) -> aiohttp.Cl
     return await session_or_client.post(url, json={"email": email, "password": password})
 
 
-async def test_logins_are_throttled_per_email_and_per_address(client, register):
+async def test_logins_are_throttled_per_email_and_address_pair(client, register):
     asha, ravi = await register("Asha"), await register("Ravi")
     url = client.make_url("/api/user/login/")
     for _ in range(3):
@@ -173,12 +173,11 @@ async def test_logins_are_throttled_per_email_and_per_address(client, register):
     throttled = await login(client.session, url, asha["email"], asha["password"])
     assert throttled.status == 429 and 1 <= int(throttled.headers["Retry-After"]) <= 61
     assert (await throttled.json())["code"] == "rate_limited"
-    # Another address: Asha's e-mail is still throttled, Ravi is welcome there but not from 127.0.0.1.
+    # Another address that has not failed logs Asha in; Ravi is still welcome at the first one.
     other = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=("127.0.0.2", 0)))
     try:
-        assert (await login(other, url, asha["email"], asha["password"])).status == 429
-        assert (await login(other, url, ravi["email"], ravi["password"])).status == 200
-        assert (await login(client.session, url, ravi["email"], ravi["password"])).status == 429
+        assert (await login(other, url, asha["email"], asha["password"])).status == 200
+        assert (await login(client.session, url, ravi["email"], ravi["password"])).status == 200
     finally:
         await other.close()
 

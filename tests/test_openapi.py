@@ -150,8 +150,8 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
           await health.json())
     await api("POST", "/api/user/logout/", 200, user=asha)
     await api("POST", "/api/user/logout/", 401, user=asha)
-    wrong = {"email": ravi["email"], "password": "not his password"}
-    for _ in range(client.app[CONFIG].login_rate - 1):  # the first failure was Asha's, above
+    wrong = {"email": asha["email"], "password": "not her password"}
+    for _ in range(client.app[CONFIG].login_rate - 1):  # the first failure for her e-mail was above
         await api("POST", "/api/user/login/", 401, json=wrong)
     throttled = await api("POST", "/api/user/login/", 429, json=wrong)
     assert throttled["retry_after"] > 0
