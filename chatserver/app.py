@@ -26,7 +26,7 @@ log = logging.getLogger("chatserver")
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    Path(config.media_dir).mkdir(parents=True, exist_ok=True)
+    Path(config.media_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     db = await Database.open(config.db, config.synchronous)
     app[DB] = db
     app[ACCOUNTS] = Accounts(db, config)

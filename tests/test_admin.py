@@ -293,3 +293,25 @@ async def test_setpassword_reads_a_piped_password(cli, db, config):
     assert proc.returncode == 0, err.decode()
     stored = (await users.get_login(db, "piped@example.org"))["password_hash"]
     assert security.verify_password_sync("from a pipe 1", stored)
+
+
+async def test_createuser_reads_a_piped_password_and_keeps_it_off_the_command_line(db, config):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatserver", "createuser", "--db", config.db, "--email", "quiet@example.org",
+        "--first-name", "Quiet", cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, "CHAT_SCRYPT_N": "1024"})
+    out, err = await asyncio.wait_for(proc.communicate(b"from a pipe 2\n"), 60)
+    assert proc.returncode == 0, err.decode()
+    stored = (await users.get_login(db, "quiet@example.org"))["password_hash"]
+    assert security.verify_password_sync("from a pipe 2", stored)
+
+
+async def test_a_backup_is_as_private_as_the_database(cli, tmp_path):
+    await _user(cli, "asha@example.org")
+    old = os.umask(0o022)
+    try:
+        code, _, err = await cli("backup", str(tmp_path / "copy.db"))
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600

@@ -86,6 +86,8 @@ class Database:
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
         """Open (creating if needed) and migrate; exclusive takes the one-server lock."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Created private; SQLite gives the -wal and -shm files the database file's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
         lock_fd = _take_server_lock(path) if exclusive else None
         try:
             writer = await _connect(path, synchronous)
