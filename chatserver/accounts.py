@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .realtime.registry import Registry
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
+TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often, not on every request
 
 
 class Accounts:
@@ -47,10 +49,10 @@ class Accounts:
             raise invalid({"email": ["A user with this email already exists."]}) from None
         return user, await self.issue_token(user["id"])
 
-    async def issue_token(self, user_id: int) -> str:
-        """A new token for the user (several devices may each hold one)."""
+    async def issue_token(self, user_id: int, address: str | None = None) -> str:
+        """A new token for the user (several devices may each hold one), issued to a client address."""
         token = security.new_token()
-        await users.add_token(self.db, user_id, security.token_digest(token), token[:6])
+        await users.add_token(self.db, user_id, security.token_digest(token), token[:6], address)
         return token
 
     async def login(self, email: str, password: str, address: str) -> tuple[Row, str]:
@@ -66,7 +68,22 @@ class Accounts:
 
         if not await self.gate.check(email, address, verify):
             raise ChatError("unauthorized", LOGIN_FAILED)
-        return row, await self.issue_token(row["id"])
+        return row, await self.issue_token(row["id"], address)
+
+    async def change_password(self, user: Row, current: str | None, new: str, address: str) -> list[int]:
+        """Set a new password if `current` is right (checked under the login gate, as a login is);
+        every other token of the user is revoked: returns their ids."""
+        if current is None:
+            raise invalid({"current_password": ["The current password is required to set a new one."]})
+
+        async def verify() -> bool:
+            row = await users.get_login(self.db, user["email"])
+            return row is not None and await security.verify_password(current, row["password_hash"])
+
+        if not await self.gate.check(user["email"], address, verify):
+            raise invalid({"current_password": ["Wrong password."]})
+        password_hash = await security.hash_password(new, self.config.scrypt_n)
+        return await users.set_password(self.db, user["id"], password_hash, keep_token=user["token_id"])
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.
@@ -74,14 +91,34 @@ class Accounts:
             self._dummy_hash = await security.hash_password(security.new_token(), self.config.scrypt_n)
         return self._dummy_hash
 
-    async def user_for_token(self, token: str | None) -> Row | None:
-        """The user holding this token (with token_id), or None."""
+    async def user_for_token(self, token: str | None, address: str | None = None) -> Row | None:
+        """The user holding this token (with token_id), or None; an expired token is deleted."""
         if not token or len(token) > 128:
             return None
-        return await users.user_by_token(self.db, security.token_digest(token))
+        row = await users.user_by_token(self.db, security.token_digest(token))
+        if row is None:
+            return None
+        if self._expired(row):
+            await users.delete_tokens(self.db, row["id"], [row["token_id"]])
+            return None
+        if _since(row["token_used_at"]) > TOUCH_EVERY:
+            await users.touch_tokens(self.db, [row["token_id"]], address)
+        return row
+
+    async def tokens(self, user: Row) -> list[Row]:
+        """The user's tokens that are still valid, oldest first."""
+        rows = await users.list_tokens(self.db, user["id"])
+        return [r for r in rows if not self._expired({"token_created_at": r["created_at"],
+                                                      "token_used_at": r["last_used_at"]})]
+
+    def _expired(self, row: Row) -> bool:
+        lifetime, idle = self.config.token_lifetime, self.config.token_idle
+        return bool((lifetime and _since(row["token_created_at"]) > lifetime)
+                    or (idle and _since(row["token_used_at"] or row["token_created_at"]) > idle))
 
     async def recheck_tokens(self, registry: Registry) -> int:
-        """Close the sockets whose token was revoked elsewhere (4001); refresh the profiles of the rest.
+        """Close the sockets whose token was revoked elsewhere or expired (4001); refresh the profiles
+        of the rest, and record that their tokens are in use.
 
         Logout through the API closes its sockets at once; this catches what another process
         changed in the database (the admin `revoke` and `setpassword --revoke-tokens` commands).
@@ -90,15 +127,18 @@ class Accounts:
         ids = registry.token_ids()
         if not ids:
             return 0
-        rows = await users.users_by_token_ids(self.db, sorted(ids))
+        rows = [row for row in await users.users_by_token_ids(self.db, sorted(ids)) if not self._expired(row)]
+        stale = [row["token_id"] for row in rows if _since(row["token_used_at"]) > TOUCH_EVERY]
+        if stale:
+            await users.touch_tokens(self.db, stale)
         for user in {row["id"]: row for row in rows}.values():
             registry.update_user(user)
         valid = {row["token_id"] for row in rows}
         return sum(registry.close_token(token_id) for token_id in ids - valid)
 
-    async def authenticate(self, request: web.Request) -> Row:
+    async def authenticate(self, request: web.Request, address: str | None = None) -> Row:
         """The caller of a REST request, from `Authorization: Token|Bearer <key>`; else 401."""
-        user = await self.user_for_token(request_token(request))
+        user = await self.user_for_token(request_token(request), address)
         if user is None:
             raise ChatError("unauthorized", "Authentication credentials were not provided or are invalid.")
         return user
@@ -112,3 +152,10 @@ def request_token(request: web.Request, query: bool = False) -> str | None:
     if scheme.lower() in ("token", "bearer") and key.strip():
         return key.strip()
     return None
+
+
+def _since(iso: str | None) -> float:
+    """Seconds since an ISO 8601 time; infinite for None."""
+    if iso is None:
+        return float("inf")
+    return (datetime.now(timezone.utc) - datetime.fromisoformat(iso)).total_seconds()

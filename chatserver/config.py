@@ -132,6 +132,14 @@ class Config:
         "seconds between checks of open sockets against the database: a token revoked by an admin"
         " command closes its sockets (4001), profile and membership changes made by other processes"
         " reach open sockets and user streams, within this time (0: off)")
+    token_lifetime: float = _setting(
+        "CHAT_TOKEN_LIFETIME", 0.0, _float(0),
+        "seconds a token stays valid after it was issued; then it is refused (401) and its sockets close"
+        " (4001) at the next CHAT_TOKEN_RECHECK (0: no limit)")
+    token_idle: float = _setting(
+        "CHAT_TOKEN_IDLE", 0.0, _float(0),
+        "seconds a token stays valid unused (a request or an open socket uses it; its last use is recorded"
+        " at most once a minute, so allow a minute more); then as CHAT_TOKEN_LIFETIME (0: no limit)")
     activity_interval: float = _setting(
         "CHAT_ACTIVITY_INTERVAL", 1.0, _float(0),
         "seconds between room_activity frames of one room on user streams; events between are told"

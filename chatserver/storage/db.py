@@ -18,7 +18,10 @@ T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
 # schema.sql always holds the newest schema whole, so a new file skips them.
-MIGRATIONS: tuple[str, ...] = ()
+MIGRATIONS: tuple[str, ...] = (
+    # 1 -> 2: when and from where each token was last used.
+    "ALTER TABLE tokens ADD COLUMN last_used_at TEXT; ALTER TABLE tokens ADD COLUMN address TEXT;",
+)
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
 
