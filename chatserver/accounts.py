@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from . import security
 from .config import Config
 from .errors import ChatError, forbidden, invalid
 from .logins import LoginGate
+from .throttle import Throttle
 from .storage import users
 from .storage.db import Database, Row
 
@@ -28,10 +30,21 @@ class Accounts:
         self.db = db
         self.config = config
         self.gate = LoginGate(config)
+        self.registrations = Throttle(config.register_rate, window=3600.0)
+        # Separate bounded pools: hashing new passwords can queue without delaying a login.
+        self.hash_pool = ThreadPoolExecutor(config.hash_workers, thread_name_prefix="chat-hash")
+        self.login_pool = ThreadPoolExecutor(config.login_workers, thread_name_prefix="chat-login")
         self._dummy_hash: str | None = None
 
-    async def register(self, data: dict, *, role: str = "member", by_admin: bool = False) -> tuple[Row, str]:
-        """Create a user and a first token; the rules of open/closed registration apply."""
+    def close(self) -> None:
+        """Stop the hashing threads."""
+        self.hash_pool.shutdown(wait=False, cancel_futures=True)
+        self.login_pool.shutdown(wait=False, cancel_futures=True)
+
+    async def register(self, data: dict, *, role: str = "member", by_admin: bool = False,
+                       address: str | None = None) -> tuple[Row, str]:
+        """Create a user and a first token; the rules of open/closed registration apply, and
+        registrations from one address are throttled (an admin's are not)."""
         email = data["email"].lower()
         if not by_admin:
             if self.config.registration == "closed":
@@ -39,15 +52,23 @@ class Accounts:
             domain = self.config.email_domain.lower().lstrip("@")
             if domain and not email.endswith("@" + domain):
                 raise invalid({"email": [f"Only addresses at {domain} may register."]})
-        password_hash = await security.hash_password(data["password"], self.config.scrypt_n)
+            wait = self.registrations.retry_after(address)
+            if wait:
+                raise ChatError("rate_limited", "Too many registrations from this address; try again later.",
+                                retry_after=wait)
+            self.registrations.reserve(address)
         try:
+            password_hash = await security.hash_password(data["password"], self.config.scrypt_n, self.hash_pool)
             user = await users.create_user(
                 self.db, email=email, password_hash=password_hash, first_name=data["first_name"],
                 last_name=data.get("last_name") or "", role=role, photo=data.get("photo"),
                 year=data.get("year"))
         except users.EmailTaken:
             raise invalid({"email": ["A user with this email already exists."]}) from None
-        return user, await self.issue_token(user["id"])
+        finally:
+            if not by_admin:
+                self.registrations.settle(address, counted=True)
+        return user, await self.issue_token(user["id"], address)
 
     async def issue_token(self, user_id: int, address: str | None = None) -> str:
         """A new token for the user (several devices may each hold one), issued to a client address."""
@@ -64,7 +85,7 @@ class Accounts:
             nonlocal row
             row = await users.get_login(self.db, email)
             stored = row["password_hash"] if row else await self._unknown_user_hash()
-            return await security.verify_password(password, stored) and row is not None
+            return await security.verify_password(password, stored, self.login_pool) and row is not None
 
         if not await self.gate.check(email, address, verify):
             raise ChatError("unauthorized", LOGIN_FAILED)
@@ -78,17 +99,19 @@ class Accounts:
 
         async def verify() -> bool:
             row = await users.get_login(self.db, user["email"])
-            return row is not None and await security.verify_password(current, row["password_hash"])
+            return row is not None and await security.verify_password(
+                current, row["password_hash"], self.login_pool)
 
         if not await self.gate.check(user["email"], address, verify):
             raise invalid({"current_password": ["Wrong password."]})
-        password_hash = await security.hash_password(new, self.config.scrypt_n)
+        password_hash = await security.hash_password(new, self.config.scrypt_n, self.hash_pool)
         return await users.set_password(self.db, user["id"], password_hash, keep_token=user["token_id"])
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.
         if self._dummy_hash is None:
-            self._dummy_hash = await security.hash_password(security.new_token(), self.config.scrypt_n)
+            self._dummy_hash = await security.hash_password(security.new_token(), self.config.scrypt_n,
+                                                            self.login_pool)
         return self._dummy_hash
 
     async def user_for_token(self, token: str | None, address: str | None = None) -> Row | None:

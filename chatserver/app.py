@@ -36,6 +36,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     yield
     await journal.stop()
     await db.close()
+    app[ACCOUNTS].close()
 
 
 async def _token_recheck(app: web.Application) -> AsyncIterator[None]:

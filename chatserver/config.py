@@ -159,6 +159,16 @@ class Config:
         "CHAT_LOGIN_SLOWDOWN", 1.0, _float(0),
         "seconds a wrong password for a much-guessed e-mail (see CHAT_LOGIN_RATE) waits for its answer,"
         " holding that e-mail's turn; a right password from an address that has not failed goes first (0: off)")
+    register_rate: int = _setting(
+        "CHAT_REGISTER_RATE", 30, _int(0),
+        "registrations per hour from one address, refused ones included; more are refused (429) (0: off)")
+    hash_workers: int = _setting(
+        "CHAT_HASH_WORKERS", 1, _int(1),
+        "threads that hash new passwords (registration, password change); more wait their turn")
+    login_workers: int = _setting(
+        "CHAT_LOGIN_WORKERS", 2, _int(1),
+        "threads that check passwords (login, current password), apart from those that hash new ones,"
+        " so that a flood of registrations never holds up a login")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")

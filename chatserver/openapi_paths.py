@@ -27,7 +27,7 @@ def _user_paths() -> dict[str, Schema]:
                  "is_current": {"type": "boolean", "description": "The token of this request."}})
     return {
         "/api/user/register/": {"post": op(
-            "Register", "accounts", (201, "The new user and a first token.", ref("AuthAnswer")), (403,),
+            "Register", "accounts", (201, "The new user and a first token.", ref("AuthAnswer")), (403, 429),
             body(register), public=True)},
         "/api/user/login/": {"post": op(
             "Log in", "accounts", (200, "A new token (each device holds its own).", ref("AuthAnswer")),

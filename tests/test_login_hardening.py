@@ -12,7 +12,7 @@ import pytest
 def config(config):
     """127.0.0.1 plays a trusted proxy, so X-Forwarded-For names each attacker's address."""
     return config.replace(trusted_proxies=("127.0.0.1",), login_rate=3, login_address_rate=6,
-                          login_slowdown=0.2)
+                          login_slowdown=0.2, register_rate=3)
 
 
 async def attempt(client, email: str, password: str, address: str) -> int:
@@ -71,3 +71,32 @@ async def test_a_much_guessed_email_slows_wrong_guesses_but_lets_a_right_passwor
     assert sorted(await asyncio.gather(*guesses)) == [401] * 8
     assert time.monotonic() - started >= 4 * 0.2  # eight wrong guesses, two at a time
     assert waiting >= 2  # the right password did not queue behind the guesses sent before it
+
+
+async def sign_up(client, email: str, address: str) -> int:
+    resp = await client.post("/api/user/register/", json={"email": email, "password": "correct horse",
+                                                          "first_name": "N"}, headers={"X-Forwarded-For": address})
+    await resp.read()
+    return resp.status
+
+
+async def test_registrations_are_throttled_per_address_parallel_ones_included(client):
+    statuses = await asyncio.gather(*(sign_up(client, f"bot{i}@example.org", "203.0.113.7") for i in range(10)))
+    assert sorted(statuses) == [201] * 3 + [429] * 7
+    assert await sign_up(client, "bot10@example.org", "203.0.113.7") == 429
+    assert await sign_up(client, "bot3@example.org", "198.51.100.20") == 201  # another address is welcome
+
+
+async def test_a_registration_flood_does_not_hold_up_a_login(make_client, config, tmp_path):
+    """Hashing new passwords has its own bounded pool: a login's check never queues behind it."""
+    slow = config.replace(scrypt_n=2**14, hash_workers=1, register_rate=0, db=str(tmp_path / "flood.db"))
+    cl = await make_client(slow)
+    assert await sign_up(cl, "asha@example.org", "198.51.100.20") == 201
+    flood = {asyncio.ensure_future(sign_up(cl, f"flood{i}@example.org", "203.0.113.9")) for i in range(16)}
+    await asyncio.wait(flood, return_when=asyncio.FIRST_COMPLETED)
+    resp = await cl.post("/api/user/login/", json={"email": "asha@example.org", "password": "correct horse"},
+                         headers={"X-Forwarded-For": "198.51.100.20"})
+    still_hashing = sum(not f.done() for f in flood)
+    assert resp.status == 200
+    assert sorted(await asyncio.gather(*flood)) == [201] * 16
+    assert still_hashing >= 8  # answered while most of the flood still waited for its hashes

@@ -17,7 +17,7 @@ routes = web.RouteTableDef()
 async def register(request: web.Request) -> web.Response:
     """Create an account; answers its first token."""
     data = await body(request, schemas.Register())
-    user, token = await request.app[ACCOUNTS].register(data)
+    user, token = await request.app[ACCOUNTS].register(data, address=client_address(request))
     return json({"message": "User registered successfully.", "token": token,
                  "user": shapes.user(user)}, status=201)
 
