@@ -123,3 +123,26 @@ async def test_an_expired_token_is_refused_and_its_sockets_close(make_client, co
     await ws_ravi.send_json({"message": "still here"})
     assert (await ws_ravi.receive_json(timeout=3))["message"] == "still here"
     await ws_ravi.close()
+
+
+async def test_a_database_from_before_token_times_is_migrated_and_its_tokens_keep_working(make_client, config,
+                                                                                          tmp_path, register):
+    asha = await register("Asha")
+    old = str(tmp_path / "old.db")
+    conn = sqlite3.connect(old)
+    try:  # a copy of the file as the previous schema left it: tokens without last use or address
+        source = sqlite3.connect(config.db, timeout=5)
+        source.backup(conn)
+        source.close()
+        conn.execute("ALTER TABLE tokens DROP COLUMN last_used_at")
+        conn.execute("ALTER TABLE tokens DROP COLUMN address")
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    finally:
+        conn.close()
+    cl = await make_client(config.replace(db=old))
+    resp = await cl.get("/api/user/tokens/", headers=asha.auth)
+    assert resp.status == 200, await resp.text()
+    [token] = await resp.json()
+    assert token["is_current"] and token["last_used_at"] is not None  # its first use after the upgrade
+    assert token["address"] == "127.0.0.1"
