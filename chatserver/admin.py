@@ -73,11 +73,13 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     data = _valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
     async with _database(config, create=True) as db:
+        accounts = Accounts(db, config)
         try:
-            user, token = await Accounts(db, config).register(
-                data, role="admin" if args.admin else "member", by_admin=True)
+            user, token = await accounts.register(data, role="admin" if args.admin else "member", by_admin=True)
         except ChatError as exc:
             raise Refused(" ".join(str(v) for v in exc.body().values())) from None
+        finally:
+            accounts.close()
     print(f"created user id={user['id']} email={user['email']} role={user['role']}")
     print(f"token={token}")
     return 0

@@ -43,7 +43,7 @@ class LoginGate:
                 right = await verify()
                 if not right:
                     self.emails.add(email)
-                    if self.slowdown and self.emails.count(email) >= self.emails.limit:
+                    if self.slowdown and self.emails.limit and self.emails.count(email) >= self.emails.limit:
                         await asyncio.sleep(self.slowdown)  # holding the lane: guesses at this e-mail queue
         finally:
             self.pairs.settle(pair, counted=not right)
