@@ -89,8 +89,7 @@ class Database:
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
         """Open (creating if needed) and migrate; exclusive takes the one-server lock."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Created private; SQLite gives the -wal and -shm files the database file's mode.
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        _create_private(path)
         lock_fd = _take_server_lock(path) if exclusive else None
         try:
             writer = await _connect(path, synchronous)
@@ -215,6 +214,16 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tupl
         raise
     conn.commit()
     return result
+
+
+def _create_private(path: str) -> None:
+    # A new database file is created 0600; SQLite gives its -wal and -shm files the same mode.
+    # An existing one is left alone: closing any descriptor of a file drops every POSIX lock this
+    # process holds on it, including SQLite's, so it is never opened here once SQLite may have it.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _take_server_lock(path: str) -> int:
