@@ -73,6 +73,19 @@ async def test_a_much_guessed_email_slows_wrong_guesses_but_lets_a_right_passwor
     assert waiting >= 2  # the right password did not queue behind the guesses sent before it
 
 
+async def test_one_address_gets_at_most_two_checks_at_once(client):
+    emails = [f"target{i}@example.org" for i in range(6)]
+    for i, email in enumerate(emails):  # each e-mail much guessed, from addresses of its own
+        for j in range(3):
+            assert await attempt(client, email, "guess", f"198.18.{i}.{j}") == 401
+    # One address now guesses at all six at once: each wrong guess is slowed 0.2 s, and only
+    # two of that address's checks run at a time, whichever e-mails they are for.
+    started = time.monotonic()
+    statuses = await asyncio.gather(*(attempt(client, email, "guess", "203.0.113.99") for email in emails))
+    assert statuses == [401] * 6
+    assert time.monotonic() - started >= 3 * 0.2
+
+
 async def sign_up(client, email: str, address: str) -> int:
     resp = await client.post("/api/user/register/", json={"email": email, "password": "correct horse",
                                                           "first_name": "N"}, headers={"X-Forwarded-For": address})
