@@ -1,4 +1,4 @@
-"""Accounts: registration, login with throttling, token authentication, logout."""
+"""Accounts: registration and login with throttling, password changes, tokens and their expiry."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from . import security
 from .config import Config
 from .errors import ChatError, forbidden, invalid
 from .logins import LoginGate
-from .throttle import Throttle
 from .storage import users
 from .storage.db import Database, Row
+from .throttle import Throttle
 
 if TYPE_CHECKING:
     from .realtime.registry import Registry
@@ -121,7 +121,7 @@ class Accounts:
         row = await users.user_by_token(self.db, security.token_digest(token))
         if row is None:
             return None
-        if self._expired(row):
+        if self._expired(row["token_created_at"], row["token_used_at"]):
             await users.delete_tokens(self.db, row["id"], [row["token_id"]])
             return None
         if _since(row["token_used_at"]) > TOUCH_EVERY:
@@ -131,13 +131,11 @@ class Accounts:
     async def tokens(self, user: Row) -> list[Row]:
         """The user's tokens that are still valid, oldest first."""
         rows = await users.list_tokens(self.db, user["id"])
-        return [r for r in rows if not self._expired({"token_created_at": r["created_at"],
-                                                      "token_used_at": r["last_used_at"]})]
+        return [row for row in rows if not self._expired(row["created_at"], row["last_used_at"])]
 
-    def _expired(self, row: Row) -> bool:
+    def _expired(self, created_at: str, used_at: str | None) -> bool:
         lifetime, idle = self.config.token_lifetime, self.config.token_idle
-        return bool((lifetime and _since(row["token_created_at"]) > lifetime)
-                    or (idle and _since(row["token_used_at"] or row["token_created_at"]) > idle))
+        return bool((lifetime and _since(created_at) > lifetime) or (idle and _since(used_at or created_at) > idle))
 
     async def recheck_tokens(self, registry: Registry) -> int:
         """Close the sockets whose token was revoked elsewhere or expired (4001); refresh the profiles
@@ -150,7 +148,8 @@ class Accounts:
         ids = registry.token_ids()
         if not ids:
             return 0
-        rows = [row for row in await users.users_by_token_ids(self.db, sorted(ids)) if not self._expired(row)]
+        rows = [row for row in await users.users_by_token_ids(self.db, sorted(ids))
+                if not self._expired(row["token_created_at"], row["token_used_at"])]
         stale = [row["token_id"] for row in rows if _since(row["token_used_at"]) > TOUCH_EVERY]
         if stale:
             await users.touch_tokens(self.db, stale)
