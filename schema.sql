@@ -20,12 +20,15 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_email_key ON users (email_key);
 
 -- Only a SHA-256 digest of each token is kept; prefix is the first 6 characters, to tell tokens apart.
+-- last_used_at is written at most once a minute per token; address: the client it was last used from.
 CREATE TABLE tokens (
-    id         INTEGER PRIMARY KEY,
-    digest     TEXT    NOT NULL UNIQUE,
-    prefix     TEXT    NOT NULL,
-    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    created_at TEXT    NOT NULL
+    id           INTEGER PRIMARY KEY,
+    digest       TEXT    NOT NULL UNIQUE,
+    prefix       TEXT    NOT NULL,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at   TEXT    NOT NULL,
+    last_used_at TEXT,
+    address      TEXT
 );
 CREATE INDEX tokens_user ON tokens (user_id);
 

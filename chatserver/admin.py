@@ -76,15 +76,21 @@ def _existing_db(config: Config) -> None:
 
 
 async def createuser(config: Config, args: argparse.Namespace) -> int:
-    """Create a user (an admin with --admin), even with registration closed; prints id and a token."""
-    data = _valid(schemas.Register(), {"email": args.email, "password": args.password,
+    """Create a user (an admin with --admin), even with registration closed; prints id and a token.
+
+    The password is asked for twice on a terminal, or read as one line of standard input;
+    --password also works but puts it on the command line, where other local users can read it.
+    """
+    data = _valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
     async with _database(config, create=True) as db:
+        accounts = Accounts(db, config)
         try:
-            user, token = await Accounts(db, config).register(
-                data, role="admin" if args.admin else "member", by_admin=True)
+            user, token = await accounts.register(data, role="admin" if args.admin else "member", by_admin=True)
         except ChatError as exc:
             raise Refused(" ".join(str(v) for v in exc.body().values())) from None
+        finally:
+            accounts.close()
     print(f"created user id={user['id']} email={user['email']} role={user['role']}")
     print(f"token={token}")
     return 0
@@ -94,7 +100,7 @@ def _new_password(args: argparse.Namespace) -> str:
     if args.password is not None:
         return args.password
     if sys.stdin.isatty():
-        first, again = getpass.getpass("New password: "), getpass.getpass("Again: ")
+        first, again = getpass.getpass("Password: "), getpass.getpass("Again: ")
         if first != again:
             raise Refused("the passwords differ")
         return first
@@ -196,6 +202,7 @@ async def backup(config: Config, args: argparse.Namespace) -> int:
         raise Refused(f"{target} exists; pass --force to replace it")
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # a copy is as private as the original
     started = time.monotonic()
     progress = _Progress()
     await backup_file(config.db, str(partial), progress)
@@ -246,14 +253,16 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
 
     p = command(createuser, "create a user or an admin")
     p.add_argument("--email", required=True)
-    p.add_argument("--password", required=True)
+    p.add_argument("--password", help="the password (8+ characters); omit to be asked: on the command"
+                   " line it is visible to every local user (ps, /proc) and may land in the shell history")
     p.add_argument("--first-name", required=True)
     p.add_argument("--last-name")
     p.add_argument("--admin", action="store_true", help="make the user a site admin")
 
     p = command(setpassword, "reset a user's password")
     p.add_argument("--email", required=True)
-    p.add_argument("--password", help="the new password (8+ characters); omit to be asked")
+    p.add_argument("--password", help="the new password (8+ characters); omit to be asked: on the command"
+                   " line it is visible to every local user (ps, /proc)")
     p.add_argument("--revoke-tokens", action="store_true", help="also log the user out everywhere")
 
     command(tokens, "list a user's tokens").add_argument("--email", required=True)

@@ -28,7 +28,7 @@ log = logging.getLogger("chatserver")
 
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    Path(config.media_dir).mkdir(parents=True, exist_ok=True)
+    Path(config.media_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
     db = await Database.open(config.db, config.synchronous)
     app[DB] = db
     await media.sweep(config, await messages.all_attachments(db))
@@ -39,6 +39,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     yield
     await journal.stop()
     await db.close()
+    app[ACCOUNTS].close()
 
 
 async def _token_recheck(app: web.Application) -> AsyncIterator[None]:

@@ -226,12 +226,43 @@ class Config:
         "seconds between checks of open sockets against the database: a token revoked by an admin"
         " command closes its sockets (4001), profile and membership changes made by other processes"
         " reach open sockets and user streams, within this time (0: off)")
+    token_lifetime: float = _setting(
+        "CHAT_TOKEN_LIFETIME", 0.0, _float(0),
+        "seconds a token stays valid after it was issued; then it is refused (401) and its sockets close"
+        " (4001) at the next CHAT_TOKEN_RECHECK (0: no limit)")
+    token_idle: float = _setting(
+        "CHAT_TOKEN_IDLE", 0.0, _float(0),
+        "seconds a token stays valid unused (a request or an open socket uses it; its last use is recorded"
+        " at most once a minute, so allow a minute more); then as CHAT_TOKEN_LIFETIME (0: no limit)")
     activity_interval: float = _setting(
         "CHAT_ACTIVITY_INTERVAL", 1.0, _float(0),
         "seconds between room_activity frames of one room on user streams; events between are told"
         " as one, the newest (0: every event)")
     login_rate: int = _setting(
-        "CHAT_LOGIN_RATE", 10, _int(0), "failed logins per minute per e-mail and per address (0: off)")
+        "CHAT_LOGIN_RATE", 10, _int(0),
+        "failed logins per minute for one e-mail from one address; more are refused (429) to that address"
+        " only, and past this many failures of an e-mail from all addresses together its wrong passwords"
+        " are slowed (0: off)")
+    login_address_rate: int = _setting(
+        "CHAT_LOGIN_ADDRESS_RATE", 30, _int(0),
+        "failed logins per minute from one address, all e-mails together; more are refused (429) (0: off)")
+    login_concurrency: int = _setting(
+        "CHAT_LOGIN_CONCURRENCY", 2, _int(0),
+        "password checks in progress at once per e-mail and per address; more wait their turn (0: no limit)")
+    login_slowdown: float = _setting(
+        "CHAT_LOGIN_SLOWDOWN", 1.0, _float(0),
+        "seconds a wrong password for a much-guessed e-mail (see CHAT_LOGIN_RATE) waits for its answer,"
+        " holding that e-mail's turn; a right password from an address that has not failed goes first (0: off)")
+    register_rate: int = _setting(
+        "CHAT_REGISTER_RATE", 30, _int(0),
+        "registrations per hour from one address, refused ones included; more are refused (429) (0: off)")
+    hash_workers: int = _setting(
+        "CHAT_HASH_WORKERS", 1, _int(1),
+        "threads that hash new passwords (registration, password change); more wait their turn")
+    login_workers: int = _setting(
+        "CHAT_LOGIN_WORKERS", 2, _int(1),
+        "threads that check passwords (login, current password), apart from those that hash new ones,"
+        " so that a flood of registrations never holds up a login")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")

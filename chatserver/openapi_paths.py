@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .openapi import ID, TEXT, URL, Schema, answer, body, nullable, obj, op, path, query, ref
+from .openapi import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
 Q = query("q", {"type": "string", "maxLength": 100}, "Part of the name to look for (any case); empty lists all.")
@@ -17,10 +17,17 @@ def _user_paths() -> dict[str, Schema]:
                     "last_name": {"type": "string", "maxLength": 150}, "year": nullable({"type": "string", "maxLength": 20}),
                     "photo": nullable(URL)}, ["email", "password", "first_name"])
     login = obj({"email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 1024}})
-    profile = obj({k: v for k, v in register["properties"].items() if k != "email"}, [], minProperties=0)
+    profile = obj({**{k: v for k, v in register["properties"].items() if k != "email"},
+                   "current_password": {"type": "string", "maxLength": 1024,
+                                        "description": "Required with `password`: the password it replaces."}},
+                  [], minProperties=0)
+    token = obj({"id": ID, "prefix": {"type": "string", "description": "The token's first 6 characters."},
+                 "created_at": TIME, "last_used_at": nullable(TIME),
+                 "address": nullable({"type": "string", "description": "The client address it was last used from."}),
+                 "is_current": {"type": "boolean", "description": "The token of this request."}})
     return {
         "/api/user/register/": {"post": op(
-            "Register", "accounts", (201, "The new user and a first token.", ref("AuthAnswer")), (403,),
+            "Register", "accounts", (201, "The new user and a first token.", ref("AuthAnswer")), (403, 429),
             body(register), public=True)},
         "/api/user/login/": {"post": op(
             "Log in", "accounts", (200, "A new token (each device holds its own).", ref("AuthAnswer")),
@@ -31,7 +38,13 @@ def _user_paths() -> dict[str, Schema]:
         "/api/user/me/": {
             "get": op("Who am I", "accounts", (200, "The caller.", ref("User"))),
             "patch": op("Update my profile", "accounts", (200, "The caller, changed.", ref("User")),
-                        request=body(profile))},
+                        (401, 429), request=body(profile))},
+        "/api/user/tokens/": {"get": op(
+            "My tokens", "accounts", (200, "The caller's valid tokens, oldest first; never a whole token.",
+                                      {**ARRAY, "items": token}))},
+        "/api/user/tokens/{id}/": {"delete": op(
+            "Revoke a token", "accounts", (200, "Revoked; sockets opened with it close (4001).", ref("Confirmation")),
+            (401, 404), params=[path("id", "The token's id (from the token list).")])},
         "/api/user/list/": {"get": op(
             "List users", "accounts", (200, "Every user, briefly.", {**ARRAY, "items": ref("UserBrief")}))},
     }

@@ -130,6 +130,7 @@ class ProfileUpdate(Strict):
     year = Text(max_len=20, allow_none=True)
     photo = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     password = fields.String(validate=validate.Length(min=8, max=1024))
+    current_password = fields.String(validate=validate.Length(max=1024))
 
 
 class RoomCreate(Strict):

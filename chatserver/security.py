@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from concurrent.futures import Executor
 
 R, P, DKLEN = 8, 1, 32
 
@@ -37,14 +38,14 @@ def verify_password_sync(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-async def hash_password(password: str, n: int) -> str:
-    """hash_password_sync in a worker thread, so live rooms never wait for it."""
-    return await asyncio.to_thread(hash_password_sync, password, n)
+async def hash_password(password: str, n: int, pool: Executor | None = None) -> str:
+    """hash_password_sync in a worker thread of pool (else the loop's), so live rooms never wait for it."""
+    return await asyncio.get_running_loop().run_in_executor(pool, hash_password_sync, password, n)
 
 
-async def verify_password(password: str, stored: str) -> bool:
-    """verify_password_sync in a worker thread."""
-    return await asyncio.to_thread(verify_password_sync, password, stored)
+async def verify_password(password: str, stored: str, pool: Executor | None = None) -> bool:
+    """verify_password_sync in a worker thread of pool (else the loop's)."""
+    return await asyncio.get_running_loop().run_in_executor(pool, verify_password_sync, password, stored)
 
 
 def new_token() -> str:

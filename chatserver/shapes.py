@@ -12,6 +12,12 @@ def user(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in ("id", "email", "first_name", "last_name", "role", "photo", "year")}
 
 
+def token(row: Row, current: int) -> dict[str, Any]:
+    """One of the caller's tokens: never the token, only its first characters."""
+    return {"id": row["id"], "prefix": row["prefix"], "created_at": row["created_at"],
+            "last_used_at": row["last_used_at"], "address": row["address"], "is_current": row["id"] == current}
+
+
 def user_brief(row: Row) -> dict[str, Any]:
     """A user in lists: id, full_name, email, role, year."""
     return {"id": row["id"], "full_name": f"{row['first_name']} {row['last_name']}".strip(),

@@ -177,7 +177,8 @@ async def test_patch_me_password_changes_the_login_and_logs_out_every_other_toke
     ws_phone = await client.ws_connect(f"/ws/chat/{room['id']}/", headers=phone)
     ws_ravi = await connect(ravi, room["id"])
 
-    resp = await client.patch("/api/user/me/", headers=asha.auth, json={"password": "a new password"})
+    resp = await client.patch("/api/user/me/", headers=asha.auth,
+                              json={"password": "a new password", "current_password": asha["password"]})
     assert resp.status == 200
     msg = await ws_phone.receive(timeout=3)
     assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001

@@ -344,3 +344,25 @@ def test_one_id_parser_reads_ascii_digits_up_to_the_largest_id():
     assert [parse_id(raw) for raw in ("1", "42", "007", str(MAX_ID))] == [1, 42, 7, MAX_ID]
     assert [parse_id(raw) for raw in (*BAD_IDS, "", None, " 1", "1 ", "+1", "1.0", "١", str(MAX_ID + 1))] == [None] * 13
     assert (parse_id("0", minimum=0), parse_id("-0", minimum=0)) == (0, None)
+
+
+async def test_createuser_reads_a_piped_password_and_keeps_it_off_the_command_line(db, config):
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chatserver", "createuser", "--db", config.db, "--email", "quiet@example.org",
+        "--first-name", "Quiet", cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env={**os.environ, "CHAT_SCRYPT_N": "1024"})
+    out, err = await asyncio.wait_for(proc.communicate(b"from a pipe 2\n"), 60)
+    assert proc.returncode == 0, err.decode()
+    stored = (await users.get_login(db, "quiet@example.org"))["password_hash"]
+    assert security.verify_password_sync("from a pipe 2", stored)
+
+
+async def test_a_backup_is_as_private_as_the_database(cli, tmp_path):
+    await _user(cli, "asha@example.org")
+    old = os.umask(0o022)
+    try:
+        code, _, err = await cli("backup", str(tmp_path / "copy.db"))
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert (tmp_path / "copy.db").stat().st_mode & 0o777 == 0o600

@@ -94,6 +94,13 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("PATCH", "/api/user/me/", 200, user=asha, json={"last_name": "Rao", "photo": "https://example.org/a.png"})
     await api("PATCH", "/api/user/me/", 400, user=asha, json={"year": 2})
     await api("GET", "/api/user/list/", 200, user=asha)
+    await api("PATCH", "/api/user/me/", 400, user=meera, json={"password": "a new password"})
+    await api("PATCH", "/api/user/me/", 200, user=meera, json={"password": "a new password",
+                                                                "current_password": "correct horse"})
+    tokens = await api("GET", "/api/user/tokens/", 200, user=asha)
+    spare = next(t for t in tokens if not t["is_current"])
+    await api("DELETE", "/api/user/tokens/{id}/", 200, user=asha, ids={"id": spare["id"]})
+    await api("DELETE", "/api/user/tokens/{id}/", 404, user=asha, ids={"id": spare["id"]})
 
     room = (await api("POST", "/api/chat/create-group/", 201, user=asha,
                       json={"name": "openapi", "description": "Docs", "members": [ravi["id"]]}))["room"]
@@ -151,8 +158,8 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
           await health.json())
     await api("POST", "/api/user/logout/", 200, user=asha)
     await api("POST", "/api/user/logout/", 401, user=asha)
-    wrong = {"email": ravi["email"], "password": "not his password"}
-    for _ in range(client.app[CONFIG].login_rate - 1):  # the first failure was Asha's, above
+    wrong = {"email": asha["email"], "password": "not her password"}
+    for _ in range(client.app[CONFIG].login_rate - 1):  # the first failure for her e-mail was above
         await api("POST", "/api/user/login/", 401, json=wrong)
     throttled = await api("POST", "/api/user/login/", 429, json=wrong)
     assert throttled["retry_after"] > 0

@@ -9,7 +9,7 @@ import pytest
 @pytest.fixture
 def config(config):
     """The test client connects from 127.0.0.1, which plays the proxy here."""
-    return config.replace(trusted_proxies=("127.0.0.1",), login_rate=2, max_sockets_per_ip=1)
+    return config.replace(trusted_proxies=("127.0.0.1",), login_address_rate=2, max_sockets_per_ip=1)
 
 
 async def failed_login(client, email: str, forwarded: str) -> int:

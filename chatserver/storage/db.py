@@ -35,6 +35,8 @@ MIGRATIONS: tuple[str, ...] = (
     " UPDATE rooms SET name_key = room_key(name) || char(31) || id;"
     " UPDATE rooms SET name_key = room_key(name) WHERE id IN (SELECT min(id) FROM rooms GROUP BY room_key(name));"
     " CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);",
+    # 4 -> 5: when and from where each token was last used.
+    "ALTER TABLE tokens ADD COLUMN last_used_at TEXT; ALTER TABLE tokens ADD COLUMN address TEXT;",
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -129,6 +131,7 @@ class Database:
         with nothing left open.
         """
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         lock_fd = _take_server_lock(path) if exclusive else None
         opened: list[aiosqlite.Connection] = []
         try:
@@ -258,6 +261,16 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tupl
         raise
     conn.commit()
     return result
+
+
+def _create_private(path: str) -> None:
+    # A new database file is created 0600; SQLite gives its -wal and -shm files the same mode.
+    # An existing one is left alone: closing any descriptor of a file drops every POSIX lock this
+    # process holds on it, including SQLite's, so it is never opened here once SQLite may have it.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _take_server_lock(path: str) -> int:

@@ -79,16 +79,26 @@ async def list_users(db: Database) -> list[Row]:
     return await db.fetchall(f"SELECT {USER_COLUMNS} FROM users ORDER BY id")
 
 
-async def add_token(db: Database, user_id: int, digest: str, prefix: str) -> int:
-    """Store a new token's digest; returns the token's id."""
+async def add_token(db: Database, user_id: int, digest: str, prefix: str, address: str | None = None) -> int:
+    """Store a new token's digest, issued to a client address; returns the token's id."""
+    now = now_iso()
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "INSERT INTO tokens (digest, prefix, user_id, created_at) VALUES (?, ?, ?, ?)",
-            (digest, prefix, user_id, now_iso()))
+            "INSERT INTO tokens (digest, prefix, user_id, created_at, last_used_at, address)"
+            " VALUES (?, ?, ?, ?, ?, ?)", (digest, prefix, user_id, now, now, address))
         return cur.lastrowid
 
 
-_TOKEN_USER = (f"SELECT t.id AS token_id, {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
+async def touch_tokens(db: Database, token_ids: list[int], address: str | None = None) -> None:
+    """Record that these tokens were used now (and from address, if known)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE tokens SET last_used_at = ?, address = coalesce(?, address)"
+            " WHERE id IN (SELECT value FROM json_each(?))", (now_iso(), address, json.dumps(token_ids)))
+
+
+_TOKEN_USER = (f"SELECT t.id AS token_id, t.created_at AS token_created_at, t.last_used_at AS token_used_at,"
+               f" {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
                " FROM tokens t JOIN users u ON u.id = t.user_id")
 
 
@@ -104,9 +114,10 @@ async def users_by_token_ids(db: Database, token_ids: list[int]) -> list[Row]:
 
 
 async def list_tokens(db: Database, user_id: int) -> list[Row]:
-    """A user's tokens (id, prefix, created_at), oldest first."""
+    """A user's tokens (id, prefix, created_at, last_used_at, address), oldest first."""
     return await db.fetchall(
-        "SELECT id, prefix, created_at FROM tokens WHERE user_id = ? ORDER BY id", (user_id,))
+        "SELECT id, prefix, created_at, last_used_at, address FROM tokens WHERE user_id = ? ORDER BY id",
+        (user_id,))
 
 
 async def delete_tokens(db: Database, user_id: int, token_ids: list[int] | None = None) -> list[int]:

@@ -20,7 +20,7 @@ USER = web.RequestKey("user", dict)
 async def caller(request: web.Request) -> Row:
     """The authenticated user of this request (401 otherwise), looked up once."""
     if USER not in request:
-        request[USER] = await request.app[ACCOUNTS].authenticate(request)
+        request[USER] = await request.app[ACCOUNTS].authenticate(request, client_address(request))
     return request[USER]
 
 

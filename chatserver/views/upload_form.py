@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ async def _save(part: BodyPartReader, folder: Path, limit: int, form: Form) -> N
     tmp = folder / f".{token}.part"
     size, head = 0, b""
     try:
-        with tmp.open("wb") as out:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:  # private
             while chunk := await part.read_chunk(CHUNK):
                 size += len(chunk)
                 if size > limit:

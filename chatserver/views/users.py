@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, security, shapes
-from ..keys import ACCOUNTS, CONFIG, DB, REGISTRY
+from .. import schemas, shapes
+from ..errors import not_found
+from ..keys import ACCOUNTS, DB, REGISTRY
 from ..storage import users
-from .request import body, caller, client_address, json
+from .request import body, caller, client_address, json, path_id
 
 routes = web.RouteTableDef()
 
@@ -16,7 +17,7 @@ routes = web.RouteTableDef()
 async def register(request: web.Request) -> web.Response:
     """Create an account; answers its first token."""
     data = await body(request, schemas.Register())
-    user, token = await request.app[ACCOUNTS].register(data)
+    user, token = await request.app[ACCOUNTS].register(data, address=client_address(request))
     return json({"message": "User registered successfully.", "token": token,
                  "user": shapes.user(user)}, status=201)
 
@@ -34,9 +35,32 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Revoke the token of this request, closing the sockets opened with it (4001)."""
     user = await caller(request)
-    await users.delete_tokens(request.app[DB], user["id"], [user["token_id"]])
-    request.app[REGISTRY].close_token(user["token_id"])
+    await _revoke(request, user, user["token_id"])
     return json({"message": "Successfully logged out."})
+
+
+@routes.get("/api/user/tokens/")
+async def tokens(request: web.Request) -> web.Response:
+    """The caller's valid tokens: never the token itself, only its first characters."""
+    user = await caller(request)
+    rows = await request.app[ACCOUNTS].tokens(user)
+    return json([shapes.token(row, current=user["token_id"]) for row in rows])
+
+
+@routes.delete("/api/user/tokens/{id}/")
+async def revoke_token(request: web.Request) -> web.Response:
+    """Revoke one of the caller's tokens (404 for any other), closing its sockets (4001)."""
+    user = await caller(request)
+    if not await _revoke(request, user, path_id(request)):
+        raise not_found()
+    return json({"message": "Token revoked."})
+
+
+async def _revoke(request: web.Request, user: dict, token_id: int) -> bool:
+    revoked = await users.delete_tokens(request.app[DB], user["id"], [token_id])
+    for revoked_id in revoked:
+        request.app[REGISTRY].close_token(revoked_id)
+    return bool(revoked)
 
 
 @routes.get("/api/user/me/")
@@ -47,13 +71,16 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.patch("/api/user/me/")
 async def update_me(request: web.Request) -> web.Response:
-    """Change the caller's names, year, photo or password; a new password logs out every other token."""
+    """Change the caller's names, year, photo or password (with the current one); a new password
+    logs out every other token."""
     user = await caller(request)
     data = await body(request, schemas.ProfileUpdate())
     db, registry = request.app[DB], request.app[REGISTRY]
+    current = data.pop("current_password", None)
     if "password" in data:
-        password_hash = await security.hash_password(data.pop("password"), request.app[CONFIG].scrypt_n)
-        for token_id in await users.set_password(db, user["id"], password_hash, keep_token=user["token_id"]):
+        revoked = await request.app[ACCOUNTS].change_password(
+            user, current, data.pop("password"), client_address(request))
+        for token_id in revoked:
             registry.close_token(token_id)
     updated = await users.update_user(db, user["id"], data)
     registry.update_user(updated)  # open sockets send the new name and photo at once
