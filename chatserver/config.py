@@ -138,6 +138,9 @@ class Config:
         " as one, the newest (0: every event)")
     login_rate: int = _setting(
         "CHAT_LOGIN_RATE", 10, _int(0), "failed logins per minute per e-mail and per address (0: off)")
+    db_readers: int = _setting(
+        "CHAT_DB_READERS", 3, _int(1, 64),
+        "reader connections: this many slow queries at once hold up no other read")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
