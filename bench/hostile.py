@@ -50,9 +50,10 @@ async def _fill(server: Server, member: Member, room_id: int, count: int) -> Non
         await ws.close()
 
 
-async def provision(server: Server, attacker_rooms: int, deep_messages: int) -> tuple[list[RoomPlan], Arena]:
+async def provision(server: Server, shape: Shape, attacker_rooms: int,
+                    deep_messages: int) -> tuple[list[RoomPlan], Arena]:
     """The members' rooms, and the attacker: its room of `deep_messages` messages, in many rooms."""
-    rooms = await plan(server, SHAPE)
+    rooms = await plan(server, shape)
     async with aiohttp.ClientSession() as session:
         (attacker,) = await register(session, server.http, 1, "attacker")
         room_id = await create_room(session, server.http, "attacker's room", attacker, [attacker])
@@ -121,7 +122,7 @@ async def phase(server: Server, rooms: list[RoomPlan], arena: Arena, attack: str
 
 
 async def hostile(rate: float, duration: float, attacks: list[str], attacker_rooms: int,
-                  deep_messages: int) -> list[dict[str, object]]:
+                  deep_messages: int, shape: Shape = SHAPE) -> list[dict[str, object]]:
     """Provision, restart with the club's settings, then one phase per attack after a quiet one."""
     unknown = [a for a in attacks if a not in ATTACKS]
     if unknown:
@@ -129,7 +130,7 @@ async def hostile(rate: float, duration: float, attacks: list[str], attacker_roo
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         server = await start("server", Path(tmp))
         try:
-            rooms, arena = await provision(server, attacker_rooms, deep_messages)
+            rooms, arena = await provision(server, shape, attacker_rooms, deep_messages)
         finally:
             await stop(server)
         server = await start("server", Path(tmp), settings=CLUB_SETTINGS)
