@@ -5,7 +5,9 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.attacks import ATTACKS
 from bench.history import history
+from bench.hostile import hostile
 from bench.idle import idle
 from bench.servers import raise_nofile
 from bench.workloads import Knobs, Shape, side_by_side
@@ -59,6 +61,12 @@ def parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("history", help="a room of many messages: page latency, start-up")
     cmd.add_argument("--messages", type=int, default=1_000_000)
     cmd.add_argument("--requests", type=int, default=200, help="pages fetched per depth")
+    cmd = sub.add_parser("hostile", help="rooms traffic while one client attacks, one attack at a time")
+    cmd.add_argument("--rate", type=float, default=500.0, help="members' messages/s (total)")
+    cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per attack")
+    cmd.add_argument("--attacks", default=",".join(ATTACKS), help="comma list of attacks")
+    cmd.add_argument("--attacker-rooms", type=int, default=3000, help="rooms the attacker is in")
+    cmd.add_argument("--deep-messages", type=int, default=20_000, help="messages in the attacker's room")
     cmd = sub.add_parser("all", help="every workload with its defaults, one after the other")
     cmd.add_argument("--repeat", type=int, default=1, help="runs per rate and target (messages)")
     return root
@@ -69,13 +77,16 @@ async def run(args: argparse.Namespace) -> None:
     if args.workload == "all":
         for name in MESSAGE_WORKLOADS:
             await run(parser().parse_args([name, "--repeat", str(args.repeat)]))
-        for name in ("idle", "history"):
+        for name in ("idle", "history", "hostile"):
             await run(parser().parse_args([name]))
     elif args.workload == "idle":
         targets = tuple(args.targets.split(","))
         await idle(args.users, args.rooms, args.sockets, args.hold, args.concurrency, targets)
     elif args.workload == "history":
         await history(args.messages, args.requests)
+    elif args.workload == "hostile":
+        await hostile(args.rate, args.duration, args.attacks.split(","), args.attacker_rooms,
+                      args.deep_messages)
     else:
         workload = MESSAGE_WORKLOADS[args.workload]
         knobs = Knobs(args.duration, args.size, args.drain, args.concurrency, args.profile,

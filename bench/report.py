@@ -15,6 +15,10 @@ IDLE_COLUMNS = (
     "gen_cpu_pct_handshakes", "rss_empty_mb", "rss_mb", "rss_per_socket_kb", "idle_cpu_pct",
     "loadavg_1m", "at",
 )
+HOSTILE_COLUMNS = (
+    "attack", "rate", "expected", "received", "lost", "p50_ms", "p99_ms", "max_ms", "ping_rtt_p99_ms",
+    "server_cpu_pct", "attack_outcomes", "healthy", "loadavg_1m",
+)
 DEPTHS = ("newest", "middle", "deep")
 
 
@@ -40,6 +44,8 @@ def render(lines: list[dict]) -> str:
         out.append(f"### {workload}\n")
         if workload == "idle":
             out.append(table(IDLE_COLUMNS, runs))
+        elif workload == "hostile":
+            out.append(table(HOSTILE_COLUMNS, runs))
         elif workload == "history":
             for run in runs:
                 head = {k: v for k, v in run.items() if not isinstance(v, dict)}

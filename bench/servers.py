@@ -74,15 +74,18 @@ def ceiling_command(port: int) -> list[str]:
     return [sys.executable, str(REPO / "bench" / "ceiling.py"), "--port", str(port)]
 
 
-async def start(target: str, workdir: Path, timeout: float = 60.0) -> Server:
-    """Start `target` ("server" or "ceiling") and return once it logs that it serves."""
+async def start(target: str, workdir: Path, timeout: float = 60.0,
+                settings: dict[str, str] | None = None) -> Server:
+    """Start `target` ("server" or "ceiling") and return once it logs that it serves.
+
+    `settings` are CHAT_* variables for chatserver (default BENCH_ENV: abuse limits lifted)."""
     port = free_port()
     if target == "server":
         command = chatserver_command(workdir, port)
     else:
         command = ceiling_command(port)
     log = workdir / f"{target}-{port}.log"
-    env = {**os.environ, **BENCH_ENV, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(BENCH_ENV if settings is None else settings), "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -29,7 +29,7 @@ log = logging.getLogger("chatserver")
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     Path(config.media_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = await Database.open(config.db, config.synchronous)
+    db = await Database.open(config.db, config.synchronous, readers=config.db_readers)
     app[DB] = db
     await media.sweep(config, await messages.all_attachments(db))
     app[ACCOUNTS] = Accounts(db, config)

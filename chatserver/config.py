@@ -263,6 +263,9 @@ class Config:
         "CHAT_LOGIN_WORKERS", 2, _int(1),
         "threads that check passwords (login, current password), apart from those that hash new ones,"
         " so that a flood of registrations never holds up a login")
+    db_readers: int = _setting(
+        "CHAT_DB_READERS", 3, _int(1, 64),
+        "reader connections: this many slow queries at once hold up no other read")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")

@@ -1,4 +1,4 @@
-"""The SQLite file: PRAGMAs, migrations by user_version, one writer and one reader connection."""
+"""The SQLite file: PRAGMAs, migrations by user_version, one writer and a pool of reader connections."""
 
 from __future__ import annotations
 
@@ -105,26 +105,32 @@ async def migrate(conn: aiosqlite.Connection) -> int:
 
 
 class Database:
-    """One writer connection, serialized by a lock, for every write; one reader for queries.
+    """One writer connection, serialized by a lock, for every write; a pool of readers for queries.
 
-    Every read runs to completion in one call on the reader's thread: a statement left
+    Every read runs to completion in one call on a reader's thread: a statement left
     open between awaits would hold its snapshot, and the next read could miss a commit.
+    Reads take a free reader from the pool, so one slow query holds up one reader, not
+    every request behind it.
 
     SQLite allows one writer at a time; funnelling every write through one connection
     in this process keeps writes ordered and lets the journal commit many in one transaction.
-    WAL lets the reader see committed data while a write is in progress.
+    WAL lets the readers see committed data while a write is in progress.
     """
 
-    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
+    def __init__(self, path: str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection],
                  lock_fd: int | None) -> None:
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._readers = readers
+        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in readers:
+            self._free.put_nowait(reader)
         self._lock_fd = lock_fd
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
+    async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True,
+                   readers: int = 1) -> "Database":
         """Open (creating if needed) and migrate; exclusive takes the one-server lock.
 
         A file that is not a database this server can use raises DatabaseUnusable naming it,
@@ -137,7 +143,8 @@ class Database:
         try:
             opened.append(await _connect(path, synchronous))
             await migrate(opened[0])
-            opened.append(await _connect(path, synchronous))
+            for _ in range(readers):
+                opened.append(await _connect(path, synchronous))
         except BaseException as exc:
             for conn in opened:
                 await conn.close()
@@ -146,16 +153,25 @@ class Database:
             if isinstance(exc, (sqlite3.DatabaseError, DatabaseUnusable)):
                 raise DatabaseUnusable(f"{path}: {exc}") from None
             raise
-        return cls(path, *opened, lock_fd)
+        return cls(path, opened[0], opened[1:], lock_fd)
 
     async def close(self) -> None:
-        """Close both connections (a WAL checkpoint happens on the last close)."""
+        """Close every connection once its read is done (a WAL checkpoint happens on the last close)."""
         async with self._write_lock:
-            await self._reader.close()
+            for _ in self._readers:
+                await (await self._free.get()).close()
             await self._writer.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        reader = await self._free.get()
+        try:
+            yield reader
+        finally:
+            self._free.put_nowait(reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -182,12 +198,14 @@ class Database:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
-        rows = await self._reader.execute_fetchall(sql, params)
+        async with self._reading() as reader:
+            rows = await reader.execute_fetchall(sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a read-only query."""
-        return list(await self._reader.execute_fetchall(sql, params))
+        async with self._reading() as reader:
+            return list(await reader.execute_fetchall(sql, params))
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -195,7 +213,8 @@ class Database:
 
     async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
         """Copy the live database to target (see copy_database)."""
-        await copy_database(self._reader, target, progress, pages)
+        async with self._reading() as reader:
+            await copy_database(reader, target, progress, pages)
 
 
 async def copy_database(source: aiosqlite.Connection, target: str, progress: Any = None,

@@ -46,10 +46,12 @@ async def history(db: Database, room_id: int, before: int | None, limit: int) ->
 
 
 async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]:
-    """One numbered page of the room's messages, newest first."""
+    """One numbered page of the room's messages, newest first.
+
+    The offset is walked in the index of (room_id, id) alone; only the page's rows are joined."""
     rows = await db.fetchall(
-        f"{MESSAGE_SELECT} WHERE m.room_id = ? ORDER BY m.id DESC LIMIT ? OFFSET ?",
-        (room_id, limit, offset))
+        f"{MESSAGE_SELECT} WHERE m.id IN (SELECT id FROM messages WHERE room_id = ?"
+        " ORDER BY id DESC LIMIT ? OFFSET ?) ORDER BY m.id DESC", (room_id, limit, offset))
     return decoded(rows)
 
 
