@@ -104,6 +104,8 @@ def apply(conn: sqlite3.Connection, changes: list[Change], next_id: int, known_s
             outcomes.append(exc)
     batch.flush()
     writes.set_room_seqs(conn, batch.seqs)
+    if batch.next_id > next_id:
+        writes.raise_high_water(conn, batch.next_id - 1)
     return outcomes, batch
 
 

@@ -86,6 +86,11 @@ def set_room_seqs(conn: sqlite3.Connection, seqs: dict[int, int]) -> None:
             (_rows(list(seqs.items())),))
 
 
+def raise_high_water(conn: sqlite3.Connection, message_id: int) -> None:
+    """Record that ids up to message_id were handed out, so that none is ever handed out again."""
+    conn.execute("UPDATE high_water SET value = max(value, ?) WHERE name = 'message_id'", (message_id,))
+
+
 def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: str) -> None:
     """Replace a message's content and mark it edited."""
     conn.execute("UPDATE messages SET content = ?, is_edited = 1, updated_at = ? WHERE id = ?",
