@@ -27,7 +27,7 @@ log = logging.getLogger("chatserver")
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     Path(config.media_dir).mkdir(parents=True, exist_ok=True)
-    db = await Database.open(config.db, config.synchronous)
+    db = await Database.open(config.db, config.synchronous, busy_timeout=config.busy_timeout)
     app[DB] = db
     app[ACCOUNTS] = Accounts(db, config)
     journal = Journal(db, app[REGISTRY], app[METRICS], config)

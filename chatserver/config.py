@@ -105,6 +105,10 @@ class Config:
     synchronous: str = _setting(
         "CHAT_SYNCHRONOUS", "normal", _choice("normal", "full"),
         "SQLite synchronous mode: normal survives a crash, full also a power loss")
+    busy_timeout: float = _setting(
+        "CHAT_BUSY_TIMEOUT", 5.0, _float(0),
+        "seconds a write waits for the database while another process holds it locked; then the"
+        " changes waiting are refused (`unavailable`) and /healthz answers 503 until writes work again")
     scrypt_n: int = _setting(
         "CHAT_SCRYPT_N", 2**17, _int(2, 2**20), "scrypt cost for new password hashes (power of two)")
     max_body_bytes: int = _setting("CHAT_MAX_BODY_BYTES", MiB, _int(1024), "largest JSON request body")

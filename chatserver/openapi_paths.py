@@ -116,7 +116,7 @@ def _message_paths() -> dict[str, Schema]:
 
 def _server_paths() -> dict[str, Schema]:
     health = obj({"status": {"const": "ok"}})
-    down = {"description": "The database does not answer.", "content": {"application/json": {"schema": obj(
+    down = {"description": "The database does not answer, or does not take writes.", "content": {"application/json": {"schema": obj(
         {"status": {"const": "unavailable"}, "detail": TEXT})}}}
     text = {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": TEXT}}}
     socket = op("Open a room's WebSocket", "server", (101, "Switching protocols.", TEXT), (401, 403, 404, 429), params=[

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import recv
+from conftest import recv, silent
+
+
+def stored(path: str, sql: str) -> list[tuple]:
+    """Rows of a query on a server's file, read by a connection of our own."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 async def test_message_ids_are_never_reused_after_a_room_is_deleted_and_a_restart(
@@ -31,11 +40,7 @@ async def test_message_ids_are_never_reused_after_a_room_is_deleted_and_a_restar
     await ws.send_json({"message": "after the restart"})
     assert (await recv(ws))["id"] > secret_id, "a deleted message's id was handed out again"
     await ws.close()
-    conn = sqlite3.connect(config.db)
-    try:
-        assert conn.execute("SELECT value FROM high_water WHERE name = 'message_id'").fetchone()[0] > secret_id
-    finally:
-        conn.close()
+    assert stored(config.db, "SELECT value FROM high_water WHERE name = 'message_id'")[0][0] > secret_id
 
 
 async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_messages(
@@ -54,12 +59,42 @@ async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_m
     conn.close()
 
     second = await make_client(config)
-    conn = sqlite3.connect(config.db)
-    try:
-        assert conn.execute("SELECT value FROM high_water").fetchall() == [(last_id,)]
-    finally:
-        conn.close()
+    assert stored(config.db, "SELECT value FROM high_water") == [(last_id,)]
     ws = await second.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
     await ws.send_json({"message": "after the upgrade"})
     assert (await recv(ws))["id"] == last_id + 1
     await ws.close()
+
+
+async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_once_writable(
+        make_client, config, tmp_path, register, make_room):
+    config = config.replace(db=str(tmp_path / "locked.db"), busy_timeout=0.2)
+    cl = await make_client(config)
+    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
+    room = await make_room(asha, ravi, cl=cl)
+    ws_a = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
+    ws_r = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    assert (await cl.get("/healthz")).status == 200
+    other = sqlite3.connect(config.db, isolation_level=None)  # another process's connection
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        await ws_a.send_json({"message": "while locked", "client_id": "c-1"})
+        await ws_a.send_json({"message": "also while locked", "client_id": "c-2"})
+        refused = [await recv(ws_a), await recv(ws_a)]
+        assert [(f["action"], f["code"], f["client_id"]) for f in refused] == \
+            [("error", "unavailable", "c-1"), ("error", "unavailable", "c-2")]
+        assert await silent(ws_r), "nothing was stored, so nothing is broadcast"
+        resp = await cl.get("/healthz")
+        assert (resp.status, (await resp.json())["status"]) == (503, "unavailable")
+    finally:
+        other.rollback()
+        other.close()
+    resp = await cl.get("/healthz")
+    assert resp.status == 200, "writable again: healthy without a restart"
+    await ws_a.send_json({"message": "while locked", "client_id": "c-1"})  # the client's retry
+    frame = await recv(ws_a)
+    assert (frame["message"], frame["client_id"], frame["is_self"]) == ("while locked", "c-1", True)
+    assert (await recv(ws_r))["message"] == "while locked"
+    assert stored(config.db, "SELECT client_id FROM messages") == [("c-1",)]
+    for ws in (ws_a, ws_r):
+        await ws.close()

@@ -10,6 +10,8 @@ export const FINAL_CLOSE = {
 /** Persisted changes other than creation: replaying an older one would undo a newer one. */
 const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted"]);
 const MAX_DELAY_MS = 8000;
+/** Error codes after which the same send, resent with its client_id, may well succeed. */
+const RETRY_CODES = new Set(["unavailable", "internal"]);
 
 /** A random id for idempotent sends; crypto.randomUUID needs a secure context, this does not. */
 export function newClientId() {
@@ -132,6 +134,7 @@ export class RoomSocket extends ReconnectingSocket {
     this.roomId = roomId;
     this.lastSeq = lastSeq;
     this.pending = new Map(); // client_id -> send_message frame not yet echoed
+    this.retries = new Map(); // client_id -> how often the server could not store it
   }
 
   url() {
@@ -161,8 +164,26 @@ export class RoomSocket extends ReconnectingSocket {
       if (CHANGE_ACTIONS.has(frame.action) && this.lastSeq !== null && frame.seq <= this.lastSeq) return;
       if (this.lastSeq === null || frame.seq > this.lastSeq) this.lastSeq = frame.seq;
     }
-    if (frame.client_id) this.pending.delete(frame.client_id);
+    if (frame.action === "error" && RETRY_CODES.has(frame.code) && this.pending.has(frame.client_id)) {
+      this.retryLater(frame.client_id); // nothing was stored: the bubble stays pending
+      return;
+    }
+    if (frame.client_id) {
+      this.pending.delete(frame.client_id);
+      this.retries.delete(frame.client_id);
+    }
     this.handlers.onFrame(frame);
+  }
+
+  /** Resends a pending send after a growing pause; the server stores a client_id once either way. */
+  retryLater(clientId) {
+    const tries = (this.retries.get(clientId) || 0) + 1;
+    this.retries.set(clientId, tries);
+    const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** tries) * (0.8 + Math.random() * 0.4);
+    setTimeout(() => {
+      const frame = this.pending.get(clientId);
+      if (frame && this.isLive()) this.ws.send(JSON.stringify(frame));
+    }, delay);
   }
 
   /** Sends a frame now if connected; send_message frames with a client_id are kept until echoed. */

@@ -44,11 +44,11 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
-async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = _dict_row
     for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
-                   "foreign_keys = ON", "busy_timeout = 5000", "temp_store = MEMORY"):
+                   "foreign_keys = ON", f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY"):
         await conn.execute(f"PRAGMA {pragma}")
     return conn
 
@@ -87,14 +87,15 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True) -> "Database":
+    async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True,
+                   busy_timeout: float = 5.0) -> "Database":
         """Open (creating if needed) and migrate; exclusive takes the one-server lock."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         lock_fd = _take_server_lock(path) if exclusive else None
         try:
-            writer = await _connect(path, synchronous)
+            writer = await _connect(path, synchronous, busy_timeout)
             await migrate(writer)
-            reader = await _connect(path, synchronous)
+            reader = await _connect(path, synchronous, busy_timeout)
         except BaseException:
             if lock_fd is not None:
                 os.close(lock_fd)
@@ -209,10 +210,11 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tupl
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn, *args)
+        conn.commit()
     except BaseException:
-        conn.rollback()
+        if conn.in_transaction:  # a failed COMMIT (a full disk) may leave it open: the next BEGIN would fail
+            conn.rollback()
         raise
-    conn.commit()
     return result
 
 
