@@ -51,6 +51,12 @@ def check_member(room: Row | None) -> Row:
     return room
 
 
+def check_still_member(member: bool) -> None:
+    """Checked again when a change is written: a member removed since they asked changes nothing."""
+    if not member:
+        raise forbidden("You are no longer a member of this room.")
+
+
 def check_join(member: bool) -> None:
     """Joining (or being added) twice is an error."""
     if member:

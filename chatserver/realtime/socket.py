@@ -128,6 +128,8 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
+        if not await rooms.is_member(db, room_id, user["id"]):
+            registry.close_member(room_id, user["id"])  # removed while this handshake ran: missed by the removal
         await serve(app, peer, token, session.receive, session.refuse,
                      None if after_seq is None else lambda: _resume(db, peer, after_seq))
     finally:

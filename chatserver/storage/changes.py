@@ -34,6 +34,15 @@ def message_state(conn: sqlite3.Connection, message_id: int) -> Row | None:
                 (message_id,))
 
 
+def memberships(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    if not pairs:
+        return set()
+    rows = conn.execute("SELECT m.room_id, m.user_id FROM json_each(?) p JOIN members m"
+                        " ON m.room_id = p.value ->> 0 AND m.user_id = p.value ->> 1", (_rows(pairs),)).fetchall()
+    return {(r["room_id"], r["user_id"]) for r in rows}
+
+
 def existing_sends(conn: sqlite3.Connection,
                    keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int, int, str], Row]:
     """Messages already stored under (room_id, sender_id, client_id), with their creation frame."""
