@@ -129,3 +129,19 @@ def db_rows(config) -> Callable[..., list[tuple]]:
         finally:
             conn.close()
     return query
+
+
+async def close_code(ws, timeout: float = 3.0) -> int | None:
+    """Skip text frames until the server closes the socket; the close code (None if it ended otherwise)."""
+    import aiohttp
+    msg = await ws.receive(timeout=timeout)
+    while msg.type is aiohttp.WSMsgType.TEXT:
+        msg = await ws.receive(timeout=timeout)
+    return msg.data if msg.type is aiohttp.WSMsgType.CLOSE else None
+
+
+async def opened_sockets(handshakes) -> list:
+    """The sockets among handshake tasks that opened (the refused ones are left out)."""
+    import asyncio
+    return [ws for ws in await asyncio.gather(*handshakes, return_exceptions=True)
+            if not isinstance(ws, BaseException)]

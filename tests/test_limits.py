@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from chatserver.app import create_app
 from chatserver.keys import DB, METRICS, REGISTRY
 from chatserver.logs import AccessLogger, mask
-from conftest import recv, recv_until, silent
+from conftest import close_code, opened_sockets, recv, recv_until, silent
 
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
@@ -288,11 +288,6 @@ async def test_logout_during_handshakes_leaves_no_socket_open(make_client, confi
         opening = [asyncio.create_task(handshake(n * 0.0005)) for n in range(15)]
         await asyncio.sleep(0.003)
         assert (await cl.post("/api/user/logout/", headers=asha.auth)).status == 200
-        opened = [ws for ws in await asyncio.gather(*opening, return_exceptions=True)
-                  if not isinstance(ws, BaseException)]
-        for ws in opened:
-            msg = await ws.receive(timeout=3)
-            while msg.type is aiohttp.WSMsgType.TEXT:
-                msg = await ws.receive(timeout=3)
-            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4001, "a revoked token kept its socket"
+        for ws in await opened_sockets(opening):
+            assert await close_code(ws) == 4001, "a revoked token kept its socket"
         await until_fewer(cl, "by_user", asha["id"], 1)

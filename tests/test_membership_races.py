@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-import aiohttp
-
 from chatserver.keys import DB, REGISTRY
-from conftest import recv
+from conftest import close_code, opened_sockets, recv
 
 
 async def test_transfer_to_a_member_who_leaves_at_the_same_moment_never_leaves_a_stranger_owner(
@@ -39,13 +37,8 @@ async def test_a_member_removed_during_handshakes_keeps_no_socket(make_client, c
         removal = asyncio.create_task(cl.delete(f"{members}{ravi['id']}/", headers=asha.auth))
         opening += [asyncio.create_task(cl.ws_connect(url)) for _ in range(8)]
         assert (await removal).status == 200
-        opened = [ws for ws in await asyncio.gather(*opening, return_exceptions=True)
-                  if not isinstance(ws, BaseException)]
-        for ws in opened:
-            msg = await ws.receive(timeout=3)
-            while msg.type is aiohttp.WSMsgType.TEXT:
-                msg = await ws.receive(timeout=3)
-            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4003, "a removed member kept a socket"
+        for ws in await opened_sockets(opening):
+            assert await close_code(ws) == 4003, "a removed member kept a socket"
         while cl.app[REGISTRY].rooms.get(room["id"]):  # the closed sockets' handlers finish
             await asyncio.sleep(0.01)
 
@@ -73,10 +66,7 @@ async def test_a_change_queued_before_a_removal_and_written_after_it_is_refused(
         other.rollback()
         other.close()
     assert (await removal).status == 200
-    msg = await ws_r.receive(timeout=3)
-    while msg.type is aiohttp.WSMsgType.TEXT:
-        msg = await ws_r.receive(timeout=3)
-    assert msg.data == 4003
+    assert await close_code(ws_r) == 4003
     await ws_a.send_json({"message": "after the removal"})  # committed after Ravi's send was settled
     assert (await recv(ws_a))["message"] == "after the removal", "a non-member's change was written"
     history = await (await cl.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json()
