@@ -14,8 +14,9 @@ from .accounts import Accounts
 from .config import Config
 from .errors import error_middleware
 from .journal import Journal
-from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY
+from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
 from .metrics import Metrics
+from .rates import UserRates
 from .realtime import streams
 from .realtime.registry import Registry
 from .routes import add_routes
@@ -70,6 +71,7 @@ def create_app(config: Config) -> web.Application:
     registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
                         activity_interval=config.activity_interval)
     app[REGISTRY] = registry
+    app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",

@@ -8,6 +8,7 @@ from .accounts import Accounts
 from .config import Config
 from .journal import Journal
 from .metrics import Metrics
+from .rates import UserRates
 from .realtime.registry import Registry
 from .storage.db import Database
 
@@ -17,3 +18,4 @@ REGISTRY = web.AppKey("registry", Registry)
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 METRICS = web.AppKey("metrics", Metrics)
+USER_RATES = web.AppKey("user_rates", UserRates)

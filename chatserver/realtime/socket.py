@@ -15,6 +15,7 @@ from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..rates import Refusals
 from ..storage import messages, rooms
 from ..storage.db import Row
 from ..views.request import client_address, path_id
@@ -76,7 +77,8 @@ async def upgrade(request: web.Request, user: Row, room_id: int | None, address:
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
                                compress=False, decode_text=False)
     await ws.prepare(request)
-    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
+    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes,
+                Refusals(config.error_rate, config.error_burst, config.error_close))
 
 
 async def serve(app: web.Application, peer: Peer, token: str | None,

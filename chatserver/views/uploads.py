@@ -12,7 +12,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .. import shapes
 from ..changes import Change
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL
+from ..keys import CONFIG, DB, JOURNAL, USER_RATES
 from ..schemas import MAX_ID
 from ..storage import messages
 from .history import member_room
@@ -70,6 +70,7 @@ async def _save(part: BodyPartReader, media: Path, limit: int) -> tuple[str, str
 async def upload(request: web.Request) -> web.Response:
     """multipart: attachment (file), content and parent_message optional -> 201 the new message."""
     user, room = await member_room(request)
+    request.app[USER_RATES].check(user["id"])  # uploads share the user's message rate
     config = request.app[CONFIG]
     if not request.content_type.startswith("multipart/"):
         raise ChatError("invalid", "Send multipart/form-data with an attachment.",
