@@ -113,6 +113,12 @@ class Site:
 
 
 @pytest.fixture
+def config(config):
+    """Fuzzing uploads far faster than a member would: no message rate."""
+    return config.replace(rate_limit=0)
+
+
+@pytest.fixture
 async def site(client, register, make_admin, make_room):
     s = Site(client, register, make_admin, make_room)
     await s.refresh()
