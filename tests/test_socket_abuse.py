@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from chatserver.keys import METRICS
-from conftest import close_code, recv
+from conftest import recv
 
 
 @pytest.fixture
@@ -18,6 +18,16 @@ def config(config):
                           max_sockets_per_user=0)
 
 
+async def errors_until_closed(ws) -> tuple[int, int | None]:
+    """How many error frames arrive before the server closes the socket, and its close code."""
+    errors = 0
+    msg = await ws.receive(timeout=5)
+    while msg.type is aiohttp.WSMsgType.TEXT:
+        errors += msg.json().get("action") == "error"
+        msg = await ws.receive(timeout=5)
+    return errors, msg.data if msg.type is aiohttp.WSMsgType.CLOSE else None
+
+
 async def test_a_flood_of_refused_frames_is_cut_short_and_the_socket_closed_4029(
         client, register, make_room, connect):
     asha, ravi = await register("Asha"), await register("Ravi")
@@ -25,12 +35,8 @@ async def test_a_flood_of_refused_frames_is_cut_short_and_the_socket_closed_4029
     flooder, calm = await connect(asha, room["id"]), await connect(ravi, room["id"])
     for n in range(200):
         await flooder.send_str("not json" if n % 2 else '{"action": "typing", "oops": ')
-    errors = 0
-    msg = await flooder.receive(timeout=5)
-    while msg.type is aiohttp.WSMsgType.TEXT:
-        errors += 1
-        msg = await flooder.receive(timeout=5)
-    assert (msg.type, msg.data) == (aiohttp.WSMsgType.CLOSE, 4029), "the flooder's socket was not closed"
+    errors, code = await errors_until_closed(flooder)
+    assert code == 4029, "the flooder's socket was not closed"
     assert errors <= 15, f"{errors} error frames for 200 refused frames: the burst of 10 plus what 5/s refills"
     metrics = client.app[METRICS]
     assert metrics.value("chat_error_frames_dropped_total") >= 30
@@ -39,6 +45,16 @@ async def test_a_flood_of_refused_frames_is_cut_short_and_the_socket_closed_4029
     await calm.send_json({"message": "still here"})
     assert (await recv(calm))["message"] == "still here" and time.monotonic() - started < 1.0
     await calm.close()
+
+
+async def test_a_user_stream_flooded_with_frames_is_closed_4029_too(client, register):
+    asha = await register("Asha")
+    stream = await client.ws_connect(f"/ws/user/?token={asha.token}")
+    for _ in range(200):
+        await stream.send_json({"action": "typing"})  # a stream takes no frames: each one is refused
+    errors, code = await errors_until_closed(stream)
+    assert code == 4029
+    assert errors <= 15
 
 
 async def test_a_few_refused_frames_all_get_their_error_and_the_socket_stays(client, register, make_room, connect):
