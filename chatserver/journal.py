@@ -104,9 +104,8 @@ class Journal:
         except Exception as exc:  # the whole transaction rolled back: nothing happened
             log.exception("write batch of %d changes failed", len(changes))
             self.failing = True
-            refusal = _refusal(exc)
             for change in changes:  # every sender hears of it, with its client_id, and may retry
-                self._publish(change, refusal)
+                self._publish(change, _refusal(exc))
             return
         self.failing = False
         self._next_id = batch.next_id

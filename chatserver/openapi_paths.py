@@ -110,7 +110,7 @@ def _message_paths() -> dict[str, Schema]:
                     query("limit", {"type": "integer", "minimum": 1}, "At most this many (default and maximum 1000).")])},
         "/api/chat/groups/{id}/messages/upload/": {"post": op(
             "Upload an attachment", "messages", (201, "The stored message, also broadcast to the room.", ref("Message")),
-            (401, 403, 404, 429), body(upload, "multipart/form-data"), [ROOM_ID])},
+            (401, 403, 404, 429, 503), body(upload, "multipart/form-data"), [ROOM_ID])},
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import aiohttp
+
 from conftest import recv, silent
 
 
@@ -83,6 +85,10 @@ async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_o
         refused = [await recv(ws_a), await recv(ws_a)]
         assert [(f["action"], f["code"], f["client_id"]) for f in refused] == \
             [("error", "unavailable", "c-1"), ("error", "unavailable", "c-2")]
+        form = aiohttp.FormData()
+        form.add_field("attachment", b"notes", filename="notes.txt", content_type="text/plain")
+        upload = await cl.post(f"/api/chat/groups/{room['id']}/messages/upload/", data=form, headers=asha.auth)
+        assert (upload.status, (await upload.json())["code"]) == (503, "unavailable")
         assert await silent(ws_r), "nothing was stored, so nothing is broadcast"
         resp = await cl.get("/healthz")
         assert (resp.status, (await resp.json())["status"]) == (503, "unavailable")
