@@ -10,8 +10,11 @@ export const FINAL_CLOSE = {
 /** Persisted changes other than creation: replaying an older one would undo a newer one. */
 const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted"]);
 const MAX_DELAY_MS = 8000;
-/** Error codes after which the same send, resent with its client_id, may well succeed. */
-const RETRY_CODES = new Set(["unavailable", "internal"]);
+/**
+ * Error codes after which the same send, resent with its client_id, may well succeed, and how
+ * often to try: the database comes back by itself; a send that keeps failing inside is given up.
+ */
+const RETRY_LIMIT = new Map([["unavailable", Infinity], ["internal", 3]]);
 
 /** A random id for idempotent sends; crypto.randomUUID needs a secure context, this does not. */
 export function newClientId() {
@@ -164,7 +167,8 @@ export class RoomSocket extends ReconnectingSocket {
       if (CHANGE_ACTIONS.has(frame.action) && this.lastSeq !== null && frame.seq <= this.lastSeq) return;
       if (this.lastSeq === null || frame.seq > this.lastSeq) this.lastSeq = frame.seq;
     }
-    if (frame.action === "error" && RETRY_CODES.has(frame.code) && this.pending.has(frame.client_id)) {
+    const tries = this.retries.get(frame.client_id) || 0;
+    if (frame.action === "error" && this.pending.has(frame.client_id) && tries < (RETRY_LIMIT.get(frame.code) ?? 0)) {
       this.retryLater(frame.client_id); // nothing was stored: the bubble stays pending
       return;
     }
