@@ -25,17 +25,35 @@ async def test_transfer_to_a_member_who_leaves_at_the_same_moment_never_leaves_a
             "the room is owned by a non-member"
 
 
+def crowd(path: str, room_id: int, size: int) -> None:
+    """Fill a room with members straight in the file (the server is idle meanwhile)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO users (id, email, password_hash, first_name, created_at, updated_at)"
+                         " VALUES (?, ?, 'x', 'Crowd', '', '')",
+                         ((100_000 + n, f"crowd{n}@example.org") for n in range(size)))
+        conn.executemany("INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, '')",
+                         ((room_id, 100_000 + n) for n in range(size)))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 async def test_a_member_removed_during_handshakes_keeps_no_socket(make_client, config, tmp_path, register, make_room):
-    cl = await make_client(config.replace(max_sockets_per_user=0, max_sockets_per_ip=0,
-                                          db=str(tmp_path / "race.db")))
+    config = config.replace(max_sockets_per_user=0, max_sockets_per_ip=0, db=str(tmp_path / "race.db"))
+    cl = await make_client(config)
     asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
     room = await make_room(asha, cl=cl)
+    # A crowded room makes each handshake's membership read (it counts the members) last long
+    # enough that the removal commits while one of them runs: that handshake saw a member.
+    crowd(config.db, room["id"], 60_000)
     url, members = f"/ws/chat/{room['id']}/?token={ravi.token}", f"/api/chat/groups/{room['id']}/members/"
-    for _ in range(15):  # the window is narrow: a removal committed between a handshake's check and its join
+    for _ in range(8):
         assert (await cl.post(members, json={"user_id": ravi["id"]}, headers=asha.auth)).status == 201
-        opening = [asyncio.create_task(cl.ws_connect(url)) for _ in range(8)]
+        opening = [asyncio.create_task(cl.ws_connect(url)) for _ in range(20)]
         removal = asyncio.create_task(cl.delete(f"{members}{ravi['id']}/", headers=asha.auth))
-        opening += [asyncio.create_task(cl.ws_connect(url)) for _ in range(8)]
+        opening += [asyncio.create_task(cl.ws_connect(url)) for _ in range(20)]
         assert (await removal).status == 200
         for ws in await opened_sockets(opening):
             assert await close_code(ws) == 4003, "a removed member kept a socket"
