@@ -107,3 +107,11 @@ CREATE TABLE events (
     PRIMARY KEY (room_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX events_message ON events (message_id);
+
+-- The highest message id ever handed out: ids are never reused, even after the rooms holding
+-- the newest messages are deleted and the server restarts.
+CREATE TABLE high_water (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO high_water (name, value) VALUES ('message_id', 0);

@@ -15,8 +15,9 @@ from .accounts import Accounts
 from .config import Config
 from .errors import error_middleware
 from .journal import Journal
-from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY, UPLOAD_RATES
+from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY, UPLOAD_RATES, USER_RATES
 from .metrics import Metrics
+from .rates import UserRates
 from .realtime import streams
 from .realtime.registry import Registry
 from .routes import add_routes
@@ -29,7 +30,8 @@ log = logging.getLogger("chatserver")
 async def _storage(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     Path(config.media_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
-    db = await Database.open(config.db, config.synchronous, readers=config.db_readers)
+    db = await Database.open(config.db, config.synchronous, readers=config.db_readers,
+                             busy_timeout=config.busy_timeout)
     app[DB] = db
     await media.sweep(config, await messages.all_attachments(db))
     app[ACCOUNTS] = Accounts(db, config)
@@ -74,7 +76,8 @@ def create_app(config: Config) -> web.Application:
     registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
                         activity_interval=config.activity_interval)
     app[REGISTRY] = registry
-    app[UPLOAD_RATES] = {}
+    app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
+    app[UPLOAD_RATES] = UserRates(config.upload_rate / 60, config.upload_burst)
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",

@@ -97,14 +97,18 @@ def apply(conn: sqlite3.Connection, changes: list[Change], next_id: int, known_s
     batch = Batch(conn, next_id, known_seqs, known_names)
     batch.stored = writes.existing_sends(
         conn, [client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")])
+    members = writes.memberships(conn, sorted({(c.room["id"], c.user["id"]) for c in changes}))
     outcomes: list[Committed | ChatError] = []
     for change in changes:
         try:
+            rules.check_still_member((change.room["id"], change.user["id"]) in members)
             outcomes.append(APPLY[change.kind](batch, change))
         except ChatError as exc:
             outcomes.append(exc)
     batch.flush()
     writes.set_room_seqs(conn, batch.seqs)
+    if batch.next_id > next_id:
+        writes.raise_high_water(conn, batch.next_id - 1)
     return outcomes, batch
 
 

@@ -167,6 +167,10 @@ class Config:
     synchronous: str = _setting(
         "CHAT_SYNCHRONOUS", "normal", _choice("normal", "full"),
         "SQLite synchronous mode: normal survives a crash, full also a power loss")
+    busy_timeout: float = _setting(
+        "CHAT_BUSY_TIMEOUT", 5.0, _float(0),
+        "seconds a write waits for the database while another process holds it locked; then the"
+        " changes waiting are refused (`unavailable`) and /healthz answers 503 until writes work again")
     scrypt_n: int = _setting(
         "CHAT_SCRYPT_N", 2**17, _power_of_two(2, 2**19),
         "scrypt cost for new password hashes: a power of two from 2 to 524288")
@@ -191,8 +195,17 @@ class Config:
     send_buffer_bytes: int = _setting(
         "CHAT_SEND_BUFFER_BYTES", MiB, _int(1024), "unsent bytes a socket may hold before it is closed (4008)")
     rate_limit: float = _setting(
-        "CHAT_RATE_LIMIT", 10.0, _float(0), "persisted actions per second per socket (0: off)")
+        "CHAT_RATE_LIMIT", 10.0, _float(0),
+        "stored actions (messages, edits, deletions, reactions, uploads) per second, per socket and per"
+        " user across all their sockets and uploads (0: off)")
     rate_burst: int = _setting("CHAT_RATE_BURST", 20, _int(1), "burst allowance of that rate")
+    error_rate: float = _setting(
+        "CHAT_ERROR_RATE", 10.0, _float(0),
+        "error frames per second one socket is sent after a burst; refused frames past it get none (0: off)")
+    error_burst: int = _setting("CHAT_ERROR_BURST", 50, _int(1), "burst allowance of that rate")
+    error_close: int = _setting(
+        "CHAT_ERROR_CLOSE", 100, _int(1),
+        "refused frames past the error rate (refilled at that rate) after which the socket is closed (4029)")
     typing_rate: float = _setting("CHAT_TYPING_RATE", 5.0, _float(0), "typing frames per second per socket (0: off)")
     max_sockets_per_user: int = _setting(
         "CHAT_MAX_SOCKETS_PER_USER", 20, _int(0), "open sockets one user may hold (0: no limit)")

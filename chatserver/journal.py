@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections import deque
 from pathlib import Path
@@ -44,6 +45,7 @@ class Journal:
         self._next_id = 1
         self._seqs: dict[int, int] = {}
         self._names: dict[int, str] = {}
+        self.failing = False  # the last write batch failed; cleared by the next one that commits
 
     async def start(self) -> None:
         """Learn the next message id and start the writer task."""
@@ -71,6 +73,13 @@ class Journal:
         """Queue a change and wait for its outcome; a caller that goes away does not undo it."""
         return await asyncio.shield(self.enqueue(change))
 
+    async def writable(self) -> bool:
+        """Whether writes work: after a failed batch, an empty transaction tells (and clears the failure)."""
+        if self.failing:
+            await self.db.write(_nothing)
+            self.failing = False
+        return True
+
     async def delete_room(self, room_id: int) -> None:
         """Delete a room with everything in it, its attachments' files too; its seq counter goes with it."""
         files = await rooms.delete_room(self.db, room_id)
@@ -96,11 +105,13 @@ class Journal:
         started = time.perf_counter()
         try:
             outcomes, batch = await self.db.write(apply, changes, self._next_id, self._seqs, self._names)
-        except Exception:  # the whole transaction rolled back: nothing happened
+        except Exception as exc:  # the whole transaction rolled back: nothing happened
             log.exception("write batch of %d changes failed", len(changes))
-            for change in changes:
-                _settle(change, ChatError("internal", "The change could not be saved; try again.", status=500))
+            self.failing = True
+            for change in changes:  # every sender hears of it, with its client_id, and may retry
+                self._publish(change, _refusal(exc))
             return
+        self.failing = False
         self._next_id = batch.next_id
         self._seqs.update(batch.seqs)
         self._names.update(batch.names)
@@ -144,3 +155,14 @@ def _settle(change: Change, outcome: Committed | ChatError) -> None:
         change.future.exception()  # a socket does not wait for its outcome: never "never retrieved"
     else:
         change.future.set_result(outcome)
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    """An empty transaction: it commits only when the database takes writes."""
+
+
+def _refusal(exc: Exception) -> ChatError:
+    """What the senders of a failed batch are told: `unavailable` when the database is locked or full."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return ChatError("unavailable", "The database is not taking writes right now; try again.", status=503)
+    return ChatError("internal", "The change could not be saved; try again.", status=500)

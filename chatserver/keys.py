@@ -8,6 +8,7 @@ from .accounts import Accounts
 from .config import Config
 from .journal import Journal
 from .metrics import Metrics
+from .rates import UserRates
 from .realtime.registry import Registry
 from .storage.db import Database
 
@@ -17,4 +18,5 @@ REGISTRY = web.AppKey("registry", Registry)
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 METRICS = web.AppKey("metrics", Metrics)
-UPLOAD_RATES = web.AppKey("upload_rates", dict)  # user id -> Bucket of their uploads
+USER_RATES = web.AppKey("user_rates", UserRates)
+UPLOAD_RATES = web.AppKey("upload_rates", UserRates)  # uploads per user, apart from messages

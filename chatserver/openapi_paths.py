@@ -123,13 +123,13 @@ def _message_paths() -> dict[str, Schema]:
                     query("limit", {"type": "integer", "minimum": 1}, "At most this many (default and maximum 1000).")])},
         "/api/chat/groups/{id}/messages/upload/": {"post": op(
             "Upload an attachment", "messages", (201, "The stored message, also broadcast to the room.", ref("Message")),
-            (401, 403, 404, 429, 507), body(upload, "multipart/form-data"), [ROOM_ID])},
+            (401, 403, 404, 429, 503, 507), body(upload, "multipart/form-data"), [ROOM_ID])},
     }
 
 
 def _server_paths() -> dict[str, Schema]:
     health = obj({"status": {"const": "ok"}})
-    down = {"description": "The database does not answer.", "content": {"application/json": {"schema": obj(
+    down = {"description": "The database does not answer, or does not take writes.", "content": {"application/json": {"schema": obj(
         {"status": {"const": "unavailable"}, "detail": TEXT})}}}
     text = {"description": "Prometheus text format 0.0.4.", "content": {"text/plain": {"schema": TEXT}}}
     socket = op("Open a room's WebSocket", "server", (101, "Switching protocols.", TEXT), (401, 403, 404, 429), params=[

@@ -51,17 +51,23 @@ def check_member(room: Row | None) -> Row:
     return room
 
 
+def check_still_member(member: bool) -> None:
+    """Checked again when a change is written: a member removed since they asked changes nothing."""
+    if not member:
+        raise forbidden("You are no longer a member of this room.")
+
+
 def check_join(member: bool) -> None:
     """Joining (or being added) twice is an error."""
     if member:
         raise ChatError("already_member", "Already a member of this room.")
 
 
-def check_leave(room: Row, user_id: int, member: bool, absent_status: int = 400) -> None:
+def check_leave(owner_id: int, user_id: int, member: bool, absent_status: int = 400) -> None:
     """Only a member can leave (or be removed); the owner stays until ownership passes on."""
     if not member:
         raise ChatError("not_member", "That user is not a member of this room.", status=absent_status)
-    if room["owner_id"] == user_id:
+    if owner_id == user_id:
         raise forbidden("The owner cannot leave the room; transfer ownership first.")
 
 

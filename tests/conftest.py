@@ -219,3 +219,19 @@ def socket_ends() -> Iterator[SocketEnds]:
     yield ends
     logger.removeHandler(ends)
     logger.setLevel(level)
+
+
+async def close_code(ws, timeout: float = 3.0) -> int | None:
+    """Skip text frames until the server closes the socket; the close code (None if it ended otherwise)."""
+    import aiohttp
+    msg = await ws.receive(timeout=timeout)
+    while msg.type is aiohttp.WSMsgType.TEXT:
+        msg = await ws.receive(timeout=timeout)
+    return msg.data if msg.type is aiohttp.WSMsgType.CLOSE else None
+
+
+async def opened_sockets(handshakes) -> list:
+    """The sockets among handshake tasks that opened (the refused ones are left out)."""
+    import asyncio
+    return [ws for ws in await asyncio.gather(*handshakes, return_exceptions=True)
+            if not isinstance(ws, BaseException)]

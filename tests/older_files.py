@@ -13,6 +13,7 @@ UNDO = (
     "DROP INDEX users_email_key; DROP INDEX rooms_name_key;"
     " ALTER TABLE users DROP COLUMN email_key; ALTER TABLE rooms DROP COLUMN name_key;",
     "ALTER TABLE tokens DROP COLUMN last_used_at; ALTER TABLE tokens DROP COLUMN address;",
+    "DROP TABLE high_water;",
 )
 
 

@@ -161,7 +161,7 @@ random_frame = st.one_of(
 
 @pytest.fixture
 def config(config):
-    return config.replace(rate_limit=0, typing_rate=0)
+    return config.replace(rate_limit=0, typing_rate=0, error_rate=0)
 
 
 class Arena:

@@ -114,8 +114,8 @@ class Site:
 
 @pytest.fixture
 def config(config):
-    """Uploads unthrottled: what is fuzzed here is how they are parsed."""
-    return config.replace(upload_rate=0)
+    """Uploads unthrottled, with no message rate: what is fuzzed here is how they are parsed."""
+    return config.replace(upload_rate=0, rate_limit=0)
 
 
 @pytest.fixture

@@ -13,6 +13,12 @@ from conftest import recv, until
 from crash_support import RawSocket
 
 
+@pytest.fixture
+def config(config):
+    """No error-frame budget: a test here fills a socket's buffer with thousands of error frames."""
+    return config.replace(error_rate=0)
+
+
 async def test_member_connects_with_query_token(register, make_room, connect):
     asha = await register("Asha")
     room = await make_room(asha)

@@ -102,3 +102,11 @@ async def test_a_deep_history_page_walks_the_index_alone(db):
     plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT id FROM messages WHERE room_id = ?"
                              " ORDER BY id DESC LIMIT ? OFFSET ?", (1, 20, 200000))
     assert any("COVERING INDEX messages_room" in row["detail"] for row in plan)
+
+
+async def test_closing_twice_and_reading_after_close_fail_fast(tmp_path):
+    database = await Database.open(str(tmp_path / "twice.db"), readers=2)
+    await database.close()
+    await database.close()  # the application's cleanup may close a database a test already closed
+    with pytest.raises(ValueError):
+        await database.fetchone("SELECT 1 AS ok")

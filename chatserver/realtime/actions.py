@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from typing import Any, Awaitable, Callable
 
@@ -13,7 +12,8 @@ from aiohttp import web
 from .. import schemas, shapes
 from ..changes import Change
 from ..errors import ChatError
-from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY
+from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
+from ..rates import Bucket
 from ..storage import rooms
 from ..storage.db import Row
 from . import client_frames as frames_in
@@ -23,26 +23,6 @@ from .peer import Peer, refuse
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
-
-
-class Bucket:
-    """A token bucket: `rate` per second sustained, `burst` at once; rate 0 lets everything pass."""
-
-    __slots__ = ("rate", "burst", "tokens", "stamp")
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, time.monotonic()
-
-    def take(self) -> bool:
-        if not self.rate:
-            return True
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
 
 
 class Session:
@@ -91,7 +71,7 @@ class Session:
 
     async def change(self, kind: str, data: dict[str, Any]) -> None:
         """Rate-limit, then queue a change; errors reach the socket from the journal."""
-        if not self.rate.take():
+        if not self.rate.take() or not self.app[USER_RATES].take(self.peer.user["id"]):
             self.app[METRICS].inc("chat_rate_limited_total")
             raise ChatError("rate_limited", "Slow down: too many actions in a short time.")
         future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))

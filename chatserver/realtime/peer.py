@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
+from ..rates import Refusals
 from .frames import encode
 
 if TYPE_CHECKING:
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ..metrics import Metrics
 
 CLOSE_TIMEOUT = 5.0
+CLOSE_REFUSED = 4029  # the client kept sending frames the server refuses, past its error budget
 
 
 class Peer:
@@ -32,10 +34,11 @@ class Peer:
 
     __slots__ = ("ws", "transport", "live", "user", "token_id", "room_id", "address", "limit",
                  "held", "held_bytes", "replayed", "typing", "frames_out", "frames_in", "on_slow",
-                 "task", "reading", "close_with", "__weakref__")
+                 "task", "reading", "close_with", "refusals", "__weakref__")
 
     def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, user: dict[str, Any],
-                 token_id: int, room_id: int | None, address: str, limit: int) -> None:
+                 token_id: int, room_id: int | None, address: str, limit: int,
+                 refusals: Refusals | None = None) -> None:
         self.ws = ws
         self.transport = transport
         self.live = True
@@ -54,6 +57,7 @@ class Peer:
         self.task = asyncio.current_task()
         self.reading = False  # the handler is waiting for the client's next frame
         self.close_with: tuple[int, str] | None = None
+        self.refusals = refusals or Refusals(0, 1, 1)  # rate 0: every error frame is sent
 
     def close(self, code: int, reason: str) -> bool:
         """Ask the handler to close this socket with code; False if a close was asked already."""
@@ -102,7 +106,17 @@ class Peer:
 
 
 def refuse(peer: Peer, metrics: Metrics, exc: ChatError, client_id: str | None = None) -> None:
-    """Send one socket an error frame (with the client_id it answers, if any); count it by code."""
+    """Send one socket an error frame (with the client_id it answers, if any); count it by code.
+
+    Past the socket's error budget the frame is dropped and counted instead, and a socket that
+    keeps at it is closed (4029): refusing must cost the server less than sending costs the client.
+    """
+    verdict = peer.refusals.admit(exc.code)
+    if verdict != "send":
+        metrics.inc("chat_error_frames_dropped_total")
+        if verdict == "close" and peer.close(CLOSE_REFUSED, "too many refused frames"):
+            metrics.inc("chat_refused_disconnects_total")
+        return
     frame = exc.frame()
     if client_id is not None:
         frame["client_id"] = client_id[:64]

@@ -16,6 +16,7 @@ from ..config import Config
 from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..schemas import parse_id
+from ..rates import Refusals
 from ..storage import messages, rooms
 from ..storage.db import Row
 from ..views.request import base_url, client_address, path_id
@@ -78,7 +79,8 @@ async def upgrade(request: web.Request, user: Row, room_id: int | None, address:
     ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
                                compress=False, decode_text=False)
     await ws.prepare(request)
-    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes)
+    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes,
+                Refusals(config.error_rate, config.error_burst, config.error_close))
 
 
 async def serve(app: web.Application, peer: Peer, token: str | None,
@@ -131,6 +133,8 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
+        if not await rooms.is_member(db, room_id, user["id"]):
+            registry.close_member(room_id, user["id"])  # removed while this handshake ran: missed by the removal
         await serve(app, peer, token, session.receive, session.refuse,
                      None if after_seq is None else lambda: _resume(db, peer, after_seq, base))
     finally:

@@ -12,6 +12,11 @@ const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted"]);
 /** Changes the user makes to a shown message: kept while the socket is down, sent in order once it is back. */
 const QUEUED_ACTIONS = new Set(["edit_message", "delete_message", "react_message"]);
 const MAX_DELAY_MS = 8000;
+/**
+ * Error codes after which the same send, resent with its client_id, may well succeed, and how
+ * often to try: the database comes back by itself; a send that keeps failing inside is given up.
+ */
+const RETRY_LIMIT = new Map([["unavailable", Infinity], ["internal", 3]]);
 
 /** A random id for idempotent sends; crypto.randomUUID needs a secure context, this does not. */
 export function newClientId() {
@@ -137,6 +142,7 @@ export class RoomSocket extends ReconnectingSocket {
     this.lastSeq = lastSeq;
     this.pending = new Map(); // client_id -> send_message frame not yet echoed
     this.queued = []; // edit, delete and react frames made while the socket was down
+    this.retries = new Map(); // client_id -> how often the server could not store it
   }
 
   url() {
@@ -169,8 +175,27 @@ export class RoomSocket extends ReconnectingSocket {
       if (CHANGE_ACTIONS.has(frame.action) && this.lastSeq !== null && frame.seq <= this.lastSeq) return;
       if (this.lastSeq === null || frame.seq > this.lastSeq) this.lastSeq = frame.seq;
     }
-    if (frame.client_id) this.pending.delete(frame.client_id);
+    const tries = this.retries.get(frame.client_id) || 0;
+    if (frame.action === "error" && this.pending.has(frame.client_id) && tries < (RETRY_LIMIT.get(frame.code) ?? 0)) {
+      this.retryLater(frame.client_id); // nothing was stored: the bubble stays pending
+      return;
+    }
+    if (frame.client_id) {
+      this.pending.delete(frame.client_id);
+      this.retries.delete(frame.client_id);
+    }
     this.handlers.onFrame(frame);
+  }
+
+  /** Resends a pending send after a growing pause; the server stores a client_id once either way. */
+  retryLater(clientId) {
+    const tries = (this.retries.get(clientId) || 0) + 1;
+    this.retries.set(clientId, tries);
+    const delay = Math.min(MAX_DELAY_MS, 500 * 2 ** tries) * (0.8 + Math.random() * 0.4);
+    setTimeout(() => {
+      const frame = this.pending.get(clientId);
+      if (frame && this.isLive()) this.ws.send(JSON.stringify(frame));
+    }, delay);
   }
 
   /**

@@ -49,6 +49,15 @@ def message_row(conn: sqlite3.Connection, message_id: int) -> Row:
     return decoded(conn.execute(f"{MESSAGE_SELECT} WHERE m.id = ?", (message_id,)).fetchall())[0]
 
 
+def memberships(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    if not pairs:
+        return set()
+    rows = conn.execute("SELECT m.room_id, m.user_id FROM json_each(?) p JOIN members m"
+                        " ON m.room_id = p.value ->> 0 AND m.user_id = p.value ->> 1", (_rows(pairs),)).fetchall()
+    return {(r["room_id"], r["user_id"]) for r in rows}
+
+
 def existing_sends(conn: sqlite3.Connection,
                    keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int, int, str], Row]:
     """Messages already stored under (room_id, sender_id, client_id), with their creation frame."""
@@ -99,6 +108,11 @@ def set_room_seqs(conn: sqlite3.Connection, seqs: dict[int, int]) -> None:
         conn.execute(
             "UPDATE rooms SET last_seq = s.value ->> 1 FROM json_each(?) s WHERE rooms.id = s.value ->> 0",
             (_rows(list(seqs.items())),))
+
+
+def raise_high_water(conn: sqlite3.Connection, message_id: int) -> None:
+    """Record that ids up to message_id were handed out, so that none is ever handed out again."""
+    conn.execute("UPDATE high_water SET value = max(value, ?) WHERE name = 'message_id'", (message_id,))
 
 
 def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: str) -> None:

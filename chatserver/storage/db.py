@@ -37,6 +37,9 @@ MIGRATIONS: tuple[str, ...] = (
     " CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);",
     # 4 -> 5: when and from where each token was last used.
     "ALTER TABLE tokens ADD COLUMN last_used_at TEXT; ALTER TABLE tokens ADD COLUMN address TEXT;",
+    # 5 -> 6: the message id high-water mark (ids are never reused)
+    "CREATE TABLE high_water (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    " INSERT INTO high_water (name, value) SELECT 'message_id', coalesce(max(id), 0) FROM messages;",
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 
@@ -72,7 +75,7 @@ def _probe(path: str) -> None:
     sqlite3.connect(path).close()
 
 
-async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
+async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> aiosqlite.Connection:
     # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
     # thread to report to an event loop that may be gone by then.
     await asyncio.to_thread(_probe, path)
@@ -80,7 +83,7 @@ async def _connect(path: str, synchronous: str) -> aiosqlite.Connection:
     try:
         conn.row_factory = _dict_row
         for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
-                       "foreign_keys = ON", "busy_timeout = 5000", "temp_store = MEMORY"):
+                       "foreign_keys = ON", f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY"):
             await conn.execute(f"PRAGMA {pragma}")
     except BaseException:
         await conn.close()  # its thread would otherwise keep the process alive
@@ -130,7 +133,7 @@ class Database:
 
     @classmethod
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True,
-                   readers: int = 1) -> "Database":
+                   readers: int = 1, busy_timeout: float = 5.0) -> "Database":
         """Open (creating if needed) and migrate; exclusive takes the one-server lock.
 
         A file that is not a database this server can use raises DatabaseUnusable naming it,
@@ -141,10 +144,10 @@ class Database:
         lock_fd = _take_server_lock(path) if exclusive else None
         opened: list[aiosqlite.Connection] = []
         try:
-            opened.append(await _connect(path, synchronous))
+            opened.append(await _connect(path, synchronous, busy_timeout))
             await migrate(opened[0])
             for _ in range(readers):
-                opened.append(await _connect(path, synchronous))
+                opened.append(await _connect(path, synchronous, busy_timeout))
         except BaseException as exc:
             for conn in opened:
                 await conn.close()
@@ -158,8 +161,10 @@ class Database:
     async def close(self) -> None:
         """Close every connection once its read is done (a WAL checkpoint happens on the last close)."""
         async with self._write_lock:
-            for _ in self._readers:
+            for _ in self._readers:  # each once its read is done
                 await (await self._free.get()).close()
+            for reader in self._readers:  # a read after close fails at once, as on any closed connection
+                self._free.put_nowait(reader)
             await self._writer.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
@@ -275,10 +280,11 @@ def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tupl
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = work(conn, *args)
+        conn.commit()
     except BaseException:
-        conn.rollback()
+        if conn.in_transaction:  # a failed COMMIT (a full disk) may leave it open: the next BEGIN would fail
+            conn.rollback()
         raise
-    conn.commit()
     return result
 
 

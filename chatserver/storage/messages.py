@@ -68,8 +68,9 @@ async def get_message(db: Database, message_id: int) -> Row | None:
 
 
 async def max_message_id(db: Database) -> int:
-    """The largest message id ever stored, 0 for none."""
-    row = await db.fetchone("SELECT coalesce(max(id), 0) AS n FROM messages")
+    """The largest message id ever handed out (deleted ones included), 0 for none."""
+    row = await db.fetchone("SELECT max(coalesce((SELECT max(id) FROM messages), 0),"
+                            " (SELECT value FROM high_water WHERE name = 'message_id')) AS n")
     return row["n"]
 
 

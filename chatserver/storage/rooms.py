@@ -160,12 +160,33 @@ async def add_member(db: Database, room_id: int, user_id: int) -> bool:
         raise RoomGone(room_id) from None
 
 
-async def remove_member(db: Database, room_id: int, user_id: int) -> bool:
-    """Remove a member; False if they were not one."""
+async def _owner_and_membership(conn: Any, room_id: int, user_id: int) -> tuple[int, bool]:
+    row = (await conn.execute_fetchall(
+        "SELECT owner_id, EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?) AS is_member"
+        " FROM rooms WHERE id = ?", (room_id, user_id, room_id)))
+    if not row:
+        raise RoomGone(room_id)
+    return row[0]["owner_id"], bool(row[0]["is_member"])
+
+
+async def remove_member(db: Database, room_id: int, user_id: int) -> tuple[int, bool]:
+    """Remove a member unless they own the room, checked in the same transaction as the removal;
+    returns (owner id, whether they were a member) as the transaction saw them."""
     async with db.transaction() as conn:
-        cur = await conn.execute(
-            "DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
-        return cur.rowcount == 1
+        owner_id, member = await _owner_and_membership(conn, room_id, user_id)
+        if member and owner_id != user_id:
+            await conn.execute("DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
+        return owner_id, member
+
+
+async def transfer_owner(db: Database, room_id: int, new_owner_id: int) -> bool:
+    """Make a member the owner, checked in the same transaction; False (and no change) for a non-member."""
+    async with db.transaction() as conn:
+        _, member = await _owner_and_membership(conn, room_id, new_owner_id)
+        if member:
+            await conn.execute("UPDATE rooms SET owner_id = ?, updated_at = ? WHERE id = ?",
+                               (new_owner_id, now_iso(), room_id))
+        return member
 
 
 async def members(db: Database, room_id: int, q: str | None = None) -> list[Row]:

@@ -8,7 +8,7 @@ import sqlite3
 
 from aiohttp import web
 
-from ..keys import DB
+from ..keys import DB, JOURNAL
 from .request import json
 
 routes = web.RouteTableDef()
@@ -18,13 +18,17 @@ TIMEOUT = 2.0  # seconds; a database slower than this is as good as down to a lo
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers a query, else 503."""
+    """200 when the database answers a query and takes writes, else 503."""
+    detail = "The database does not answer."
     try:
         async with asyncio.timeout(TIMEOUT):
             healthy = await request.app[DB].ping()
+            if healthy:
+                detail = "The database does not take writes."
+                healthy = await request.app[JOURNAL].writable()
     except (sqlite3.Error, ValueError, TimeoutError) as exc:  # aiosqlite raises ValueError on a closed connection
         log.warning("health check failed: %s", exc)
         healthy = False
     if healthy:
         return json({"status": "ok"})
-    return json({"status": "unavailable", "detail": "The database does not answer."}, status=503)
+    return json({"status": "unavailable", "detail": detail}, status=503)

@@ -27,6 +27,7 @@ async def join(request: web.Request) -> web.Response:
 
 
 @routes.post(f"/api/chat/group/{ROOM}/remove-yourself/")
+@may_vanish
 async def leave(request: web.Request) -> web.Response:
     """The caller leaves the room (not its owner); their sockets in it close (4003)."""
     user, room = await room_in_path(request)
@@ -35,9 +36,8 @@ async def leave(request: web.Request) -> web.Response:
 
 
 async def _remove(request: web.Request, room: Row, user_id: int, absent_status: int) -> None:
-    db = request.app[DB]
-    rules.check_leave(room, user_id, await rooms.is_member(db, room["id"], user_id), absent_status)
-    await rooms.remove_member(db, room["id"], user_id)
+    owner_id, member = await rooms.remove_member(request.app[DB], room["id"], user_id)
+    rules.check_leave(owner_id, user_id, member, absent_status)  # nothing was removed if this refuses
     request.app[REGISTRY].close_member(room["id"], user_id)
     await streams.rooms_changed(request.app, [user_id])
 
@@ -48,12 +48,7 @@ async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
     _, room = await managed_room(request)
     data = await body(request, schemas.TransferOwnership())
-    db = request.app[DB]
-    now = await rooms.room_for(db, room["id"], data["new_owner_id"])
-    if now is None:
-        raise rooms.RoomGone(room["id"])
-    rules.check_new_owner(bool(now["is_member"]))
-    await rooms.update_room(db, room["id"], {"owner_id": data["new_owner_id"]})
+    rules.check_new_owner(await rooms.transfer_owner(request.app[DB], room["id"], data["new_owner_id"]))
     await streams.rooms_changed(request.app, streams.followers(request.app, room["id"]), always=True)
     return await room_answer(request, room["id"], "Ownership transferred.")
 
@@ -102,6 +97,7 @@ async def add_member(request: web.Request) -> web.Response:
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/members/{{user_id:[0-9]+}}/")
+@may_vanish
 async def remove_member(request: web.Request) -> web.Response:
     """The owner or a site admin removes a member (not the owner); their sockets close (4003)."""
     _, room = await managed_room(request)

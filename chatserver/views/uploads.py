@@ -10,8 +10,7 @@ from .. import media, shapes
 from ..changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES
-from ..realtime.actions import Bucket
+from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
 from ..schemas import parse_id
 from ..storage import messages
 from .history import member_room
@@ -23,9 +22,7 @@ routes = web.RouteTableDef()
 
 async def _within_quota(request: web.Request, user_id: int, config: Config) -> int:
     """Refuse an upload past the user's rate or stored bytes; returns the bytes they have stored."""
-    rates = request.app[UPLOAD_RATES]
-    bucket = rates.get(user_id) or rates.setdefault(user_id, Bucket(config.upload_rate / 60, config.upload_burst))
-    if not bucket.take():
+    if not request.app[UPLOAD_RATES].take(user_id):
         raise ChatError("rate_limited", "Too many uploads in a short time; try again in a minute.",
                         retry_after=60)
     if not config.upload_quota_bytes:
@@ -41,6 +38,7 @@ async def _within_quota(request: web.Request, user_id: int, config: Config) -> i
 async def upload(request: web.Request) -> web.Response:
     """multipart: attachment (file), content and parent_message optional -> 201 the new message."""
     user, room = await member_room(request)
+    request.app[USER_RATES].check(user["id"])  # uploads share the user's message rate
     config = request.app[CONFIG]
     if not request.content_type.startswith("multipart/"):
         raise ChatError("invalid", "Send multipart/form-data with an attachment.",

@@ -1,0 +1,73 @@
+"""Rate limits: token buckets per socket and per user, and each socket's budget of error frames."""
+
+from __future__ import annotations
+
+import time
+
+from .errors import ChatError
+
+SERVER_FAULTS = frozenset({"internal", "unavailable"})  # refusals that are the server's doing, never dropped
+
+
+class Bucket:
+    """A token bucket: `rate` per second sustained, `burst` at once; rate 0 lets everything pass."""
+
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, time.monotonic()
+
+    def take(self) -> bool:
+        if not self.rate:
+            return True
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class UserRates:
+    """One bucket per user, shared by all their sockets and uploads; full buckets are forgotten."""
+
+    def __init__(self, rate: float, burst: float, keep: int = 10_000) -> None:
+        self.rate, self.burst, self.keep = rate, burst, keep
+        self.buckets: dict[int, Bucket] = {}
+
+    def take(self, user_id: int) -> bool:
+        """Whether the user may make one more stored change now."""
+        bucket = self.buckets.get(user_id)
+        if bucket is None:
+            if len(self.buckets) >= self.keep:
+                self._forget_idle()
+            bucket = self.buckets[user_id] = Bucket(self.rate, self.burst)
+        return bucket.take()
+
+    def check(self, user_id: int) -> None:
+        """Refuse (429 `rate_limited`) a change past the user's rate."""
+        if not self.take(user_id):
+            raise ChatError("rate_limited", "Slow down: too many messages in a short time.")
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        self.buckets = {uid: b for uid, b in self.buckets.items()
+                        if b.tokens + (now - b.stamp) * b.rate < b.burst}
+
+
+class Refusals:
+    """One socket's error frames: `burst` at once then `rate` a second are sent; past that they are
+    dropped, and once `close_after` more have been dropped (refilled at `rate`) the socket is to close."""
+
+    __slots__ = ("sent", "dropped")
+
+    def __init__(self, rate: float, burst: float, close_after: float) -> None:
+        self.sent = Bucket(rate, burst)
+        self.dropped = Bucket(rate, close_after)
+
+    def admit(self, code: str) -> str:
+        """"send", "drop" or "close" for the next error frame of this code."""
+        if code in SERVER_FAULTS or self.sent.take():
+            return "send"
+        return "drop" if self.dropped.take() else "close"
