@@ -6,11 +6,13 @@ import json
 import logging
 import re
 import sys
+from datetime import datetime, timezone
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from .config import Config
+from .storage.db import iso
 
 # token=<key> in a query string, and a key after Token/Bearer as in an Authorization header.
 SECRETS = (re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE),
@@ -28,7 +30,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line; an access line also carries its fields under "http"."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname.lower(),
+        entry = {"time": iso(datetime.fromtimestamp(record.created, timezone.utc)), "level": record.levelname.lower(),
                  "logger": record.name, "message": mask(record.getMessage())}
         if hasattr(record, "http"):
             entry["http"] = record.http

@@ -46,18 +46,19 @@ def room(row: Row) -> dict[str, Any]:
     }
 
 
-def last_message(row: Row | None) -> dict[str, Any] | None:
-    """The newest message of a room, briefly, as room lists show it."""
+def last_message(row: Row | None, user_id: int) -> dict[str, Any] | None:
+    """The newest message of a room, briefly, as room lists show it; is_self for user_id."""
     if row is None:
         return None
     return {"id": row["id"], "content": row["content"], "created_at": row["created_at"],
             "sender": {"id": row["sender_id"], "first_name": row["first_name"],
-                       "last_name": row["last_name"]}}
+                       "last_name": row["last_name"]},
+            "is_self": row["sender_id"] == user_id}
 
 
-def joined_room(row: Row, last: Row | None) -> dict[str, Any]:
-    """A room the caller belongs to: the room object with unread_count and last_message."""
-    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last)}
+def joined_room(row: Row, last: Row | None, user_id: int) -> dict[str, Any]:
+    """A room user_id belongs to: the room object with unread_count and last_message."""
+    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last, user_id)}
 
 
 def media_url(base: str, name: str | None) -> str | None:

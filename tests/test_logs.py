@@ -69,6 +69,7 @@ async def test_a_real_server_logs_each_request_and_socket_and_masks_tokens(tmp_p
 
     if log_format == "json":
         entries = [json.loads(line) for line in log.splitlines()]
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00", e["time"]) for e in entries)
         access = [e["http"] for e in entries if e["logger"] == "aiohttp.access"]
         messages = [e["message"] for e in entries]
     else:

@@ -102,6 +102,9 @@ async def test_groups_lists_only_joined_rooms_with_unread_and_last_message(clien
     assert message["content"] == "mine" and message["sender"] == {"id": ravi["id"], "first_name": "Ravi",
                                                                    "last_name": ""}
     assert message["id"] > last["id"] and message["created_at"].endswith("+00:00")
+    assert message["is_self"] is True  # ravi sent it
+    status, seen_by_asha = await get(client, "/api/chat/groups/", asha)
+    assert {r["name"]: r["last_message"]["is_self"] for r in seen_by_asha if r["last_message"]} == {"shared": False}
     assert (by_name["quiet"]["unread_count"], by_name["quiet"]["last_message"]) == (0, None)
     assert quiet["id"] == by_name["quiet"]["id"]
 

@@ -23,7 +23,7 @@ async def joined(request: web.Request) -> web.Response:
     db = request.app[DB]
     rows = await rooms.user_rooms(db, user["id"])
     last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
-    return json([shapes.joined_room(r, last.get(r["last_message_id"])) for r in rows])
+    return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
 
 @routes.get("/api/chat/groups/list/")
