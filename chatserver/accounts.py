@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -23,6 +25,18 @@ LOGIN_FAILED = "Unable to log in with provided credentials."
 TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often, not on every request
 
 
+HASHING_NICENESS = 10
+
+
+def yield_to_the_loop() -> None:
+    """Run this password-hashing thread below the event loop's priority (Linux: per thread), so
+    that a flood of expensive hashes takes spare CPU, not the CPU every open socket waits on."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not permitted: the thread keeps its priority
+        pass
+
+
 class Accounts:
     """Everything about who a caller is; the database keeps only digests of tokens."""
 
@@ -32,8 +46,10 @@ class Accounts:
         self.gate = LoginGate(config)
         self.registrations = Throttle(config.register_rate, window=3600.0)
         # Separate bounded pools: hashing new passwords can queue without delaying a login.
-        self.hash_pool = ThreadPoolExecutor(config.hash_workers, thread_name_prefix="chat-hash")
-        self.login_pool = ThreadPoolExecutor(config.login_workers, thread_name_prefix="chat-login")
+        self.hash_pool = ThreadPoolExecutor(config.hash_workers, thread_name_prefix="chat-hash",
+                                            initializer=yield_to_the_loop)
+        self.login_pool = ThreadPoolExecutor(config.login_workers, thread_name_prefix="chat-login",
+                                             initializer=yield_to_the_loop)
         self._dummy_hash: str | None = None
 
     def close(self) -> None:

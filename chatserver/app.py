@@ -14,8 +14,9 @@ from . import media
 from .accounts import Accounts
 from .config import Config
 from .errors import error_middleware
+from .views.refusals import refusal_budget
 from .journal import Journal
-from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REGISTRY, UPLOAD_RATES, USER_RATES
+from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, UPLOAD_RATES, USER_RATES
 from .metrics import Metrics
 from .rates import UserRates
 from .realtime import streams
@@ -69,7 +70,7 @@ async def _close_sockets(app: web.Application) -> None:
 
 def create_app(config: Config) -> web.Application:
     """The application for config; storage opens when it starts, closes when it stops."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=config.max_upload_bytes + 65536)
+    app = web.Application(middlewares=[refusal_budget, error_middleware], client_max_size=config.max_upload_bytes + 65536)
     app[CONFIG] = config
     metrics = Metrics()
     app[METRICS] = metrics
@@ -78,6 +79,7 @@ def create_app(config: Config) -> web.Application:
     app[REGISTRY] = registry
     app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
     app[UPLOAD_RATES] = UserRates(config.upload_rate / 60, config.upload_burst)
+    app[REFUSED_REQUESTS] = UserRates(config.refused_rate, config.refused_burst)
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",

@@ -206,6 +206,11 @@ class Config:
     error_close: int = _setting(
         "CHAT_ERROR_CLOSE", 100, _int(1),
         "refused frames past the error rate (refilled at that rate) after which the socket is closed (4029)")
+    refused_rate: float = _setting(
+        "CHAT_REFUSED_RATE", 2.0, _float(0),
+        "refused REST requests (any 4xx answer) per second per client address, sustained; past it and"
+        " its burst, the address's requests are answered 429 unread and their connection closed (0: off)")
+    refused_burst: int = _setting("CHAT_REFUSED_BURST", 100, _int(1), "burst allowance of that rate")
     typing_rate: float = _setting("CHAT_TYPING_RATE", 5.0, _float(0), "typing frames per second per socket (0: off)")
     max_sockets_per_user: int = _setting(
         "CHAT_MAX_SOCKETS_PER_USER", 20, _int(0), "open sockets one user may hold (0: no limit)")

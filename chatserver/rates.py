@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Hashable
 
 from .errors import ChatError
 
@@ -18,25 +19,36 @@ class Bucket:
         self.rate, self.burst, self.tokens, self.stamp = rate, burst, burst, time.monotonic()
 
     def take(self) -> bool:
+        if not self.has_one():
+            return False
+        if self.rate:
+            self.tokens -= 1
+        return True
+
+    def has_one(self) -> bool:
+        """Whether take() would succeed now (refills, takes nothing)."""
         if not self.rate:
             return True
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+        return self.tokens >= 1
 
 
 class UserRates:
-    """One bucket per user, shared by all their sockets and uploads; full buckets are forgotten."""
+    """One bucket per user (or per client address), shared by all their sockets and requests;
+    full buckets are forgotten."""
 
     def __init__(self, rate: float, burst: float, keep: int = 10_000) -> None:
         self.rate, self.burst, self.keep = rate, burst, keep
-        self.buckets: dict[int, Bucket] = {}
+        self.buckets: dict[Hashable, Bucket] = {}
 
-    def take(self, user_id: int) -> bool:
+    def spent(self, key: Hashable) -> bool:
+        """Whether key's bucket is empty now (takes nothing)."""
+        bucket = self.buckets.get(key)
+        return bucket is not None and not bucket.has_one()
+
+    def take(self, user_id: Hashable) -> bool:
         """Whether the user may make one more stored change now."""
         bucket = self.buckets.get(user_id)
         if bucket is None:

@@ -114,8 +114,9 @@ class Site:
 
 @pytest.fixture
 def config(config):
-    """Uploads unthrottled, with no message rate: what is fuzzed here is how they are parsed."""
-    return config.replace(upload_rate=0, rate_limit=0)
+    """Uploads unthrottled, with no message rate and no budget of refused requests: what is
+    fuzzed here is how each request is parsed, thousands of them from one address."""
+    return config.replace(upload_rate=0, rate_limit=0, refused_rate=0)
 
 
 @pytest.fixture

@@ -113,3 +113,20 @@ async def test_a_registration_flood_does_not_hold_up_a_login(make_client, config
     assert resp.status == 200
     assert sorted(await asyncio.gather(*flood)) == [201] * 16
     assert still_hashing >= 8  # answered while most of the flood still waited for its hashes
+
+
+async def test_password_hashing_threads_run_below_the_event_loop(client, register):
+    """A flood of expensive hashes takes spare CPU: the hashing threads are niced (Linux)."""
+    import os
+    import threading
+    from pathlib import Path
+
+    await register("Asha")  # the registration's hash starts a hashing thread
+    def niceness(tid: int) -> int:
+        stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+        return int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of stat, counted after the name
+    hashing = [t for t in threading.enumerate() if t.name.startswith("chat-hash")]
+    assert hashing, "no hashing thread ran"
+    loop_niceness = niceness(threading.get_native_id())
+    assert all(niceness(t.native_id) == loop_niceness + 10 for t in hashing)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == loop_niceness  # the process itself was not reniced

@@ -110,3 +110,34 @@ async def test_uploads_count_against_the_same_per_user_rate(client, register, ma
     assert 429 in statuses
     assert db_rows("SELECT count(*) FROM messages") == [(8 + statuses.count(201),)]
     await ws.close()
+
+
+async def test_a_flood_of_typing_frames_is_closed_4029_and_the_room_hears_a_few(
+        client, register, make_room, connect):
+    """Typing past its rate gets no answer, but each dropped frame spends the error budget."""
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    flooder, calm = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    for _ in range(300):
+        await flooder.send_json({"action": "typing"})
+    errors, code = await errors_until_closed(flooder)
+    assert (errors, code) == (0, 4029), "a typing flood must end in 4029, with no error frames"
+    heard = 0
+    await calm.send_json({"message": "after the flood"})
+    while (frame := await recv(calm)).get("message") != "after the flood":
+        heard += frame.get("action") == "typing"
+    assert heard <= 12, f"{heard} typing frames relayed for 300 sent (rate 5/s)"
+    assert client.app[METRICS].value("chat_refused_disconnects_total") == 1
+    await calm.close()
+
+
+async def test_typing_at_a_person_s_pace_never_closes_the_socket(client, register, make_room, connect):
+    """A client that sends typing on every keystroke, a little faster than the rate, keeps its socket."""
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    typist = await connect(asha, room["id"])
+    for _ in range(12):  # double the rate's burst at once: the surplus is dropped, well within the budget
+        await typist.send_json({"action": "typing"})
+    await typist.send_json({"message": "still open"})
+    assert (await recv(typist))["message"] == "still open"
+    await typist.close()

@@ -19,7 +19,7 @@ from ..storage.db import Row
 from . import client_frames as frames_in
 from .client_frames import depth
 from .frames import encode, loads
-from .peer import Peer, refuse
+from .peer import Peer, overrun, refuse
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
@@ -126,13 +126,17 @@ async def react_message(session: Session, data: dict[str, Any]) -> None:
 
 
 async def typing(session: Session, data: dict[str, Any]) -> None:
-    if session.typing_rate.take():  # over the rate: dropped quietly
+    if session.typing_rate.take():
         session.broadcast_typing(True)
+    else:  # over the rate: dropped without an answer, but it spends the error budget
+        overrun(session.peer, session.app[METRICS])
 
 
 async def stop_typing(session: Session, data: dict[str, Any]) -> None:
     if session.peer.typing or session.typing_rate.take():  # a real stop is never dropped
         session.broadcast_typing(False)
+    else:
+        overrun(session.peer, session.app[METRICS])
 
 
 Handler = Callable[[Session, dict[str, Any]], Awaitable[None]]

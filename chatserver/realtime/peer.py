@@ -124,6 +124,14 @@ def refuse(peer: Peer, metrics: Metrics, exc: ChatError, client_id: str | None =
     metrics.inc("chat_errors_total", label=f'code="{exc.code}"')
 
 
+def overrun(peer: Peer, metrics: Metrics) -> None:
+    """A frame dropped without an answer (typing past its rate) spends the error budget as a refusal
+    does, so that a flood of them closes the socket (4029) instead of costing the server forever."""
+    verdict = peer.refusals.admit("overrun")
+    if verdict == "close" and peer.close(CLOSE_REFUSED, "too many refused frames"):
+        metrics.inc("chat_refused_disconnects_total")
+
+
 async def close_socket(peer: Peer) -> None:
     """In the socket's handler: send the close frame asked for, then read until the client's reply.
 
