@@ -1,0 +1,167 @@
+"""The package's import graph, read from the source: imports flow one way between layers."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import chatserver
+
+ROOT = Path(chatserver.__file__).parent
+
+# The domain: rules, change types, wire shapes, errors, request bodies, names and settings.
+# None of it may speak HTTP, SQL or either transport.
+DOMAIN = {"chatserver.rules", "chatserver.changes", "chatserver.shapes", "chatserver.errors",
+          "chatserver.schemas", "chatserver.names", "chatserver.config", "chatserver.rates",
+          "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
+          "chatserver.accounts"}
+DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime")
+TRANSPORTS = ("chatserver.views", "chatserver.realtime")
+# Only the assembly mounts the transports; nothing else reaches into them.
+ASSEMBLY = {"chatserver.app", "chatserver.routes"}
+
+# Forbidden edges that exist today, each with why; the test fails when one is added or mended.
+KNOWN = {
+    ("chatserver.rules", "chatserver.storage.db"): "reads rows by the storage's Row type",
+    ("chatserver.shapes", "chatserver.storage.db"): "renders rows by the storage's Row type",
+    ("chatserver.changes", "sqlite3"): "the change writes run on the writer's connection",
+    ("chatserver.changes", "chatserver.storage.db"): "Row and now_iso from the storage",
+    ("chatserver.changes", "chatserver.storage.changes"): "a change applies its own writes",
+    ("chatserver.accounts", "aiohttp"): "reads the token from a request",
+    ("chatserver.accounts", "chatserver.storage.db"): "Database and Row from the storage",
+    ("chatserver.accounts", "chatserver.storage.users"): "accounts run their own queries",
+    ("chatserver.errors", "aiohttp"): "the REST error middleware lives beside the error type",
+    ("chatserver.accounts", "chatserver.realtime.registry"): "closes a user's sockets on logout",
+    ("chatserver.changes", "chatserver.realtime.frames"): "encodes the frames it broadcasts",
+    ("chatserver.changes", "chatserver.realtime.peer"): "answers the socket that asked",
+    ("chatserver.journal", "chatserver.realtime.peer"): "refuses a frame whose write failed",
+    ("chatserver.journal", "chatserver.realtime.registry"): "broadcasts after commit",
+    ("chatserver.keys", "chatserver.realtime.registry"): "the registry's AppKey",
+    ("chatserver.realtime.socket", "chatserver.views.request"): "client address and path ids",
+    ("chatserver.views.history", "chatserver.realtime.frames"): "replays frames as sent",
+    ("chatserver.views.members", "chatserver.realtime.streams"): "tells user streams",
+    ("chatserver.views.rooms", "chatserver.realtime.streams"): "tells user streams",
+}
+KNOWN_CYCLES = [["chatserver.openapi", "chatserver.openapi_paths"]]
+# Storage may be called by the domain today (see KNOWN); a domain module reaching storage
+# for anything beyond those edges is a new forbidden edge too.
+DOMAIN_SHOULD_NOT = DOMAIN_MAY_NOT + ("chatserver.storage",)
+
+
+def module_name(path: Path) -> str:
+    """The dotted module name of a file of the package."""
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(path): path for path in ROOT.rglob("*.py")}
+
+
+def imported(name: str, path: Path) -> set[str]:
+    """Every module this one imports, at module level or inside a function."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            if base == "__future__":
+                continue
+            for alias in node.names:
+                target = f"{base}.{alias.name}"
+                found.add(target if target in MODULES else base)
+    return found
+
+
+GRAPH = {name: imported(name, path) for name, path in MODULES.items()}
+
+
+def under(module: str, prefix: str) -> bool:
+    """Whether a module is prefix or inside it."""
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def forbidden() -> set[tuple[str, str]]:
+    """Every edge that breaks a layering rule."""
+    edges = set()
+    for source, targets in GRAPH.items():
+        for target in targets:
+            for side, other in (TRANSPORTS, TRANSPORTS[::-1]):
+                if under(source, side) and under(target, other):
+                    edges.add((source, target))
+            if not any(under(source, side) for side in TRANSPORTS) and source not in ASSEMBLY \
+                    and any(under(target, side) for side in TRANSPORTS):
+                edges.add((source, target))
+            if source in DOMAIN and any(under(target, bad) for bad in DOMAIN_SHOULD_NOT):
+                edges.add((source, target))
+    return edges
+
+
+def cycles() -> list[list[str]]:
+    """The package's strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in GRAPH[node]:
+            if target not in GRAPH:
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1 or node in GRAPH[node]:
+                groups.append(sorted(group))
+
+    for node in sorted(GRAPH):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_the_graph_is_read() -> None:
+    assert "chatserver.app" in GRAPH
+    assert "chatserver.config" in GRAPH["chatserver.app"]
+    assert "chatserver.storage.messages" in GRAPH["chatserver.app"]
+    assert "aiohttp" in GRAPH["chatserver.app"]
+
+
+def test_no_import_cycle() -> None:
+    assert cycles() == KNOWN_CYCLES
+
+
+def test_no_forbidden_edge_beyond_the_known() -> None:
+    assert sorted(forbidden() - set(KNOWN)) == []
+
+
+def test_every_known_edge_still_exists() -> None:
+    assert sorted(set(KNOWN) - forbidden()) == []
+
+
+def test_every_domain_module_exists() -> None:
+    assert sorted(DOMAIN - set(MODULES)) == []
+
+
+def test_a_new_forbidden_edge_or_cycle_is_caught(monkeypatch) -> None:
+    monkeypatch.setitem(GRAPH, "chatserver.names", GRAPH["chatserver.names"] | {"chatserver.views.rooms"})
+    assert ("chatserver.names", "chatserver.views.rooms") in forbidden()
+    monkeypatch.setitem(GRAPH, "chatserver.config", GRAPH["chatserver.config"] | {"chatserver.app"})
+    assert any({"chatserver.app", "chatserver.config"} <= set(group) for group in cycles())
