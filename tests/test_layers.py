@@ -37,7 +37,6 @@ KNOWN = {
     ("chatserver.journal", "chatserver.realtime.peer"): "refuses a frame whose write failed",
     ("chatserver.journal", "chatserver.realtime.registry"): "broadcasts after commit",
     ("chatserver.keys", "chatserver.realtime.registry"): "the registry's AppKey",
-    ("chatserver.realtime.socket", "chatserver.views.request"): "client address and path ids",
     ("chatserver.views.history", "chatserver.realtime.frames"): "replays frames as sent",
     ("chatserver.views.members", "chatserver.realtime.streams"): "tells user streams",
     ("chatserver.views.rooms", "chatserver.realtime.streams"): "tells user streams",

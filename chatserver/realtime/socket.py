@@ -15,11 +15,11 @@ from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..request import base_url, client_address, path_id
 from ..schemas import parse_id
 from ..rates import Refusals
 from ..storage import messages, rooms
 from ..storage.db import Row
-from ..views.request import base_url, client_address, path_id
 from .actions import Session
 from .frames import dumps, replayed, text_frame
 from .peer import Peer, close_socket

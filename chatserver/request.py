@@ -1,4 +1,4 @@
-"""What every REST handler needs: the caller, a validated body, an id from the path."""
+"""What HTTP handlers of both transports need: the caller, a body, a path id, the client's address."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import orjson
 from aiohttp import web
 from marshmallow import Schema
 
-from ..errors import ChatError, not_found
-from ..keys import ACCOUNTS, CONFIG
-from ..schemas import load, parse_id
-from ..storage.db import Row
+from .errors import ChatError, not_found
+from .keys import ACCOUNTS, CONFIG
+from .schemas import load, parse_id
+from .storage.db import Row
 
 USER = web.RequestKey("user", dict)
 
