@@ -32,12 +32,10 @@ KNOWN = {
     ("chatserver.accounts", "chatserver.storage.users"): "accounts run their own queries",
     ("chatserver.errors", "aiohttp"): "the REST error middleware lives beside the error type",
     ("chatserver.accounts", "chatserver.realtime.registry"): "closes a user's sockets on logout",
-    ("chatserver.changes", "chatserver.realtime.frames"): "encodes the frames it broadcasts",
     ("chatserver.changes", "chatserver.realtime.peer"): "answers the socket that asked",
     ("chatserver.journal", "chatserver.realtime.peer"): "refuses a frame whose write failed",
     ("chatserver.journal", "chatserver.realtime.registry"): "broadcasts after commit",
     ("chatserver.keys", "chatserver.realtime.registry"): "the registry's AppKey",
-    ("chatserver.views.history", "chatserver.realtime.frames"): "replays frames as sent",
     ("chatserver.views.members", "chatserver.realtime.streams"): "tells user streams",
     ("chatserver.views.rooms", "chatserver.realtime.streams"): "tells user streams",
 }

@@ -16,9 +16,9 @@ from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
 from ..rates import Bucket
 from ..storage import rooms
 from ..storage.db import Row
+from ..wire import encode, loads
 from . import client_frames as frames_in
 from .client_frames import depth
-from .frames import encode, loads
 from .peer import Peer, refuse
 
 log = logging.getLogger("chatserver.ws")

@@ -20,8 +20,8 @@ from ..schemas import parse_id
 from ..rates import Refusals
 from ..storage import messages, rooms
 from ..storage.db import Row
+from ..wire import dumps, replayed, text_frame
 from .actions import Session
-from .frames import dumps, replayed, text_frame
 from .peer import Peer, close_socket
 
 log = logging.getLogger("chatserver.ws")
