@@ -16,7 +16,7 @@ from typing import Any
 
 from . import rules, shapes
 from .errors import ChatError, not_found
-from .realtime.peer import Peer
+from .fanout.peer import Peer
 from .storage import changes as writes
 from .storage.db import Row, now_iso
 from .wire import dumps, loads, text_frame

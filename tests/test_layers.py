@@ -31,11 +31,6 @@ KNOWN = {
     ("chatserver.accounts", "chatserver.storage.db"): "Database and Row from the storage",
     ("chatserver.accounts", "chatserver.storage.users"): "accounts run their own queries",
     ("chatserver.errors", "aiohttp"): "the REST error middleware lives beside the error type",
-    ("chatserver.accounts", "chatserver.realtime.registry"): "closes a user's sockets on logout",
-    ("chatserver.changes", "chatserver.realtime.peer"): "answers the socket that asked",
-    ("chatserver.journal", "chatserver.realtime.peer"): "refuses a frame whose write failed",
-    ("chatserver.journal", "chatserver.realtime.registry"): "broadcasts after commit",
-    ("chatserver.keys", "chatserver.realtime.registry"): "the registry's AppKey",
     ("chatserver.views.members", "chatserver.realtime.streams"): "tells user streams",
     ("chatserver.views.rooms", "chatserver.realtime.streams"): "tells user streams",
 }

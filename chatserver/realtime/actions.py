@@ -12,6 +12,7 @@ from aiohttp import web
 from .. import schemas, shapes
 from ..changes import Change
 from ..errors import ChatError
+from ..fanout.peer import Peer, refuse
 from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
 from ..rates import Bucket
 from ..storage import rooms
@@ -19,7 +20,6 @@ from ..storage.db import Row
 from ..wire import encode, loads
 from . import client_frames as frames_in
 from .client_frames import depth
-from .peer import Peer, refuse
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses

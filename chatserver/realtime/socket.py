@@ -14,6 +14,7 @@ from .. import rules
 from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
+from ..fanout.peer import Peer, close_socket
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from ..request import base_url, client_address, path_id
 from ..schemas import parse_id
@@ -22,7 +23,6 @@ from ..storage import messages, rooms
 from ..storage.db import Row
 from ..wire import dumps, replayed, text_frame
 from .actions import Session
-from .peer import Peer, close_socket
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500

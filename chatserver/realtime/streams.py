@@ -9,9 +9,9 @@ from typing import Iterable
 from aiohttp import web
 
 from ..errors import ChatError
+from ..fanout.peer import refuse
 from ..keys import DB, METRICS, REGISTRY
 from ..storage import rooms
-from .peer import refuse
 from .socket import authenticated, log_close, serve, upgrade, within_limits
 
 log = logging.getLogger("chatserver.ws")
