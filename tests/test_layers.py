@@ -31,8 +31,6 @@ KNOWN = {
     ("chatserver.accounts", "chatserver.storage.db"): "Database and Row from the storage",
     ("chatserver.accounts", "chatserver.storage.users"): "accounts run their own queries",
     ("chatserver.errors", "aiohttp"): "the REST error middleware lives beside the error type",
-    ("chatserver.views.members", "chatserver.realtime.streams"): "tells user streams",
-    ("chatserver.views.rooms", "chatserver.realtime.streams"): "tells user streams",
 }
 KNOWN_CYCLES = [["chatserver.openapi", "chatserver.openapi_paths"]]
 # Storage may be called by the domain today (see KNOWN); a domain module reaching storage

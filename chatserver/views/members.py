@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import rules, schemas, shapes
+from ..fanout import streams
 from ..keys import DB, REGISTRY
-from ..realtime import streams
 from ..request import body, json, path_id
 from ..storage import rooms, users
 from ..storage.db import Row
