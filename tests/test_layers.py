@@ -30,7 +30,6 @@ KNOWN = {
     ("chatserver.accounts", "aiohttp"): "reads the token from a request",
     ("chatserver.accounts", "chatserver.storage.db"): "Database and Row from the storage",
     ("chatserver.accounts", "chatserver.storage.users"): "accounts run their own queries",
-    ("chatserver.errors", "aiohttp"): "the REST error middleware lives beside the error type",
 }
 # Storage may be called by the domain today (see KNOWN); a domain module reaching storage
 # for anything beyond those edges is a new forbidden edge too.
