@@ -19,7 +19,7 @@ from .storage.db import Database, Row
 from .throttle import Throttle
 
 if TYPE_CHECKING:
-    from .realtime.registry import Registry
+    from .fanout.registry import Registry
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
 TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often, not on every request

@@ -13,14 +13,14 @@ from aiohttp import web
 from . import media
 from .accounts import Accounts
 from .config import Config
-from .errors import error_middleware
-from .views.refusals import refusal_budget
+from .fanout import streams
+from .fanout.registry import Registry
 from .journal import Journal
 from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, UPLOAD_RATES, USER_RATES
 from .metrics import Metrics
 from .rates import UserRates
-from .realtime import streams
-from .realtime.registry import Registry
+from .request import error_middleware
+from .views.refusals import refusal_budget
 from .routes import add_routes
 from .storage import messages
 from .storage.db import Database

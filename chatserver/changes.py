@@ -16,10 +16,10 @@ from typing import Any
 
 from . import rules, shapes
 from .errors import ChatError, not_found
-from .realtime.frames import dumps, loads, text_frame
-from .realtime.peer import Peer
+from .fanout.peer import Peer
 from .storage import changes as writes
 from .storage.db import Row, now_iso
+from .wire import dumps, loads, text_frame
 
 
 @dataclass(slots=True)

@@ -1,13 +1,9 @@
-"""Errors with stable codes, and the one middleware that turns any error into JSON."""
+"""Errors with stable codes and their HTTP statuses: the domain raises them, both transports answer them."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from aiohttp import web
-
-log = logging.getLogger("chatserver")
 MAX_ERRORS = 5  # errors named in one answer; the rest are counted, so a refusal stays small
 
 
@@ -68,35 +64,3 @@ def invalid(fields: dict[str, Any], message: str = "Invalid input.") -> ChatErro
 
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
-
-
-@web.middleware
-async def error_middleware(request: web.Request,
-                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                           ) -> web.StreamResponse:
-    """Every failure of a REST request answers JSON with the right status, never a traceback."""
-    try:
-        return await handler(request)
-    except ChatError as exc:
-        response = web.json_response(exc.body(), status=exc.status)
-        if exc.status == 429 and "retry_after" in exc.extra:
-            response.headers["Retry-After"] = str(exc.extra["retry_after"])
-        if exc.status == 408:  # the rest of that body may never come: the connection ends here
-            response.force_close()
-        return response
-    except web.HTTPException as exc:
-        if exc.status < 400 or exc.content_type == "application/json":
-            raise
-        detail = exc.reason if exc.status != 413 else "Request body too large."
-        response = web.json_response(
-            {"detail": detail, "code": HTTP_CODES.get(exc.status, "error")}, status=exc.status)
-        for header in ("Allow", "Retry-After"):
-            if header in exc.headers:
-                response.headers[header] = exc.headers[header]
-        return response
-    except web.RequestPayloadError:  # a body that cannot be decoded (bad Content-Encoding, broken chunks)
-        return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
-                                 status=400)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"detail": "Internal server error.", "code": "internal"}, status=500)

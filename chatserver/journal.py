@@ -20,9 +20,9 @@ from . import media
 from .changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
+from .fanout.peer import refuse
+from .fanout.registry import Registry
 from .metrics import Metrics
-from .realtime.peer import refuse
-from .realtime.registry import Registry
 from .storage import messages, rooms
 from .storage.db import Database
 

@@ -6,10 +6,10 @@ from aiohttp import web
 
 from .accounts import Accounts
 from .config import Config
+from .fanout.registry import Registry
 from .journal import Journal
 from .metrics import Metrics
 from .rates import UserRates
-from .realtime.registry import Registry
 from .storage.db import Database
 
 CONFIG = web.AppKey("config", Config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .openapi import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
+from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
 Q = query("q", {"type": "string", "maxLength": 100}, "Part of the name to look for (any case); empty lists all.")

@@ -12,7 +12,7 @@ import chatserver
 from chatserver.app import create_app
 from chatserver.config import Config
 from chatserver.errors import HTTP_CODES, ChatError
-from chatserver.realtime import registry
+from chatserver.fanout import registry
 
 PACKAGE = Path(chatserver.__file__).resolve().parent
 API = PACKAGE.parent / "docs" / "API.md"

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from chatserver.keys import METRICS, REGISTRY
-from chatserver.realtime.peer import CLOSE_TIMEOUT
+from chatserver.fanout.peer import CLOSE_TIMEOUT
 from conftest import recv, until
 from crash_support import RawSocket
 

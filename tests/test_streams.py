@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from jsonschema import Draft202012Validator
 
-from chatserver.realtime.peer import CLOSE_TIMEOUT
+from chatserver.fanout.peer import CLOSE_TIMEOUT
 from conftest import recv, recv_until, silent
 from test_uploads import form
 

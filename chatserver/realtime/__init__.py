@@ -1,1 +1,1 @@
-"""Rooms over WebSocket: the registry of open sockets, the socket handler, the actions."""
+"""Rooms over WebSocket: the socket handler, its actions, and the user streams."""

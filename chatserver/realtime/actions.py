@@ -12,14 +12,14 @@ from aiohttp import web
 from .. import schemas, shapes
 from ..changes import Change
 from ..errors import ChatError
+from ..fanout.peer import Peer, overrun, refuse
 from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
 from ..rates import Bucket
 from ..storage import rooms
 from ..storage.db import Row
+from ..wire import encode, loads
 from . import client_frames as frames_in
 from .client_frames import depth
-from .frames import encode, loads
-from .peer import Peer, overrun, refuse
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses

@@ -14,15 +14,15 @@ from .. import rules
 from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
+from ..fanout.peer import Peer, close_socket
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..request import base_url, client_address, path_id
 from ..schemas import parse_id
 from ..rates import Refusals
 from ..storage import messages, rooms
 from ..storage.db import Row
-from ..views.request import base_url, client_address, path_id
+from ..wire import dumps, replayed, text_frame
 from .actions import Session
-from .frames import dumps, replayed, text_frame
-from .peer import Peer, close_socket
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500

@@ -9,7 +9,7 @@ import sqlite3
 from aiohttp import web
 
 from ..keys import DB, JOURNAL
-from .request import json
+from ..request import json
 
 routes = web.RouteTableDef()
 log = logging.getLogger("chatserver")

@@ -10,11 +10,11 @@ from yarl import URL
 from .. import rules, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB
-from ..realtime.frames import dumps, replayed
+from ..request import base_url, caller, json, path_id
 from ..schemas import parse_id
 from ..storage import messages, rooms
 from ..storage.db import Row
-from .request import base_url, caller, json, path_id
+from ..wire import dumps, replayed
 
 routes = web.RouteTableDef()
 DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, EVENTS_LIMIT = 50, 20, 1000

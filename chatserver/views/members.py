@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import rules, schemas, shapes
+from ..fanout import streams
 from ..keys import DB, REGISTRY
-from ..realtime import streams
+from ..request import body, json, path_id
 from ..storage import rooms, users
 from ..storage.db import Row
-from .request import body, json, path_id
 from .room_request import ROOM, managed_room, may_vanish, room_answer, room_in_path, search_query
 
 routes = web.RouteTableDef()

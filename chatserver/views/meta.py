@@ -13,7 +13,7 @@ from aiohttp import web
 from .. import openapi
 from ..errors import forbidden
 from ..keys import CONFIG, METRICS
-from .request import client_address, json
+from ..request import client_address, json
 
 routes = web.RouteTableDef()
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from ..keys import CONFIG, METRICS, REFUSED_REQUESTS
-from .request import client_address
+from ..request import client_address
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

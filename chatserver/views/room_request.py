@@ -10,9 +10,9 @@ from aiohttp import web
 from .. import rules, schemas, shapes
 from ..errors import not_found
 from ..keys import DB
+from ..request import caller, json, path_id
 from ..storage import rooms
 from ..storage.db import Row
-from .request import caller, json, path_id
 
 ROOM = "{id:[0-9]+}"
 Handler = Callable[[web.Request], Awaitable[web.Response]]

@@ -6,10 +6,10 @@ from aiohttp import web
 
 from .. import rules, schemas, shapes
 from ..errors import invalid
+from ..fanout import streams
 from ..keys import DB, JOURNAL, REGISTRY
-from ..realtime import streams
+from ..request import body, caller, json
 from ..storage import messages, rooms
-from .request import body, caller, json
 from .room_request import ROOM, managed_room, may_vanish, room_answer, search_query
 
 routes = web.RouteTableDef()

@@ -11,10 +11,10 @@ from ..changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
+from ..request import base_url, json
 from ..schemas import parse_id
 from ..storage import messages
 from .history import member_room
-from .request import base_url, json
 from .upload_form import IMAGE_TYPES, Form, read_form
 
 routes = web.RouteTableDef()

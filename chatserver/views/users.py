@@ -7,8 +7,8 @@ from aiohttp import web
 from .. import schemas, shapes
 from ..errors import not_found
 from ..keys import ACCOUNTS, DB, REGISTRY
+from ..request import body, caller, client_address, json, path_id
 from ..storage import users
-from .request import body, caller, client_address, json, path_id
 
 routes = web.RouteTableDef()
 

@@ -1,19 +1,21 @@
-"""What every REST handler needs: the caller, a validated body, an id from the path."""
+"""What HTTP requests of both transports need: the caller, a body, a path id, the address, errors as JSON."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import logging
+from typing import Any, Awaitable, Callable
 
 import orjson
 from aiohttp import web
 from marshmallow import Schema
 
-from ..errors import ChatError, not_found
-from ..keys import ACCOUNTS, CONFIG
-from ..schemas import load, parse_id
-from ..storage.db import Row
+from .errors import HTTP_CODES, ChatError, not_found
+from .keys import ACCOUNTS, CONFIG
+from .schemas import load, parse_id
+from .storage.db import Row
 
+log = logging.getLogger("chatserver")
 USER = web.RequestKey("user", dict)
 
 
@@ -100,3 +102,35 @@ def client_address(request: web.Request) -> str:
         if hop not in trusted:
             return hop
     return address
+
+
+@web.middleware
+async def error_middleware(request: web.Request,
+                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                           ) -> web.StreamResponse:
+    """Every failure of a REST request answers JSON with the right status, never a traceback."""
+    try:
+        return await handler(request)
+    except ChatError as exc:
+        response = web.json_response(exc.body(), status=exc.status)
+        if exc.status == 429 and "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        if exc.status == 408:  # the rest of that body may never come: the connection ends here
+            response.force_close()
+        return response
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        detail = exc.reason if exc.status != 413 else "Request body too large."
+        response = web.json_response(
+            {"detail": detail, "code": HTTP_CODES.get(exc.status, "error")}, status=exc.status)
+        for header in ("Allow", "Retry-After"):
+            if header in exc.headers:
+                response.headers[header] = exc.headers[header]
+        return response
+    except web.RequestPayloadError:  # a body that cannot be decoded (bad Content-Encoding, broken chunks)
+        return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
+                                 status=400)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"detail": "Internal server error.", "code": "internal"}, status=500)

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable
 
 from aiohttp import WSCloseCode
 
-from .frames import encode
+from ..wire import encode
 from .peer import CLOSE_TIMEOUT, Peer
 
 CLOSE_REVOKED, CLOSE_REMOVED, CLOSE_ROOM_DELETED, CLOSE_SLOW = 4001, 4003, 4004, 4008

@@ -1,4 +1,4 @@
-"""Server frames, serialized once and framed once for every socket that gets them."""
+"""Server frames as bytes, serialized once and framed once for every socket that gets them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ..shapes import media_url
+from .shapes import media_url
 
 loads = orjson.loads
 

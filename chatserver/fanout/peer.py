@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from aiohttp import web
 
 from ..rates import Refusals
-from .frames import encode
+from ..wire import encode
 
 if TYPE_CHECKING:
     from ..errors import ChatError
