@@ -16,6 +16,7 @@ from . import schemas, security
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
+from .membership import Membership
 from .storage import rooms, users
 from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
 
@@ -52,7 +53,12 @@ def _valid(schema: schemas.Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return schemas.load(schema, data)
     except ChatError as exc:
-        raise Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items())) from None
+        raise _refused(exc) from None
+
+
+def _refused(exc: ChatError) -> Refused:
+    """A refusal of the server's rules, said on one line."""
+    return Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items()))
 
 
 async def _user(db: Database, email: str) -> Row:
@@ -153,23 +159,30 @@ async def createroom(config: Config, args: argparse.Namespace) -> int:
         owner = await _user(db, args.owner)
         member_ids = [(await _user(db, email))["id"] for email in args.member]
         try:
-            room_id = await rooms.create_room(db, name=data["name"], description=data["description"],
-                                              owner_id=owner["id"], member_ids=member_ids)
-        except rooms.RoomNameTaken:
-            raise Refused(f"a room named {data['name']!r} exists") from None
+            room_id = await Membership(db, config).create(owner["id"], data["name"], data["description"], member_ids)
+        except ChatError as exc:
+            raise _refused(exc) from None
         room = await rooms.get_room(db, room_id)
     print(f"created room id={room_id} name={room['name']} owner={owner['email']} members={room['members_count']}")
     return 0
 
 
 async def addmember(config: Config, args: argparse.Namespace) -> int:
-    """Add users (by e-mail) to a room (by id or name)."""
+    """Add users (by e-mail) to a room (by id or name); a running server tells their user streams
+    within CHAT_TOKEN_RECHECK seconds."""
     async with _database(config) as db:
         room = await _room(db, args.room)
         people = [await _user(db, email) for email in args.email]
+        membership = Membership(db, config)
         for user in people:
-            added = await rooms.add_member(db, room["id"], user["id"])
-            print(f"{user['email']}: {'added to' if added else 'already a member of'} {room['name']} (id {room['id']})")
+            try:
+                await membership.add(room["id"], user["id"])
+                done = "added to"
+            except ChatError as exc:
+                if exc.code != "already_member":
+                    raise _refused(exc) from None
+                done = "already a member of"
+            print(f"{user['email']}: {done} {room['name']} (id {room['id']})")
     return 0
 
 
