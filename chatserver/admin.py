@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from . import schemas, security
+from . import schemas
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
@@ -47,6 +47,16 @@ async def _database(config: Config, create: bool = False) -> AsyncIterator[Datab
         yield db
     finally:
         await db.close()
+
+
+@asynccontextmanager
+async def _accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
+    async with _database(config, create) as db:
+        accounts = Accounts(db, config)
+        try:
+            yield accounts
+        finally:
+            accounts.close()
 
 
 def _valid(schema: schemas.Schema, data: dict[str, Any]) -> dict[str, Any]:
@@ -89,14 +99,11 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     """
     data = _valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
-    async with _database(config, create=True) as db:
-        accounts = Accounts(db, config)
+    async with _accounts(config, create=True) as accounts:
         try:
             user, token = await accounts.register(data, role="admin" if args.admin else "member", by_admin=True)
         except ChatError as exc:
             raise Refused(" ".join(str(v) for v in exc.body().values())) from None
-        finally:
-            accounts.close()
     print(f"created user id={user['id']} email={user['email']} role={user['role']}")
     print(f"token={token}")
     return 0
@@ -116,10 +123,9 @@ def _new_password(args: argparse.Namespace) -> str:
 async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
     password = _valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
-    async with _database(config) as db:
-        user = await _user(db, args.email)
-        revoked = await users.set_password(db, user["id"], await security.hash_password(password, config.scrypt_n),
-                                           revoke=args.revoke_tokens)
+    async with _accounts(config) as accounts:
+        user = await _user(accounts.db, args.email)
+        revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
     print(f"password changed for {user['email']}" + (f"; revoked {len(revoked)} token(s)" if revoked else ""))
     return 0
 
@@ -140,14 +146,14 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
     REST requests and new sockets with a revoked token fail at once; a running server closes
     the sockets already open with it (4001) within CHAT_TOKEN_RECHECK seconds.
     """
-    async with _database(config) as db:
-        user = await _user(db, args.email)
+    async with _accounts(config) as accounts:
+        user = await _user(accounts.db, args.email)
         if args.token:
-            owned = {row["id"] for row in await users.list_tokens(db, user["id"])}
+            owned = {row["id"] for row in await users.list_tokens(accounts.db, user["id"])}
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
-        revoked = await users.delete_tokens(db, user["id"], None if args.all else args.token)
+        revoked = await accounts.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
     return 0
 
