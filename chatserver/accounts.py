@@ -107,7 +107,8 @@ class Accounts:
             raise ChatError("unauthorized", LOGIN_FAILED)
         return row, await self.issue_token(row["id"], address)
 
-    async def change_password(self, user: Row, current: str | None, new: str, address: str) -> list[int]:
+    async def change_password(self, user: Row, current: str | None, new: str, address: str,
+                              registry: Registry | None = None) -> list[int]:
         """Set a new password if `current` is right (checked under the login gate, as a login is);
         every other token of the user is revoked: returns their ids."""
         if current is None:
@@ -120,8 +121,27 @@ class Accounts:
 
         if not await self.gate.check(user["email"], address, verify):
             raise invalid({"current_password": ["Wrong password."]})
-        password_hash = await security.hash_password(new, self.config.scrypt_n, self.hash_pool)
-        return await users.set_password(self.db, user["id"], password_hash, keep_token=user["token_id"])
+        return await self.set_password(user["id"], new, keep_token=user["token_id"], registry=registry)
+
+    async def set_password(self, user_id: int, password: str, *, revoke: bool = True,
+                           keep_token: int | None = None, registry: Registry | None = None) -> list[int]:
+        """Store a new password; with revoke, every token but keep_token goes in the same
+        transaction (sockets open with them close, 4001): returns their ids."""
+        password_hash = await security.hash_password(password, self.config.scrypt_n, self.hash_pool)
+        revoked = await users.set_password(self.db, user_id, password_hash, revoke=revoke, keep_token=keep_token)
+        _close_tokens(revoked, registry)
+        return revoked
+
+    async def revoke(self, user_id: int, token_ids: list[int] | None,
+                     registry: Registry | None = None) -> list[int]:
+        """Revoke these tokens of the user (every one with None), closing their sockets (4001); returns
+        the ids revoked.
+
+        Without a registry (an admin command, in another process) a running server closes
+        those sockets at its next recheck_tokens."""
+        revoked = await users.delete_tokens(self.db, user_id, token_ids)
+        _close_tokens(revoked, registry)
+        return revoked
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.
@@ -190,6 +210,12 @@ def request_token(request: web.Request, query: bool = False) -> str | None:
     if scheme.lower() in ("token", "bearer") and key.strip():
         return key.strip()
     return None
+
+
+def _close_tokens(token_ids: list[int], registry: Registry | None) -> None:
+    if registry is not None:
+        for token_id in token_ids:
+            registry.close_token(token_id)
 
 
 def _since(iso: str | None) -> float:

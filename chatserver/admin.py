@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from . import schemas, security
+from . import schemas
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
+from .membership import Membership
 from .storage import rooms, users
 from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
 
@@ -48,11 +49,26 @@ async def _database(config: Config, create: bool = False) -> AsyncIterator[Datab
         await db.close()
 
 
+@asynccontextmanager
+async def _accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
+    async with _database(config, create) as db:
+        accounts = Accounts(db, config)
+        try:
+            yield accounts
+        finally:
+            accounts.close()
+
+
 def _valid(schema: schemas.Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
         return schemas.load(schema, data)
     except ChatError as exc:
-        raise Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items())) from None
+        raise _refused(exc) from None
+
+
+def _refused(exc: ChatError) -> Refused:
+    """A refusal of the server's rules, said on one line."""
+    return Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items()))
 
 
 async def _user(db: Database, email: str) -> Row:
@@ -83,14 +99,11 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     """
     data = _valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
-    async with _database(config, create=True) as db:
-        accounts = Accounts(db, config)
+    async with _accounts(config, create=True) as accounts:
         try:
             user, token = await accounts.register(data, role="admin" if args.admin else "member", by_admin=True)
         except ChatError as exc:
             raise Refused(" ".join(str(v) for v in exc.body().values())) from None
-        finally:
-            accounts.close()
     print(f"created user id={user['id']} email={user['email']} role={user['role']}")
     print(f"token={token}")
     return 0
@@ -110,10 +123,9 @@ def _new_password(args: argparse.Namespace) -> str:
 async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
     password = _valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
-    async with _database(config) as db:
-        user = await _user(db, args.email)
-        revoked = await users.set_password(db, user["id"], await security.hash_password(password, config.scrypt_n),
-                                           revoke=args.revoke_tokens)
+    async with _accounts(config) as accounts:
+        user = await _user(accounts.db, args.email)
+        revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
     print(f"password changed for {user['email']}" + (f"; revoked {len(revoked)} token(s)" if revoked else ""))
     return 0
 
@@ -134,14 +146,14 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
     REST requests and new sockets with a revoked token fail at once; a running server closes
     the sockets already open with it (4001) within CHAT_TOKEN_RECHECK seconds.
     """
-    async with _database(config) as db:
-        user = await _user(db, args.email)
+    async with _accounts(config) as accounts:
+        user = await _user(accounts.db, args.email)
         if args.token:
-            owned = {row["id"] for row in await users.list_tokens(db, user["id"])}
+            owned = {row["id"] for row in await users.list_tokens(accounts.db, user["id"])}
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
-        revoked = await users.delete_tokens(db, user["id"], None if args.all else args.token)
+        revoked = await accounts.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
     return 0
 
@@ -153,23 +165,30 @@ async def createroom(config: Config, args: argparse.Namespace) -> int:
         owner = await _user(db, args.owner)
         member_ids = [(await _user(db, email))["id"] for email in args.member]
         try:
-            room_id = await rooms.create_room(db, name=data["name"], description=data["description"],
-                                              owner_id=owner["id"], member_ids=member_ids)
-        except rooms.RoomNameTaken:
-            raise Refused(f"a room named {data['name']!r} exists") from None
+            room_id = await Membership(db, config).create(owner["id"], data["name"], data["description"], member_ids)
+        except ChatError as exc:
+            raise _refused(exc) from None
         room = await rooms.get_room(db, room_id)
     print(f"created room id={room_id} name={room['name']} owner={owner['email']} members={room['members_count']}")
     return 0
 
 
 async def addmember(config: Config, args: argparse.Namespace) -> int:
-    """Add users (by e-mail) to a room (by id or name)."""
+    """Add users (by e-mail) to a room (by id or name); a running server tells their user streams
+    within CHAT_TOKEN_RECHECK seconds."""
     async with _database(config) as db:
         room = await _room(db, args.room)
         people = [await _user(db, email) for email in args.email]
+        membership = Membership(db, config)
         for user in people:
-            added = await rooms.add_member(db, room["id"], user["id"])
-            print(f"{user['email']}: {'added to' if added else 'already a member of'} {room['name']} (id {room['id']})")
+            try:
+                await membership.add(room["id"], user["id"])
+                done = "added to"
+            except ChatError as exc:
+                if exc.code != "already_member":
+                    raise _refused(exc) from None
+                done = "already a member of"
+            print(f"{user['email']}: {done} {room['name']} (id {room['id']})")
     return 0
 
 

@@ -128,9 +128,7 @@ def _send(batch: Batch, change: Change) -> Committed:
         if batch.new_ids.get(parent) == room["id"]:
             batch.flush()
         replied = writes.reply_target(batch.conn, parent)
-        if replied is None or replied["room_id"] != room["id"]:
-            raise ChatError("not_found", "The message replied to is not in this room.",
-                            fields={"parent_message": ["No such message in this room."]})
+        rules.check_reply(replied, room["id"])
     seq = batch.next_seq(room["id"])
     message_id = batch.next_id
     batch.next_id += 1

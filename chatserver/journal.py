@@ -23,7 +23,7 @@ from .errors import ChatError
 from .fanout.peer import refuse
 from .fanout.registry import Registry
 from .metrics import Metrics
-from .storage import messages, rooms
+from .storage import messages
 from .storage.db import Database
 
 log = logging.getLogger("chatserver.journal")
@@ -79,12 +79,6 @@ class Journal:
             await self.db.write(_nothing)
             self.failing = False
         return True
-
-    async def delete_room(self, room_id: int) -> None:
-        """Delete a room with everything in it, its attachments' files too; its seq counter goes with it."""
-        files = await rooms.delete_room(self.db, room_id)
-        self.forget_room(room_id)
-        await media.remove(self.config, files)
 
     def forget_room(self, room_id: int) -> None:
         """The room was renamed or deleted: read it afresh before its next change."""

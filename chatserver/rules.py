@@ -2,8 +2,83 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
+from .schemas import parse_id
 from .storage.db import Row
+
+CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
+
+
+class FieldError(ValueError):
+    """One field's value is not acceptable; the message is for people."""
+
+
+def text(value: Any, min_len: int = 1, max_len: int | None = None) -> str:
+    """A client's text: a string without NUL, trimmed, whose length after trimming is within bounds."""
+    if type(value) is not str:
+        raise FieldError("Not a valid string.")
+    if "\x00" in value:
+        raise FieldError("Null characters are not allowed.")
+    value = value.strip()
+    if len(value) < min_len:
+        raise FieldError("This field may not be blank." if min_len == 1 else f"At least {min_len} characters.")
+    if max_len is not None and len(value) > max_len:
+        raise FieldError(f"Ensure this field has no more than {max_len} characters.")
+    return value
+
+
+def message_text(field: str, value: Any, limit: int, *, blank: bool = False) -> str:
+    """A message's text (sent, edited or captioning an upload), at most `limit` characters
+    (the max_message_length setting); ChatError('invalid') names the field."""
+    try:
+        return text(value, 0 if blank else 1, limit)
+    except FieldError as exc:
+        raise invalid({field: [str(exc)]}) from None
+
+
+def client_id(value: Any) -> str | None:
+    """A send's client id (null, or 1 to CLIENT_ID_LENGTH characters): a retry with it is answered, not sent again."""
+    return None if value is None else text(value, 1, CLIENT_ID_LENGTH)
+
+
+def check_mentions(mentions: list[int], limit: int) -> list[int]:
+    """The users a message mentions, once each and sorted, at most `limit` of them (the max_mentions setting)."""
+    unique = sorted(set(mentions))
+    if len(unique) > limit:
+        raise ChatError("invalid", "Too many mentions.", fields={"mentions": [f"At most {limit}."]})
+    return unique
+
+
+def check_mentioned(mentions: list[int], members: set[int]) -> None:
+    """Only members of the room can be mentioned."""
+    strangers = [user_id for user_id in mentions if user_id not in members]
+    if strangers:
+        raise ChatError("invalid_mention", "Only members of this room can be mentioned.", user_ids=strangers)
+
+
+def parent_of(parent: int | None, alias: int | None) -> int | None:
+    """The message replied to, named by parent_message or its alias parent_message_id (which must agree)."""
+    if parent and alias and parent != alias:
+        raise ChatError("invalid", "Invalid input.",
+                        fields={"parent_message": ["parent_message and parent_message_id disagree."]})
+    return parent or alias
+
+
+def parent_field(raw: str | None) -> int | None:
+    """The message replied to, as a form field gives it (empty: none)."""
+    parent = parse_id(raw or None)
+    if raw and parent is None:
+        raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
+    return parent
+
+
+def check_reply(replied: Row | None, room_id: int) -> None:
+    """A reply names a message of the same room."""
+    if replied is None or replied["room_id"] != room_id:
+        raise ChatError("not_found", "The message replied to is not in this room.",
+                        fields={"parent_message": ["No such message in this room."]})
 
 
 def is_admin(user: Row) -> bool:

@@ -203,11 +203,3 @@ def _refuse_far_too_long(schema: Schema, data: Mapping[str, Any]) -> None:
 
 def _echo(name: str) -> str:
     return name if len(name) <= MAX_NAME_ECHO else name[:MAX_NAME_ECHO] + "..."
-
-
-def check_length(fields_: dict[str, str], limit: int) -> None:
-    """Refuse any of these texts longer than limit characters."""
-    long = {name: [f"Ensure this field has no more than {limit} characters."]
-            for name, text in fields_.items() if text is not None and len(text) > limit}
-    if long:
-        raise ChatError("invalid", "Invalid input.", fields=long)

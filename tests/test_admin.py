@@ -160,6 +160,21 @@ async def test_createroom_and_addmember(cli, db):
     assert code == 2 and "no room" in err
 
 
+async def test_the_room_commands_refuse_in_the_words_of_the_api(cli, db):
+    await _user(cli, "owner@example.org")
+    await _user(cli, "late@example.org")
+    code, out, _ = await cli("createroom", "--name", "Chess club", "--owner", "owner@example.org")
+    room_id = int(out.split("id=")[1].split()[0])
+    code, out, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
+    assert (code, out) == (2, "")
+    assert _one_line(err) == "chatserver: createroom: name: A room with this name already exists."
+    for _ in range(2):  # the second time the rule of the API (already_member) is what answers
+        code, out, _ = await cli("addmember", "--room", str(room_id), "--email", "late@example.org")
+        assert code == 0
+    assert "already a member of Chess club" in out
+    assert len(await rooms.members(db, room_id)) == 2
+
+
 async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
     server = await make_client(config.replace(rate_limit=0))
     code, out, _ = await cli("createuser", "--email", "asha@example.org", "--password", "correct horse",

@@ -81,6 +81,19 @@ async def test_upload_limits_and_rules(client, make_client, config, tmp_path, re
     assert [n for n in os.listdir(config.media_dir) if not n.startswith(".")] == []
 
 
+async def test_a_caption_is_held_to_the_rules_of_a_sent_message(client, member, config):
+    asha, ravi, room, ws = member
+    url = f"/api/chat/groups/{room['id']}/messages/upload/"
+    for bad in ("null \x00 inside", " " + "x" * (config.max_message_length + 1) + " "):
+        await ws.send_json({"message": bad})
+        said = (await recv(ws))["fields"]["message"]
+        answer = await client.post(url, data=form(PNG, "a.png", "image/png", content=bad), headers=ravi.auth)
+        assert answer.status == 400 and (await answer.json())["content"] == said
+    answer = await client.post(url, data=form(PNG, "a.png", "image/png", content=" " + "x" * config.max_message_length + " "),
+                               headers=ravi.auth)
+    assert answer.status == 201 and len((await answer.json())["content"]) == config.max_message_length
+
+
 async def test_unknown_media_names_are_404(client):
     for name in ("nope.png", "..%2Fchat.db", "aaaaaaaaaaaaaaaaaaaaaa.png"):
         assert (await client.get(f"/media/{name}")).status == 404

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import DB, REGISTRY
+from ..keys import DB, JOURNAL, REGISTRY
 from ..storage import rooms
 
 
@@ -30,6 +30,28 @@ async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always
         return told
 
 
-def followers(app: web.Application, room_id: int) -> set[int]:
-    """The users whose streams follow a room now (before a change to it)."""
-    return set(app[REGISTRY].followers.get(room_id, ()))
+class ServerFanOut:
+    """What a membership change does to this server: the journal's cached room, sockets, user streams."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+
+    def followers(self, room_id: int) -> set[int]:
+        """The users whose streams follow a room now (before a change to it)."""
+        return set(self.app[REGISTRY].followers.get(room_id, ()))
+
+    def forget_room(self, room_id: int) -> None:
+        """The room was renamed or deleted: the journal reads it afresh."""
+        self.app[JOURNAL].forget_room(room_id)
+
+    def close_member(self, room_id: int, user_id: int) -> None:
+        """Close a removed member's sockets in the room (4003)."""
+        self.app[REGISTRY].close_member(room_id, user_id)
+
+    def close_room(self, room_id: int) -> None:
+        """Close every socket of a deleted room (4004)."""
+        self.app[REGISTRY].close_room(room_id)
+
+    async def rooms_changed(self, user_ids: Iterable[int], always: bool = False) -> None:
+        """Tell these users' streams (see rooms_changed)."""
+        await rooms_changed(self.app, user_ids, always=always)

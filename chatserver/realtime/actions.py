@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from .. import schemas, shapes
+from .. import rules, shapes
 from ..changes import Change
 from ..errors import ChatError
 from ..fanout.peer import Peer, overrun, refuse
@@ -95,25 +95,18 @@ class Session:
 
 async def send_message(session: Session, data: dict[str, Any]) -> None:
     config = session.config
-    schemas.check_length({"message": data["message"]}, config.max_message_length)
-    mentions = sorted(set(data["mentions"]))
-    if len(mentions) > config.max_mentions:
-        raise ChatError("invalid", "Too many mentions.", fields={"mentions": [f"At most {config.max_mentions}."]})
+    message = rules.message_text("message", data["message"], config.max_message_length)
+    mentions = rules.check_mentions(data["mentions"], config.max_mentions)
     if mentions:
-        found = await rooms.member_ids(session.app[DB], session.room["id"], mentions)
-        strangers = [uid for uid in mentions if uid not in found]
-        if strangers:
-            raise ChatError("invalid_mention", "Only members of this room can be mentioned.", user_ids=strangers)
-    parent, alias = data["parent_message"], data["parent_message_id"]
-    if parent and alias and parent != alias:
-        raise ChatError("invalid", "Invalid input.", fields={"parent_message": ["parent_message and parent_message_id disagree."]})
+        rules.check_mentioned(mentions, await rooms.member_ids(session.app[DB], session.room["id"], mentions))
+    parent = rules.parent_of(data["parent_message"], data["parent_message_id"])
     await session.change("send", {
-        "message": data["message"], "message_type": "text", "mentions": mentions,
-        "parent_message": parent or alias, "client_id": data["client_id"]})
+        "message": message, "message_type": "text", "mentions": mentions,
+        "parent_message": parent, "client_id": data["client_id"]})
 
 
 async def edit_message(session: Session, data: dict[str, Any]) -> None:
-    schemas.check_length({"new_content": data["new_content"]}, session.config.max_message_length)
+    data["new_content"] = rules.message_text("new_content", data["new_content"], session.config.max_message_length)
     await session.change("edit", data)
 
 

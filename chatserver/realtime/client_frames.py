@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .. import rules
 from ..errors import ChatError
+from ..rules import FieldError
 from ..schemas import REACTIONS, is_id
 
 Check = Callable[[Any], Any]
 REQUIRED = object()
-
-
-class FieldError(ValueError):
-    """One field's value is not acceptable; the message is for people."""
 
 
 def ident(value: Any) -> int:
@@ -28,18 +26,9 @@ def ident(value: Any) -> int:
 
 
 def text(min_len: int = 1, max_len: int | None = None) -> Check:
-    """A string, trimmed, whose length after trimming is within bounds."""
+    """A string, trimmed, whose length after trimming is within bounds (rules.text)."""
     def check(value: Any) -> str:
-        if type(value) is not str:
-            raise FieldError("Not a valid string.")
-        if "\x00" in value:
-            raise FieldError("Null characters are not allowed.")
-        value = value.strip()
-        if len(value) < min_len:
-            raise FieldError("This field may not be blank." if min_len == 1 else f"At least {min_len} characters.")
-        if max_len is not None and len(value) > max_len:
-            raise FieldError(f"Ensure this field has no more than {max_len} characters.")
-        return value
+        return rules.text(value, min_len, max_len)
     return check
 
 
@@ -100,7 +89,7 @@ SEND_MESSAGE = Spec(
     mentions=(list_of(ident), []),
     parent_message=(nullable(ident), None),
     parent_message_id=(nullable(ident), None),
-    client_id=(nullable(text(1, 64)), None),
+    client_id=(rules.client_id, None),
 )
 EDIT_MESSAGE = Spec(message_id=(ident, REQUIRED), new_content=(text(), REQUIRED))
 DELETE_MESSAGE = Spec(message_id=(ident, REQUIRED))

@@ -8,9 +8,9 @@ from .. import rules, schemas, shapes
 from ..fanout import streams
 from ..keys import DB, REGISTRY
 from ..request import body, json, path_id
-from ..storage import rooms, users
+from ..storage import rooms
 from ..storage.db import Row
-from .room_request import ROOM, managed_room, may_vanish, room_answer, room_in_path, search_query
+from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, search_query
 
 routes = web.RouteTableDef()
 
@@ -20,9 +20,7 @@ routes = web.RouteTableDef()
 async def join(request: web.Request) -> web.Response:
     """The caller joins the room."""
     user, room = await room_in_path(request)
-    rules.check_join(bool(room["is_member"]))
-    await rooms.add_member(request.app[DB], room["id"], user["id"])
-    await streams.rooms_changed(request.app, [user["id"]])
+    await membership(request).join(room, user["id"])
     return await room_answer(request, room["id"], "You joined the room.")
 
 
@@ -31,15 +29,8 @@ async def join(request: web.Request) -> web.Response:
 async def leave(request: web.Request) -> web.Response:
     """The caller leaves the room (not its owner); their sockets in it close (4003)."""
     user, room = await room_in_path(request)
-    await _remove(request, room, user["id"], 400)
+    await membership(request).remove(room["id"], user["id"], 400)
     return json({"message": "You left the room."})
-
-
-async def _remove(request: web.Request, room: Row, user_id: int, absent_status: int) -> None:
-    owner_id, member = await rooms.remove_member(request.app[DB], room["id"], user_id)
-    rules.check_leave(owner_id, user_id, member, absent_status)  # nothing was removed if this refuses
-    request.app[REGISTRY].close_member(room["id"], user_id)
-    await streams.rooms_changed(request.app, [user_id])
 
 
 @routes.post(f"/api/chat/group/{ROOM}/transfer-ownership/")
@@ -48,8 +39,7 @@ async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
     _, room = await managed_room(request)
     data = await body(request, schemas.TransferOwnership())
-    rules.check_new_owner(await rooms.transfer_owner(request.app[DB], room["id"], data["new_owner_id"]))
-    await streams.rooms_changed(request.app, streams.followers(request.app, room["id"]), always=True)
+    await membership(request).transfer(room["id"], data["new_owner_id"])
     return await room_answer(request, room["id"], "Ownership transferred.")
 
 
@@ -87,12 +77,7 @@ async def add_member(request: web.Request) -> web.Response:
     """The owner or a site admin adds a user to the room."""
     _, room = await managed_room(request)
     data = await body(request, schemas.AddMember())
-    db = request.app[DB]
-    member = await users.get_user(db, data["user_id"])
-    rules.check_users_exist([] if member else [data["user_id"]], "user_id")
-    rules.check_join(await rooms.is_member(db, room["id"], member["id"]))
-    await rooms.add_member(db, room["id"], member["id"])
-    await streams.rooms_changed(request.app, [member["id"]])
+    member = await membership(request).add(room["id"], data["user_id"])
     return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
 
 
@@ -101,5 +86,5 @@ async def add_member(request: web.Request) -> web.Response:
 async def remove_member(request: web.Request) -> web.Response:
     """The owner or a site admin removes a member (not the owner); their sockets close (4003)."""
     _, room = await managed_room(request)
-    await _remove(request, room, path_id(request, "user_id"), 404)
+    await membership(request).remove(room["id"], path_id(request, "user_id"), 404)
     return json({"message": "Member removed."})

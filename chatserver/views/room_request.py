@@ -9,7 +9,9 @@ from aiohttp import web
 
 from .. import rules, schemas, shapes
 from ..errors import not_found
-from ..keys import DB
+from ..fanout.streams import ServerFanOut
+from ..keys import CONFIG, DB
+from ..membership import Membership
 from ..request import caller, json, path_id
 from ..storage import rooms
 from ..storage.db import Row
@@ -30,6 +32,12 @@ async def managed_room(request: web.Request) -> tuple[Row, Row]:
     user, room = await room_in_path(request)
     rules.check_manager(room, user)
     return user, room
+
+
+def membership(request: web.Request) -> Membership:
+    """The membership service, with this server's sockets and streams to tell."""
+    app = request.app
+    return Membership(app[DB], app[CONFIG], ServerFanOut(app))
 
 
 def may_vanish(handler: Handler) -> Handler:

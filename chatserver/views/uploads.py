@@ -6,13 +6,12 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .. import media, shapes
+from .. import media, rules, shapes
 from ..changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
 from ..request import base_url, json
-from ..schemas import parse_id
 from ..storage import messages
 from .history import member_room
 from .upload_form import IMAGE_TYPES, Form, read_form
@@ -54,17 +53,8 @@ async def upload(request: web.Request) -> web.Response:
             raise ChatError("quota_exceeded", f"This file would take your attachments past the"
                             f" {config.upload_quota_bytes} bytes allowed.", status=413)
         media.check_free_space(config)
-        content = form.fields.get("content", "").strip()
-        if "\x00" in content:
-            raise ChatError("invalid", "Null characters are not allowed.",
-                            fields={"content": ["Null characters are not allowed."]})
-        if len(content) > config.max_message_length:
-            raise ChatError("invalid", "Too long.", fields={"content": [
-                f"Ensure this field has no more than {config.max_message_length} characters."]})
-        given = form.fields.get("parent_message") or None
-        parent = parse_id(given)
-        if given is not None and parent is None:
-            raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
+        content = rules.message_text("content", form.fields.get("content", ""), config.max_message_length, blank=True)
+        parent = rules.parent_field(form.fields.get("parent_message"))
         base = base_url(request)
         committed = await request.app[JOURNAL].submit(Change("send", room, user, {
             "message": content, "message_type": form.message_type, "attachment": form.name,

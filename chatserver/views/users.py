@@ -57,10 +57,7 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def _revoke(request: web.Request, user: dict, token_id: int) -> bool:
-    revoked = await users.delete_tokens(request.app[DB], user["id"], [token_id])
-    for revoked_id in revoked:
-        request.app[REGISTRY].close_token(revoked_id)
-    return bool(revoked)
+    return bool(await request.app[ACCOUNTS].revoke(user["id"], [token_id], request.app[REGISTRY]))
 
 
 @routes.get("/api/user/me/")
@@ -78,10 +75,8 @@ async def update_me(request: web.Request) -> web.Response:
     db, registry = request.app[DB], request.app[REGISTRY]
     current = data.pop("current_password", None)
     if "password" in data:
-        revoked = await request.app[ACCOUNTS].change_password(
-            user, current, data.pop("password"), client_address(request))
-        for token_id in revoked:
-            registry.close_token(token_id)
+        await request.app[ACCOUNTS].change_password(
+            user, current, data.pop("password"), client_address(request), registry)
     updated = await users.update_user(db, user["id"], data)
     registry.update_user(updated)  # open sockets send the new name and photo at once
     return json(shapes.user(updated))

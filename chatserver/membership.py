@@ -1,0 +1,110 @@
+"""Rooms and their members: each change's checks, its storage call and its follow-ups, once for every caller."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Protocol
+
+from . import media, rules
+from .config import Config
+from .errors import invalid
+from .storage import rooms, users
+from .storage.db import Database, Row
+
+NAME_TAKEN = {"name": ["A room with this name already exists."]}
+
+
+class FanOut(Protocol):
+    """The running server's side of a change: its caches, its sockets and its users' streams."""
+
+    def followers(self, room_id: int) -> set[int]: ...
+    def forget_room(self, room_id: int) -> None: ...
+    def close_member(self, room_id: int, user_id: int) -> None: ...
+    def close_room(self, room_id: int) -> None: ...
+    async def rooms_changed(self, user_ids: Iterable[int], always: bool = False) -> None: ...
+
+
+class Membership:
+    """Create, edit and delete rooms; join, leave, add, remove and transfer ownership.
+
+    The caller's right to act (owner or site admin) is the transport's to check; without a
+    fan-out (an admin command, in another process) the server catches up on its periodic recheck.
+    """
+
+    def __init__(self, db: Database, config: Config, fanout: FanOut | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.fanout = fanout
+
+    async def create(self, owner_id: int, name: str, description: str, member_ids: list[int]) -> int:
+        """A new room owned (and joined) by owner_id, with more members; returns its id."""
+        rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+        try:
+            room_id = await rooms.create_room(self.db, name=name, description=description,
+                                              owner_id=owner_id, member_ids=member_ids)
+        except rooms.RoomNameTaken:
+            raise invalid(NAME_TAKEN) from None
+        await self._tell([owner_id, *member_ids])
+        return room_id
+
+    async def edit(self, room_id: int, fields: dict[str, Any], member_ids: list[int] | None) -> None:
+        """Change a room's name, description, avatar or (with member_ids) its members; removed members' sockets close."""
+        told = self._followers(room_id)
+        if member_ids is not None:
+            rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+        try:
+            removed = await rooms.update_room(self.db, room_id, fields, member_ids)
+        except rooms.RoomNameTaken:
+            raise invalid(NAME_TAKEN) from None
+        if self.fanout is not None:
+            self.fanout.forget_room(room_id)  # new messages carry the new name
+            for user_id in removed:
+                self.fanout.close_member(room_id, user_id)
+        await self._tell(told | set(member_ids or ()), always=True)
+
+    async def delete(self, room_id: int) -> None:
+        """Delete a room with everything in it, its attachments' files too; its sockets close (4004)."""
+        told = self._followers(room_id)
+        files = await rooms.delete_room(self.db, room_id)
+        if self.fanout is not None:
+            self.fanout.forget_room(room_id)
+        await media.remove(self.config, files)
+        if self.fanout is not None:
+            self.fanout.close_room(room_id)
+        await self._tell(told)
+
+    async def join(self, room: Row, user_id: int) -> None:
+        """The user joins a room (a row with is_member, as they see it)."""
+        rules.check_join(bool(room["is_member"]))
+        await self._added(room["id"], user_id)
+
+    async def add(self, room_id: int, user_id: int) -> Row:
+        """Add a user to a room; returns the user."""
+        member = await users.get_user(self.db, user_id)
+        rules.check_users_exist([] if member else [user_id], "user_id")
+        rules.check_join(await rooms.is_member(self.db, room_id, user_id))
+        await self._added(room_id, user_id)
+        return member
+
+    async def remove(self, room_id: int, user_id: int, absent_status: int = 400) -> None:
+        """A member leaves or is removed (never the owner); their sockets in the room close (4003)."""
+        owner_id, member = await rooms.remove_member(self.db, room_id, user_id)
+        rules.check_leave(owner_id, user_id, member, absent_status)  # nothing was removed if this refuses
+        if self.fanout is not None:
+            self.fanout.close_member(room_id, user_id)
+        await self._tell([user_id])
+
+    async def transfer(self, room_id: int, new_owner_id: int) -> None:
+        """Make another member the owner."""
+        rules.check_new_owner(await rooms.transfer_owner(self.db, room_id, new_owner_id))
+        await self._tell(self._followers(room_id), always=True)
+
+    async def _added(self, room_id: int, user_id: int) -> None:
+        await rooms.add_member(self.db, room_id, user_id)
+        await self._tell([user_id])
+
+    def _followers(self, room_id: int) -> set[int]:
+        return self.fanout.followers(room_id) if self.fanout is not None else set()
+
+    async def _tell(self, user_ids: Iterable[int], always: bool = False) -> None:
+        if self.fanout is not None:
+            await self.fanout.rooms_changed(user_ids, always)
