@@ -6,14 +6,22 @@ import json
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 
 from chatserver.config import Config
 from chatserver.openapi import FRAMES
 from chatserver.realtime.actions import ACTIONS
 from chatserver.realtime.client_frames import LIMITS, REQUIRED
+from conftest import recv
 
 DEFAULTS = Config.from_env({})
 WORDS = ("description", "default", "examples")  # for people; the checks below compare the rest
+
+
+@pytest.fixture
+def config(config):
+    """Each room event told on its own to user streams (CHAT_ACTIVITY_INTERVAL=0)."""
+    return config.replace(activity_interval=0)
 
 
 def shipped(side: str, name: str) -> dict[str, Any]:
@@ -49,3 +57,67 @@ def test_every_setting_named_by_a_client_limit_exists():
     for limits in LIMITS.values():
         for setting in limits.values():
             assert isinstance(getattr(DEFAULTS, setting), int)
+
+
+def open_objects(schema: Any, where: str = "") -> list[str]:
+    """Where a schema lists an object's properties but lets other keys through."""
+    found = []
+    if isinstance(schema, dict):
+        if "properties" in schema and schema.get("additionalProperties") is not False:
+            found.append(where or "/")
+        for key, value in schema.items():
+            found += open_objects(value, f"{where}/{key}")
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            found += open_objects(value, f"{where}/{i}")
+    return found
+
+
+def test_every_server_frame_schema_closes_each_object_it_describes():
+    for file in FRAMES.glob("server.*.json"):
+        assert open_objects(json.loads(file.read_text(encoding="utf-8"))) == [], file.name
+
+
+async def test_every_kind_of_server_frame_a_live_server_sends_matches_its_schema(
+        client, register, make_room, connect):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    stream = await client.ws_connect(f"/ws/user/?token={ravi.token}")
+    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    seen: dict[str, list[dict]] = {}
+
+    async def take(ws, count: int) -> None:
+        for _ in range(count):
+            frame = await recv(ws)
+            seen.setdefault(frame.get("action", "message"), []).append(frame)
+
+    await ws_a.send_json({"action": "typing"})
+    await take(ws_r, 1)
+    await ws_a.send_json({"message": "hi @Ravi", "mentions": [ravi["id"]], "client_id": "c1"})
+    await take(ws_a, 1)
+    first = seen["message"][0]
+    for frame in ({"action": "edit_message", "message_id": first["id"], "new_content": "hello"},
+                  {"action": "react_message", "message_id": first["id"], "reaction": "Like"},
+                  {"action": "delete_message", "message_id": first["id"]},
+                  {"action": "edit_message", "message_id": first["id"], "new_content": "gone"},
+                  {"message": "hi", "mentions": [10**6], "client_id": "c2"}):
+        await ws_a.send_json(frame)
+    await take(ws_a, 5)
+    await take(stream, 4)  # room_activity for the message, the edit, the reaction and the deletion
+    resp = await client.post(f"/api/chat/groups/{room['id']}/mark-as-read/", headers=ravi.auth)
+    assert resp.status == 200
+    await take(stream, 1)
+    resp = await client.patch(f"/api/chat/edit-group/{room['id']}/", headers=asha.auth, json={"name": "renamed"})
+    assert resp.status == 200
+    await take(stream, 1)
+    await take(await connect(ravi, room["id"], "&after_seq=0"), 1)
+    await take(await connect(ravi, room["id"], "&after_seq=999"), 1)
+
+    assert set(seen) == {p.stem.split(".")[1] for p in FRAMES.glob("server.*.json")}
+    for name, frames in seen.items():
+        schema = shipped("server", name)
+        for frame in frames:
+            errors = [e.message for e in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(frame)]
+            assert errors == [], f"{name}: {errors}"
+    for ws in (stream, ws_a, ws_r):
+        await ws.close()
