@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .config import Config
+from .realtime.client_frames import LIMITS
 from .schemas import REACTIONS
 
 FRAMES = Path(__file__).resolve().parent / "schema_files"
@@ -127,19 +129,22 @@ def path(name: str = "id", description: str = "The room's id.") -> Schema:
     return {"name": name, "in": "path", "required": True, "schema": ID, "description": description}
 
 
-def _frame_components() -> dict[str, Schema]:
+def _frame_components(config: Config) -> dict[str, Schema]:
     out = {}
     for file in sorted(FRAMES.glob("*.json")):
         side, name = file.stem.split(".")
         schema = json.loads(file.read_text(encoding="utf-8"))
         schema.pop("$schema", None)
         out[f"{'ClientFrame' if side == 'client' else 'ServerFrame'}_{name}"] = schema
+    for (action, field), limits in LIMITS.items():  # the files hold the defaults; a server tells its own
+        out[f"ClientFrame_{action}"]["properties"][field].update(
+            {word: getattr(config, setting) for word, setting in limits.items()})
     return out
 
 
-@functools.cache
-def document() -> Schema:
-    """The whole document (built once)."""
+@functools.lru_cache(maxsize=4)
+def document(config: Config) -> Schema:
+    """The whole document for a server's settings (built once for each)."""
     from .openapi_paths import paths
     return {
         "openapi": "3.1.0",
@@ -152,9 +157,9 @@ def document() -> Schema:
         "servers": [{"url": "/"}],
         "security": [{"Token": []}, {"Bearer": []}],
         "tags": [{"name": n} for n in ("accounts", "rooms", "members", "messages", "server")],
-        "paths": paths(),
+        "paths": paths(config),
         "components": {
-            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **_frame_components()},
+            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **_frame_components(config)},
             "securitySchemes": {
                 "Token": {"type": "apiKey", "in": "header", "name": "Authorization",
                           "description": "`Token <40 hex characters>`, as Django REST Framework's TokenAuthentication."},

@@ -121,3 +121,14 @@ async def test_every_kind_of_server_frame_a_live_server_sends_matches_its_schema
             assert errors == [], f"{name}: {errors}"
     for ws in (stream, ws_a, ws_r):
         await ws.close()
+
+
+async def test_the_served_document_tells_the_limits_the_server_was_started_with(make_client, config):
+    cl = await make_client(config.replace(max_message_length=20, max_mentions=3))
+    doc = await (await cl.get("/api/schema/")).json()
+    upload = doc["paths"]["/api/chat/groups/{id}/messages/upload/"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["content"]["maxLength"] == 20
+    frames = doc["components"]["schemas"]
+    assert frames["ClientFrame_send_message"]["properties"]["message"]["maxLength"] == 20
+    assert frames["ClientFrame_send_message"]["properties"]["mentions"]["maxItems"] == 3
+    assert frames["ClientFrame_edit_message"]["properties"]["new_content"]["maxLength"] == 20
