@@ -146,6 +146,8 @@ def _server_paths() -> dict[str, Schema]:
                              "description": "Only for CHAT_METRICS_ALLOW addresses, or with"
                                             " `Authorization: Bearer <CHAT_METRICS_TOKEN>`; others get 403.",
                              "responses": {"200": text, "403": answer("Not an allowed address.", ref("Error"))}}},
+        "/api/config/": {"get": op("Client limits", "server", (200, "What a client must keep to, as this server is set.",
+                                                            ref("ClientConfig")), (), public=True)},
         "/api/schema/": {"get": op("This document", "server", (200, "OpenAPI 3.1.", {"type": "object"}), (), public=True)},
         "/ws/chat/{room_id}/": {"get": socket},
         "/ws/user/": {"get": stream},

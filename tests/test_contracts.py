@@ -132,3 +132,16 @@ async def test_the_served_document_tells_the_limits_the_server_was_started_with(
     assert frames["ClientFrame_send_message"]["properties"]["message"]["maxLength"] == 20
     assert frames["ClientFrame_send_message"]["properties"]["mentions"]["maxItems"] == 3
     assert frames["ClientFrame_edit_message"]["properties"]["new_content"]["maxLength"] == 20
+
+
+async def test_a_client_reads_the_limits_it_keeps_to_without_a_token(make_client, config):
+    cl = await make_client(config.replace(max_message_length=20, max_mentions=3, max_upload_bytes=1000))
+    resp = await cl.get("/api/config/")
+    answer = await resp.json()
+    assert resp.status == 200
+    assert answer == {"max_message_length": 20, "max_mentions": 3, "max_upload_bytes": 1000,
+                      "reactions": shipped("client", "react_message")["properties"]["reaction"]["enum"]}
+    doc = await (await cl.get("/api/schema/")).json()
+    schema = doc["paths"]["/api/config/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    errors = list(Draft202012Validator({**schema, "components": doc["components"]}).iter_errors(answer))
+    assert errors == []
