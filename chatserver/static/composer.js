@@ -46,7 +46,7 @@ export class Composer {
 
   upload(file) {
     if (file.size > limits.max_upload_bytes) {
-      this.showError(`${file.name} is too large: files up to ${megabytes(limits.max_upload_bytes)} MB.`);
+      this.showError(`${file.name} is too large: at most ${size(limits.max_upload_bytes)}.`);
       return;
     }
     this.hooks.onUpload(file, this.replyTo?.id ?? null);
@@ -210,6 +210,8 @@ export class Composer {
   }
 }
 
-function megabytes(bytes) {
-  return Math.round((bytes / 1048576) * 10) / 10;
+/** "10 MB", "1.5 KB", "40 bytes". */
+function size(bytes) {
+  if (bytes >= 1048576) return `${+(bytes / 1048576).toFixed(1)} MB`;
+  return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
 }
