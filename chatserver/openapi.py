@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from . import __version__
+from .client_frames import LIMITS
+from .config import Config
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, nullable, obj, ref
 from .openapi_paths import paths
 from .schemas import REACTIONS
@@ -43,6 +45,11 @@ COMPONENTS: dict[str, Schema] = {
                         "results": {"type": "array", "items": ref("Message")}}),
     "Events": obj({"events": {"type": "array", "items": {"anyOf": [ref(f"ServerFrame_{n}") for n in EVENT_FRAMES]}},
                    "last_seq": {"type": "integer", "minimum": 0}, "has_more": {"type": "boolean"}}),
+    "ClientConfig": obj({"max_message_length": {"type": "integer", "minimum": 1, "description": "CHAT_MAX_MESSAGE_LENGTH."},
+                         "max_mentions": {"type": "integer", "minimum": 0, "description": "CHAT_MAX_MENTIONS."},
+                         "max_upload_bytes": {"type": "integer", "minimum": 1, "description": "CHAT_MAX_UPLOAD_BYTES."},
+                         "reactions": {"type": "array", "items": {"enum": list(REACTIONS)},
+                                       "description": "Every reaction a message takes, in the order to offer them."}}),
     "Confirmation": obj({"message": TEXT}, description="A success that has nothing more to say."),
     "Error": {"type": "object", "description": "Any refusal without field errors.",
               "properties": {"detail": TEXT, "code": TEXT, "retry_after": {"type": "integer"}},
@@ -59,19 +66,22 @@ AUTH_ANSWER = obj({"message": TEXT, "token": {"type": "string", "pattern": "^[0-
 
 
 
-def _frame_components() -> dict[str, Schema]:
+def _frame_components(config: Config) -> dict[str, Schema]:
     out = {}
     for file in sorted(FRAMES.glob("*.json")):
         side, name = file.stem.split(".")
         schema = json.loads(file.read_text(encoding="utf-8"))
         schema.pop("$schema", None)
         out[f"{'ClientFrame' if side == 'client' else 'ServerFrame'}_{name}"] = schema
+    for (action, field), limits in LIMITS.items():  # the files hold the defaults; a server tells its own
+        out[f"ClientFrame_{action}"]["properties"][field].update(
+            {word: getattr(config, setting) for word, setting in limits.items()})
     return out
 
 
-@functools.cache
-def document() -> Schema:
-    """The whole document (built once)."""
+@functools.lru_cache(maxsize=4)
+def document(config: Config) -> Schema:
+    """The whole document for a server's settings (built once for each)."""
     return {
         "openapi": "3.1.0",
         "info": {"title": "chatserver", "version": __version__, "description": (
@@ -83,9 +93,9 @@ def document() -> Schema:
         "servers": [{"url": "/"}],
         "security": [{"Token": []}, {"Bearer": []}],
         "tags": [{"name": n} for n in ("accounts", "rooms", "members", "messages", "server")],
-        "paths": paths(),
+        "paths": paths(config),
         "components": {
-            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **_frame_components()},
+            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **_frame_components(config)},
             "securitySchemes": {
                 "Token": {"type": "apiKey", "in": "header", "name": "Authorization",
                           "description": "`Token <40 hex characters>`, as Django REST Framework's TokenAuthentication."},

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+from . import schemas
+from .config import Config
+from .openapi_bodies import body_schema, field_schema
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
-Q = query("q", {"type": "string", "maxLength": 100}, "Part of the name to look for (any case); empty lists all.")
+Q = query("q", field_schema(schemas.Search().fields["q"]),
+          "Part of the name to look for (any case); empty lists all.")
 ARRAY = {"type": "array"}
-NAME = {"type": "string", "minLength": 1, "maxLength": 50}
 
 
 def _user_paths() -> dict[str, Schema]:
-    register = obj({"email": {"type": "string", "format": "email", "maxLength": 254},
-                    "password": {"type": "string", "minLength": 8, "maxLength": 1024},
-                    "first_name": {"type": "string", "minLength": 1, "maxLength": 150},
-                    "last_name": {"type": "string", "maxLength": 150}, "year": nullable({"type": "string", "maxLength": 20}),
-                    "photo": nullable(URL)}, ["email", "password", "first_name"])
-    login = obj({"email": {"type": "string", "maxLength": 254}, "password": {"type": "string", "maxLength": 1024}})
-    profile = obj({**{k: v for k, v in register["properties"].items() if k != "email"},
-                   "current_password": {"type": "string", "maxLength": 1024,
-                                        "description": "Required with `password`: the password it replaces."}},
-                  [], minProperties=0)
+    register, login = body_schema(schemas.Register), body_schema(schemas.Login)
+    profile = body_schema(schemas.ProfileUpdate, {
+        "current_password": "Required with `password`: the password it replaces."}, minProperties=0)
     token = obj({"id": ID, "prefix": {"type": "string", "description": "The token's first 6 characters."},
                  "created_at": TIME, "last_used_at": nullable(TIME),
                  "address": nullable({"type": "string", "description": "The client address it was last used from."}),
@@ -51,10 +47,8 @@ def _user_paths() -> dict[str, Schema]:
 
 
 def _room_paths() -> dict[str, Schema]:
-    members = {**ARRAY, "items": ID, "maxItems": 10000}
-    create = obj({"name": NAME, "description": {"type": "string", "maxLength": 1000}, "members": members}, ["name"])
-    edit = obj({"name": NAME, "description": {"type": "string", "maxLength": 1000}, "room_avatar": nullable(URL),
-                "members": {**members, "description": "The new member list; the owner always stays."}}, [])
+    create = body_schema(schemas.RoomCreate)
+    edit = body_schema(schemas.RoomUpdate, {"members": "The new member list; the owner always stays."})
     rooms = (200, "Rooms.", {**ARRAY, "items": ref("Room")})
     room = ref("RoomAnswer")
     return {
@@ -78,7 +72,7 @@ def _room_paths() -> dict[str, Schema]:
             (400, 401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/transfer-ownership/": {"post": op(
             "Transfer ownership", "rooms", (200, "The room with its new owner.", room), (401, 403, 404),
-            body(obj({"new_owner_id": ID})), [ROOM_ID])},
+            body(body_schema(schemas.TransferOwnership)), [ROOM_ID])},
         "/api/chat/groups/{id}/mark-as-read/": {"post": op(
             "Mark a room as read", "rooms", (200, "The read position is the newest message.", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID])},
@@ -91,7 +85,7 @@ def _member_paths() -> dict[str, Schema]:
         "/api/chat/groups/{id}/members/": {
             "get": op("List members", "members", listing, (401, 403, 404), params=[ROOM_ID]),
             "post": op("Add a member", "members", (201, "Added.", obj({"message": TEXT, "member": ref("Member")})),
-                       (401, 403, 404), body(obj({"user_id": ID})), [ROOM_ID])},
+                       (401, 403, 404), body(body_schema(schemas.AddMember)), [ROOM_ID])},
         "/api/chat/groups/{id}/members/{user_id}/": {"delete": op(
             "Remove a member", "members", (200, "Removed; their sockets in the room close (4003).", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID, path("user_id", "The member's user id.")])},
@@ -100,7 +94,7 @@ def _member_paths() -> dict[str, Schema]:
     }
 
 
-def _message_paths() -> dict[str, Schema]:
+def _message_paths(config: Config) -> dict[str, Schema]:
     positive = {"type": "integer", "minimum": 1}
     params = [ROOM_ID,
               query("limit", positive, "Messages per page without page/page_size (default 50, above 200 served as 200)."),
@@ -110,7 +104,7 @@ def _message_paths() -> dict[str, Schema]:
     history = (200, "Newest first: an array, or with page/page_size the DRF page envelope.",
                {"anyOf": [{**ARRAY, "items": ref("Message")}, ref("MessagePage")]})
     upload = obj({"attachment": {"type": "string", "contentMediaType": "application/octet-stream"},
-                  "content": {"type": "string", "maxLength": 4000},
+                  "content": {"type": "string", "maxLength": config.max_message_length},
                   "parent_message": {"type": "string", "pattern": "^[0-9]+$"}}, ["attachment"])
     return {
         "/api/chat/groups/{id}/messages/": {
@@ -152,12 +146,14 @@ def _server_paths() -> dict[str, Schema]:
                              "description": "Only for CHAT_METRICS_ALLOW addresses, or with"
                                             " `Authorization: Bearer <CHAT_METRICS_TOKEN>`; others get 403.",
                              "responses": {"200": text, "403": answer("Not an allowed address.", ref("Error"))}}},
+        "/api/config/": {"get": op("Client limits", "server", (200, "What a client must keep to, as this server is set.",
+                                                            ref("ClientConfig")), (), public=True)},
         "/api/schema/": {"get": op("This document", "server", (200, "OpenAPI 3.1.", {"type": "object"}), (), public=True)},
         "/ws/chat/{room_id}/": {"get": socket},
         "/ws/user/": {"get": stream},
     }
 
 
-def paths() -> dict[str, Schema]:
-    """Every REST path with its operations."""
-    return {**_user_paths(), **_room_paths(), **_member_paths(), **_message_paths(), **_server_paths()}
+def paths(config: Config) -> dict[str, Schema]:
+    """Every REST path with its operations, its limits those of config."""
+    return {**_user_paths(), **_room_paths(), **_member_paths(), **_message_paths(config), **_server_paths()}

@@ -42,8 +42,9 @@ def free_port() -> int:
 class LiveServer:
     """`python run.py` on a free port and a temporary database; its output kept for failures."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, settings: dict[str, str] | None = None):
         self.workdir = workdir
+        self.settings = settings or {}  # CHAT_* variables of this server beyond the test defaults
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.output: collections.deque[str] = collections.deque(maxlen=200)
@@ -51,7 +52,7 @@ class LiveServer:
         self.reader: threading.Thread | None = None
 
     def start(self) -> None:
-        env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1", **self.settings)
         command = [
             sys.executable, str(ROOT / "run.py"), "--host", "127.0.0.1", "--port", str(self.port),
             "--db", str(self.workdir / "chat.db"), "--media-dir", str(self.workdir / "media"),

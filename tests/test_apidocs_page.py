@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chatserver.config import Config
 from chatserver.openapi import document
 from test_browser import browser, browser_present, server  # noqa: F401  (fixtures)
 
@@ -15,7 +16,7 @@ def test_the_docs_page_renders_every_endpoint_and_schema(browser, server):  # no
     try:
         page.goto(f"{server.url}/api/docs/#create_a_room")
         page.wait_for_selector("#create_a_room[open]")
-        doc = document()
+        doc = document(Config.from_env({}))
         operations = page.locator("details.op")
         assert operations.count() == sum(len(item) for item in doc["paths"].values())
         text = page.inner_text("main")

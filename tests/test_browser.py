@@ -512,3 +512,39 @@ def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(server, 
         assert stored[ids["delete me"]]["is_deleted"] is True
     finally:
         proxy.close()
+
+
+def test_the_client_keeps_to_the_limits_and_reactions_the_server_tells(tmp_path, open_room):
+    """A server started with CHAT_MAX_MESSAGE_LENGTH=20: the message and edit boxes take 20 characters, no more;
+    with no mentions allowed and 40-byte uploads, a mention or a larger file is held back with a word why."""
+    live = LiveServer(tmp_path, {"CHAT_MAX_MESSAGE_LENGTH": "20", "CHAT_MAX_MENTIONS": "0", "CHAT_MAX_UPLOAD_BYTES": "40"})
+    live.start()
+    try:
+        asha, _, room = shared_room(live.url, "short")
+        page = open_room(live.url, room, asha)
+        box = page.get_by_test_id("message-input")
+        expect(box).to_have_attribute("maxlength", "20")
+        box.press_sequentially("x" * 25)
+        expect(box).to_have_value("x" * 20)
+        box.press("Enter")
+        expect_stored(page, "x" * 20)
+        message(page, "x" * 20).get_by_test_id("edit").click()
+        expect(page.get_by_test_id("edit-input")).to_have_attribute("maxlength", "20")
+        page.get_by_test_id("edit-input").press("Escape")
+        message(page, "x" * 20).get_by_test_id("react").click()
+        offered = page.get_by_test_id("reaction-palette").locator("button")
+        expect(offered).to_have_count(len(call(live.url, "GET", "config/")["reactions"]))
+        expect(offered.first).to_have_attribute("data-testid", "react-Like")
+
+        box.press_sequentially("hi @Ra")
+        expect(page.get_by_test_id("mention-option")).to_have_text(["Ravi Menon"])
+        box.press("Enter")
+        box.press("Enter")
+        expect(page.get_by_test_id("composer-error")).to_have_text("At most 0 mentions in one message.")
+        expect(box).to_have_value("hi @Ravi ")
+        page.get_by_test_id("attachment-input").set_input_files({"name": "dot.png", "mimeType": "image/png", "buffer": PNG})
+        expect(page.get_by_test_id("composer-error")).to_have_text("dot.png is too large: at most 40 bytes.")
+        history = call(live.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
+        assert [m["content"] for m in history] == ["x" * 20]
+    finally:
+        live.stop()

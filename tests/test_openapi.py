@@ -12,10 +12,11 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from openapi_spec_validator import validate
 
+from chatserver.config import Config
 from chatserver.keys import CONFIG
 from chatserver.openapi import FRAMES, document
 
-DOC = document()
+DOC = document(Config.from_env({}))
 UNDOCUMENTED = {"/", "/api/docs/", "/media/{name}"}  # the web client, this page, attachments (binary)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 

@@ -18,8 +18,8 @@ from ..rates import Bucket
 from ..storage import rooms
 from ..storage.db import Row
 from ..wire import encode, loads
-from . import client_frames as frames_in
-from .client_frames import depth
+from .. import client_frames as frames_in
+from ..client_frames import depth
 
 log = logging.getLogger("chatserver.ws")
 IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses

@@ -84,6 +84,7 @@ export const api = {
   login: (email, password) => post("user/login/", { email, password }),
   logout: () => post("user/logout/"),
   me: () => get("user/me/"),
+  config: () => get("config/"),
 
   myRooms: () => get("chat/groups/"),
   allRooms: () => get("chat/groups/list/"),

@@ -2,6 +2,7 @@
 
 import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
+import { loadLimits } from "./limits.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
 import { UserStream } from "./socket.js";
@@ -58,6 +59,7 @@ function signedOut() {
 
 async function showChat(user) {
   me = user;
+  roomView.composer.applyLimits();
   $("me-name").textContent = [user.first_name, user.last_name].filter(Boolean).join(" ");
   show($("unreachable-view"), false);
   show($("auth-view"), false);
@@ -80,6 +82,7 @@ function bindAuthForm(form, submit) {
     const error = form.querySelector(".form-error");
     error.textContent = "";
     try {
+      await loadLimits();
       const answer = await submit(Object.fromEntries(new FormData(form)));
       token.set(answer.token);
       form.reset();
@@ -129,6 +132,7 @@ async function resume(delay = 1000) {
   let user;
   try {
     user = await api.me();
+    await loadLimits();
   } catch (err) {
     if (err instanceof ApiError && err.status < 500) return showAuth();
     show($("auth-view"), false);

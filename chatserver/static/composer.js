@@ -1,6 +1,7 @@
 // The message box: Enter to send, an @ picker of room members, reply bar, typing signals, uploads.
 
 import { el, show } from "./dom.js";
+import { limits } from "./limits.js";
 
 const TYPING_REFRESH_MS = 3000;
 const TYPING_IDLE_MS = 4000;
@@ -38,7 +39,16 @@ export class Composer {
     });
   }
 
+  /** The server's limits apply from now on: the box takes no more than a message may hold. */
+  applyLimits() {
+    this.input.maxLength = limits.max_message_length;
+  }
+
   upload(file) {
+    if (file.size > limits.max_upload_bytes) {
+      this.showError(`${file.name} is too large: at most ${size(limits.max_upload_bytes)}.`);
+      return;
+    }
     this.hooks.onUpload(file, this.replyTo?.id ?? null);
     this.setReply(null);
   }
@@ -82,6 +92,11 @@ export class Composer {
     const text = this.input.value.trim();
     if (!text) return;
     const ids = [...this.mentions].filter(([, label]) => text.includes(label)).map(([id]) => id);
+    if (ids.length > limits.max_mentions) {
+      this.showError(`At most ${limits.max_mentions} mentions in one message.`);
+      return;
+    }
+    this.showError("");
     this.stopTyping();
     this.hooks.onSend(text, ids, this.replyTo?.id ?? null);
     this.input.value = "";
@@ -193,4 +208,10 @@ export class Composer {
     this.closePicker();
     this.input.focus();
   }
+}
+
+/** "10 MB", "1.5 KB", "40 bytes". */
+function size(bytes) {
+  if (bytes >= 1048576) return `${+(bytes / 1048576).toFixed(1)} MB`;
+  return bytes >= 1024 ? `${+(bytes / 1024).toFixed(1)} KB` : `${bytes} bytes`;
 }

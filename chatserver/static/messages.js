@@ -1,8 +1,10 @@
 // The open room's messages: one model per message id, merged from history and live frames.
 
 import { el, safeUrl } from "./dom.js";
+import { limits } from "./limits.js";
 
-export const REACTIONS = {
+/** How each reaction the server knows is drawn; the server's list (limits.reactions) says which exist. */
+const EMOJI = {
   Like: "\u{1F44D}", Cool: "\u{1F60E}", HaHa: "\u{1F602}", Heart: "\u{2764}\u{FE0F}",
   Anger: "\u{1F620}", Smile: "\u{1F642}", Sad: "\u{1F622}",
 };
@@ -237,7 +239,7 @@ export class MessageList {
   }
 
   renderEditForm(m) {
-    const input = el("textarea", { "aria-label": "Edit message", maxlength: "4000", dataset: { testid: "edit-input" } });
+    const input = el("textarea", { "aria-label": "Edit message", maxlength: String(limits.max_message_length), dataset: { testid: "edit-input" } });
     input.value = m.content;
     const submit = (event) => {
       event.preventDefault();
@@ -258,14 +260,14 @@ export class MessageList {
     const chips = Object.entries(m.reactions || {}).filter(([, count]) => count > 0).map(([name, count]) =>
       el("button", { type: "button", class: "chip", title: name, "aria-label": `${name}: ${count}. Toggle your ${name}`,
         dataset: { testid: `reaction-${name}`, count: String(count) }, onclick: () => this.onAction("react", m.id, name) },
-      `${REACTIONS[name] || name} ${count}`));
+      `${EMOJI[name] || name} ${count}`));
     const palette = this.paletteId === m.id
       ? el("div", { class: "palette", role: "group", "aria-label": "Pick a reaction", dataset: { testid: "reaction-palette" },
         onkeydown: (event) => event.key === "Escape" && this.setMode("paletteId", null) },
-        ...Object.entries(REACTIONS).map(([name, emoji]) => el("button", {
+        ...limits.reactions.map((name) => el("button", {
           type: "button", dataset: { testid: `react-${name}` },
           onclick: () => { this.setMode("paletteId", null); this.onAction("react", m.id, name); },
-        }, el("span", { "aria-hidden": "true", text: emoji }), ` ${name}`)))
+        }, el("span", { "aria-hidden": "true", text: EMOJI[name] || "" }), ` ${name}`)))
       : null;
     return el("div", { class: "reactions", dataset: { testid: "reactions" } }, ...chips, palette);
   }

@@ -42,7 +42,7 @@ def _may_read_metrics(request: web.Request) -> bool:
 @routes.get("/api/schema/")
 async def schema(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document of the REST API."""
-    return json(openapi.document())
+    return json(openapi.document(request.app[CONFIG]))
 
 
 @routes.get("/api/docs/")

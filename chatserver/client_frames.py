@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .. import rules
-from ..errors import ChatError
-from ..rules import FieldError
-from ..schemas import REACTIONS, is_id
+from . import rules
+from .errors import ChatError
+from .rules import FieldError
+from .schemas import MAX_ID, REACTIONS, is_id
 
 Check = Callable[[Any], Any]
 REQUIRED = object()
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def described(check: Check, schema: dict[str, Any]) -> Check:
+    """check, carrying the JSON Schema of what it accepts (tests hold schema_files/client.*.json to it)."""
+    setattr(check, "schema", schema)
+    return check
 
 
 def ident(value: Any) -> int:
@@ -25,11 +32,14 @@ def ident(value: Any) -> int:
     return value
 
 
+described(ident, ID_SCHEMA)
+
+
 def text(min_len: int = 1, max_len: int | None = None) -> Check:
     """A string, trimmed, whose length after trimming is within bounds (rules.text)."""
     def check(value: Any) -> str:
         return rules.text(value, min_len, max_len)
-    return check
+    return described(check, {"type": "string", "minLength": min_len, **({"maxLength": max_len} if max_len else {})})
 
 
 def one_of(*choices: str) -> Check:
@@ -38,7 +48,7 @@ def one_of(*choices: str) -> Check:
         if type(value) is not str or value not in choices:
             raise FieldError(f"Must be one of: {', '.join(choices)}.")
         return value
-    return check
+    return described(check, {"enum": list(choices)})
 
 
 def list_of(item: Check) -> Check:
@@ -47,14 +57,14 @@ def list_of(item: Check) -> Check:
         if type(value) is not list:
             raise FieldError("Not a valid list.")
         return [item(v) for v in value]
-    return check
+    return described(check, {"type": "array", "items": getattr(item, "schema")})
 
 
 def nullable(inner: Check) -> Check:
     """null, or what `inner` accepts."""
     def check(value: Any) -> Any:
         return None if value is None else inner(value)
-    return check
+    return described(check, {"anyOf": [getattr(inner, "schema"), {"type": "null"}]})
 
 
 class Spec:
@@ -89,12 +99,16 @@ SEND_MESSAGE = Spec(
     mentions=(list_of(ident), []),
     parent_message=(nullable(ident), None),
     parent_message_id=(nullable(ident), None),
-    client_id=(rules.client_id, None),
+    client_id=(described(lambda value: rules.client_id(value), nullable(text(1, 64)).schema), None),
 )
 EDIT_MESSAGE = Spec(message_id=(ident, REQUIRED), new_content=(text(), REQUIRED))
 DELETE_MESSAGE = Spec(message_id=(ident, REQUIRED))
 REACT_MESSAGE = Spec(message_id=(ident, REQUIRED), reaction=(one_of(*REACTIONS), REQUIRED))
 TYPING = Spec()
+# Limits that are settings, checked by the action's rules rather than its spec: (action, field) -> keyword -> setting.
+LIMITS = {("send_message", "message"): {"maxLength": "max_message_length"},
+          ("send_message", "mentions"): {"maxItems": "max_mentions"},
+          ("edit_message", "new_content"): {"maxLength": "max_message_length"}}
 
 
 def depth(value: Any, limit: int) -> bool:
