@@ -285,6 +285,9 @@ class Config:
         "CHAT_DB_READERS", 3, _int(1, 64),
         "reader connections: this many slow queries at once hold up no other read")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
+    max_rooms_per_user: int = _setting(
+        "CHAT_MAX_ROOMS_PER_USER", 1000, _int(0),
+        "rooms one user may be a member of (creating, joining, being added past it is refused; 0: no limit)")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
 

@@ -38,6 +38,7 @@ class Membership:
     async def create(self, owner_id: int, name: str, description: str, member_ids: list[int]) -> int:
         """A new room owned (and joined) by owner_id, with more members; returns its id."""
         rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+        await self._check_room_counts([owner_id, *member_ids], "members")
         try:
             room_id = await rooms.create_room(self.db, name=name, description=description,
                                               owner_id=owner_id, member_ids=member_ids)
@@ -51,6 +52,7 @@ class Membership:
         told = self._followers(room_id)
         if member_ids is not None:
             rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+            await self._check_room_counts(member_ids, "members", room_id)
         try:
             removed = await rooms.update_room(self.db, room_id, fields, member_ids)
         except rooms.RoomNameTaken:
@@ -99,8 +101,14 @@ class Membership:
         await self._tell(self._followers(room_id), always=True)
 
     async def _added(self, room_id: int, user_id: int) -> None:
+        await self._check_room_counts([user_id], "user_id", room_id)
         await rooms.add_member(self.db, room_id, user_id)
         await self._tell([user_id])
+
+    async def _check_room_counts(self, user_ids: Iterable[int], field: str, room_id: int | None = None) -> None:
+        limit = self.config.max_rooms_per_user
+        if limit:
+            rules.check_room_counts(await rooms.crowded_users(self.db, user_ids, limit, room_id), limit, field)
 
     def _followers(self, room_id: int) -> set[int]:
         return self.fanout.followers(room_id) if self.fanout is not None else set()

@@ -152,6 +152,14 @@ def check_new_owner(member: bool) -> None:
         raise invalid({"new_owner_id": ["The new owner must be a member of the room."]})
 
 
+def check_room_counts(crowded: list[int], limit: int, field: str) -> None:
+    """No user is put in more rooms than CHAT_MAX_ROOMS_PER_USER."""
+    if crowded:
+        more = f" and {len(crowded) - MAX_ERRORS} more" if len(crowded) > MAX_ERRORS else ""
+        raise ChatError("too_many_rooms", f"A user may be in at most {limit} rooms.", fields={field: [
+            f"Already in {limit} rooms, the most a user may be in: {', '.join(map(str, crowded[:MAX_ERRORS]))}{more}."]})
+
+
 def check_users_exist(missing: list[int], field: str) -> None:
     """Every user id named in a request body must name a user."""
     if missing:

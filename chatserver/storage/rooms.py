@@ -209,6 +209,15 @@ async def member_ids(db: Database, room_id: int, user_ids: Iterable[int]) -> set
     return {r["user_id"] for r in rows}
 
 
+async def crowded_users(db: Database, user_ids: Iterable[int], limit: int, room_id: int | None = None) -> list[int]:
+    """The users among user_ids who are members of `limit` rooms or more, not counting room_id."""
+    rows = await db.fetchall(
+        "SELECT user_id FROM members WHERE user_id IN (SELECT value FROM json_each(?)) AND room_id IS NOT ?"
+        " GROUP BY user_id HAVING count(*) >= ? ORDER BY user_id",
+        (json.dumps(sorted(set(user_ids))), room_id, limit))
+    return [row["user_id"] for row in rows]
+
+
 async def rooms_of_users(db: Database, user_ids: list[int]) -> dict[int, set[int]]:
     """user id -> ids of the rooms that user is a member of (users of no room are left out)."""
     rows = await db.fetchall("SELECT user_id, room_id FROM members WHERE user_id IN"
