@@ -65,7 +65,8 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--rate", type=float, default=500.0, help="members' messages/s (total)")
     cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per attack")
     cmd.add_argument("--attacks", default=",".join(ATTACKS), help="comma list of attacks")
-    cmd.add_argument("--attacker-rooms", type=int, default=3000, help="rooms the attacker is in")
+    cmd.add_argument("--attacker-rooms", type=int, default=999,
+                     help="rooms the attacker is in (with its own: CHAT_MAX_ROOMS_PER_USER, 1000)")
     cmd.add_argument("--deep-messages", type=int, default=20_000, help="messages in the attacker's room")
     cmd = sub.add_parser("all", help="every workload with its defaults, one after the other")
     cmd.add_argument("--repeat", type=int, default=1, help="runs per rate and target (messages)")
