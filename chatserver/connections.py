@@ -1,4 +1,5 @@
-"""HTTP connections before any handler runs: a cap per client address, a deadline for the first request."""
+"""HTTP connections before any handler runs: a cap per client address, a deadline for the first request,
+and an address past its budget of refused requests turned away unread."""
 
 from __future__ import annotations
 
@@ -14,20 +15,25 @@ from aiohttp.web_protocol import RequestHandler
 
 from .config import Config
 from .errors import HTTP_CODES
+from .keys import REFUSED_REQUESTS
+from .rates import UserRates
 
 log = logging.getLogger("chatserver")
 
 FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files and logs
 
 
-def _refusal(detail: str) -> bytes:
-    body = orjson.dumps({"detail": detail, "code": "too_many_connections"})
-    return (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+def _refusal(detail: str, code: str = "too_many_connections",
+             status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
+    body = orjson.dumps({"detail": detail, "code": code})
+    return (b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\n%s"
+            b"Content-Length: %d\r\n\r\n%s" % (status, headers, len(body), body))
 
 
 FROM_ADDRESS = _refusal("Too many open connections from this address.")
 IN_ALL = _refusal("Too many open connections; try again shortly.")
+REFUSED_TOO_OFTEN = _refusal("Too many refused requests from this address; slow down.", "rate_limited",
+                             b"429 Too Many Requests", b"Retry-After: 1\r\n")
 
 
 def connection_limit(config: Config) -> int:
@@ -61,8 +67,9 @@ class Gate(web.Server):
     """aiohttp's server, refusing a connection past CHAT_MAX_CONNECTIONS or CHAT_MAX_CONNECTIONS_PER_IP
     and closing one that has not sent its first request's headers within CHAT_HEADER_TIMEOUT."""
 
-    def __init__(self, server: web.Server, config: Config, **kwargs: Any) -> None:
+    def __init__(self, server: web.Server, config: Config, refused: UserRates | None = None, **kwargs: Any) -> None:
         super().__init__(server.request_handler, request_factory=self._request, **kwargs)
+        self._refused = refused
         self._make_request = server.request_factory
         self._cap = config.max_connections_per_ip
         self._limit = connection_limit(config)
@@ -79,8 +86,11 @@ class Gate(web.Server):
         super().connection_made(handler, transport)
         peer = transport.get_extra_info("peername")
         address = peer[0] if isinstance(peer, tuple) else ""
+        guarded = address not in self._exempt
         refusal = (IN_ALL if len(self._address) >= self._limit else
-                   FROM_ADDRESS if self._cap and address not in self._exempt and self._open[address] >= self._cap
+                   FROM_ADDRESS if self._cap and guarded and self._open[address] >= self._cap else
+                   # past its budget of refused requests: turned away before a byte of it is parsed
+                   REFUSED_TOO_OFTEN if guarded and self._refused is not None and self._refused.spent(address)
                    else None)
         if refusal is not None:
             transport.write(refusal)
@@ -123,4 +133,4 @@ class Runner(web.AppRunner):
         self._config = config
 
     async def _make_server(self) -> web.Server:
-        return Gate(await super()._make_server(), self._config, **self._kwargs)
+        return Gate(await super()._make_server(), self._config, self.app[REFUSED_REQUESTS], **self._kwargs)

@@ -139,3 +139,18 @@ def test_the_default_connection_limit_leaves_files_for_the_database(config):
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert connection_limit(config) == soft - FILES_KEPT
     assert connection_limit(config.replace(max_connections=7)) == 7
+
+
+async def test_an_address_past_its_refusal_budget_is_turned_away_before_it_sends_a_byte(serve):
+    """Once an address has spent its budget of refused requests, a new connection is answered 429
+    and closed at once: nothing it sends is read or parsed."""
+    port = await serve(refused_rate=0.01, refused_burst=3)
+    for _ in range(3):
+        status, _ = await request(port, b"GET /no/such/path/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status == 404
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    answer = await closed_by_server(reader)  # without writing anything
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 429") and b"Retry-After: 1" in head
+    assert orjson.loads(body)["code"] == "rate_limited"
