@@ -19,6 +19,9 @@ import orjson
 from bench.provision import Member
 
 MAX_REQUESTS = 100_000
+# The attacker's own loopback address: the server's per-address defences tell it from the members
+# (127.0.0.1), as they would tell a stranger from a club's members on the internet.
+ADDRESS = "127.0.0.2"
 BOUNDARY = "hostilebenchboundary"
 
 
@@ -148,7 +151,7 @@ async def slow_connections(session: aiohttp.ClientSession, arena: Arena, stop: a
 
     async def one() -> None:
         try:
-            reader, writer = await asyncio.open_connection(host, int(port))
+            reader, writer = await asyncio.open_connection(host, int(port), local_addr=(ADDRESS, 0))
         except OSError:
             tally["refused"] += 1
             return
@@ -245,7 +248,7 @@ ATTACKS: dict[str, Attack] = {
 async def attack_main(name: str, arena: Arena) -> dict[str, int]:
     """Run one attack until a line arrives on stdin; return its tally."""
     stop, tally = asyncio.Event(), Counter()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, local_addr=(ADDRESS, 0))) as session:
         task = asyncio.create_task(ATTACKS[name](session, arena, stop, tally))
         print("started", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
