@@ -12,7 +12,7 @@ from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
 from .keys import ACCOUNTS, CONFIG
-from .schemas import load, parse_id
+from .schemas import body_limit, load, parse_id
 from .storage.db import Row
 
 log = logging.getLogger("chatserver")
@@ -28,7 +28,7 @@ async def caller(request: web.Request) -> Row:
 
 async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
     """The JSON body validated by schema; 400 for malformed JSON, 413 when too large, 408 when too slow."""
-    limit = request.app[CONFIG].max_body_bytes
+    limit = min(request.app[CONFIG].max_body_bytes, body_limit(schema))
     if request.content_length is not None and request.content_length > limit:
         raise ChatError("too_large", "Request body too large.")
     try:

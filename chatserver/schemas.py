@@ -146,6 +146,17 @@ class RoomUpdate(Strict):
     members = IdList(max_len=10000)
 
 
+BODY_BASE = 64 * 1024  # every text field of a body at its longest, escaped, with room to spare
+BYTES_PER_ID = 24  # an id in a list: 16 digits, a comma, spaces
+
+
+def body_limit(schema: Schema) -> int:
+    """The most bytes a body for schema needs, however long its allowed texts and lists:
+    a bigger one is refused by its length, before it is read (CHAT_MAX_BODY_BYTES caps it too)."""
+    lists = sum(f.max_len for f in schema.fields.values() if isinstance(f, IdList))
+    return BODY_BASE + BYTES_PER_ID * lists
+
+
 class TransferOwnership(Strict):
     new_owner_id = Id(required=True)
 
