@@ -23,17 +23,16 @@ log = logging.getLogger("chatserver")
 FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files and logs
 
 
-def _refusal(detail: str, code: str = "too_many_connections",
-             status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
-    body = orjson.dumps({"detail": detail, "code": code})
+def _refusal(answer: dict[str, str], status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
+    body = orjson.dumps(answer)
     return (b"HTTP/1.1 %s\r\nContent-Type: application/json\r\nConnection: close\r\n%s"
             b"Content-Length: %d\r\n\r\n%s" % (status, headers, len(body), body))
 
 
-FROM_ADDRESS = _refusal("Too many open connections from this address.")
-IN_ALL = _refusal("Too many open connections; try again shortly.")
-REFUSED_TOO_OFTEN = _refusal("Too many refused requests from this address; slow down.", "rate_limited",
-                             b"429 Too Many Requests", b"Retry-After: 1\r\n")
+FROM_ADDRESS = _refusal({"detail": "Too many open connections from this address.", "code": "too_many_connections"})
+IN_ALL = _refusal({"detail": "Too many open connections; try again shortly.", "code": "too_many_connections"})
+REFUSED_TOO_OFTEN = _refusal({"detail": "Too many refused requests from this address; slow down.",
+                              "code": "rate_limited"}, b"429 Too Many Requests", b"Retry-After: 1\r\n")
 
 
 def connection_limit(config: Config) -> int:
