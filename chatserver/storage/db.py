@@ -8,12 +8,14 @@ import os
 import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
 import aiosqlite
 
 from . import upgrades
+from .writer import Writer
 from .. import names
 
 Row = dict[str, Any]
@@ -75,6 +77,23 @@ def _probe(path: str) -> None:
     sqlite3.connect(path).close()
 
 
+def _pragmas(synchronous: str, busy_timeout: float) -> tuple[str, ...]:
+    return ("journal_mode = WAL", f"synchronous = {synchronous.upper()}", "foreign_keys = ON",
+            f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY")
+
+
+def _open_writer(path: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = _dict_row
+        for pragma in _pragmas(synchronous, busy_timeout):
+            conn.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> aiosqlite.Connection:
     # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
     # thread to report to an event loop that may be gone by then.
@@ -82,8 +101,7 @@ async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> ai
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         conn.row_factory = _dict_row
-        for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
-                       "foreign_keys = ON", f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY"):
+        for pragma in _pragmas(synchronous, busy_timeout):
             await conn.execute(f"PRAGMA {pragma}")
     except BaseException:
         await conn.close()  # its thread would otherwise keep the process alive
@@ -91,24 +109,24 @@ async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> ai
     return conn
 
 
-async def migrate(conn: aiosqlite.Connection) -> int:
+def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema to SCHEMA_VERSION; returns the version found before."""
-    async with conn.execute("PRAGMA user_version") as cur:
-        (found,) = (await cur.fetchone()).values()
+    (found,) = conn.execute("PRAGMA user_version").fetchone().values()
     if found > SCHEMA_VERSION:
         raise DatabaseUnusable(f"schema version {found} is newer than this server's ({SCHEMA_VERSION})")
     if found == SCHEMA_VERSION:
         return found
     for name, function in (("email_key", names.email_key), ("room_key", names.room_key)):
-        await conn.create_function(name, 1, function, deterministic=True)
+        conn.create_function(name, 1, function, deterministic=True)
     steps = [schema_sql()] if found == 0 else list(MIGRATIONS[found - 1:])
     script = "\n".join(steps)
-    await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+    # One script, so its own BEGIN/COMMIT: executescript commits any open transaction first.
+    conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
     return found
 
 
 class Database:
-    """One writer connection, serialized by a lock, for every write; a pool of readers for queries.
+    """One writer thread for every write; a pool of readers for queries.
 
     Every read runs to completion in one call on a reader's thread: a statement left
     open between awaits would hold its snapshot, and the next read could miss a commit.
@@ -116,11 +134,11 @@ class Database:
     every request behind it.
 
     SQLite allows one writer at a time; funnelling every write through one connection
-    in this process keeps writes ordered and lets the journal commit many in one transaction.
-    WAL lets the readers see committed data while a write is in progress.
+    on one thread in this process keeps writes ordered and lets the journal commit many in
+    one transaction. WAL lets the readers see committed data while a write is in progress.
     """
 
-    def __init__(self, path: str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection],
+    def __init__(self, path: str, writer: Writer, readers: list[aiosqlite.Connection],
                  lock_fd: int | None) -> None:
         self.path = path
         self._writer = writer
@@ -129,7 +147,6 @@ class Database:
         for reader in readers:
             self._free.put_nowait(reader)
         self._lock_fd = lock_fd
-        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True,
@@ -142,33 +159,41 @@ class Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         _create_private(path)
         lock_fd = _take_server_lock(path) if exclusive else None
+        writer: Writer | None = None
         opened: list[aiosqlite.Connection] = []
         try:
-            opened.append(await _connect(path, synchronous, busy_timeout))
-            await migrate(opened[0])
+            writer = await Writer.start(partial(_open_writer, path, synchronous, busy_timeout))
+            await writer.run(migrate)
             for _ in range(readers):
                 opened.append(await _connect(path, synchronous, busy_timeout))
         except BaseException as exc:
             for conn in opened:
                 await conn.close()
+            if writer is not None:
+                await writer.close()
             if lock_fd is not None:
                 os.close(lock_fd)
             if isinstance(exc, (sqlite3.DatabaseError, DatabaseUnusable)):
                 raise DatabaseUnusable(f"{path}: {exc}") from None
             raise
-        return cls(path, opened[0], opened[1:], lock_fd)
+        return cls(path, writer, opened, lock_fd)
 
     async def close(self) -> None:
-        """Close every connection once its read is done (a WAL checkpoint happens on the last close)."""
-        async with self._write_lock:
+        """Close every connection once its work is done (a WAL checkpoint happens on the last close)."""
+        if not self._writer.closed:
             for _ in self._readers:  # each once its read is done
                 await (await self._free.get()).close()
             for reader in self._readers:  # a read after close fails at once, as on any closed connection
                 self._free.put_nowait(reader)
-            await self._writer.close()
+        await self._writer.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+    @property
+    def writes_pending(self) -> int:
+        """Writes queued or running on the writer's thread."""
+        return self._writer.pending
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -178,28 +203,10 @@ class Database:
         finally:
             self._free.put_nowait(reader)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The writer inside BEGIN IMMEDIATE; commits on success, rolls back on any error."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
-
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """Run work(conn, *args) on the writer's thread inside one BEGIN IMMEDIATE transaction.
-
-        The whole transaction is one hand-off to that thread, where transaction() costs one
-        per statement: the journal commits every batch this way. aiosqlite has no public call
-        for "run this on the connection's thread"; _execute is that call (tests/test_storage.py
-        holds it to its contract).
-        """
-        async with self._write_lock:
-            return await self._writer._execute(_in_transaction, self._writer._conn, work, args)
+        """Run work(conn, *args), a plain function, on the writer's thread inside one BEGIN IMMEDIATE
+        transaction: committed if it returns, rolled back if it raises (the exception is re-raised here)."""
+        return await self._writer.write(work, *args)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
@@ -276,16 +283,14 @@ async def inspect(path: str) -> tuple[int, list[str]]:
     return version, findings
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn, *args)
-        conn.commit()
-    except BaseException:
-        if conn.in_transaction:  # a failed COMMIT (a full disk) may leave it open: the next BEGIN would fail
-            conn.rollback()
-        raise
-    return result
+def execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """One statement, for Database.write; returns the number of rows it changed."""
+    return conn.execute(sql, params).rowcount
+
+
+def insert(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """One INSERT, for Database.write; returns the new row's id."""
+    return conn.execute(sql, params).lastrowid
 
 
 def _create_private(path: str) -> None:
