@@ -75,6 +75,7 @@ async def test_writes_run_in_order_on_one_daemon_thread_joined_on_close(tmp_path
     threads = await asyncio.gather(*(database.write(_insert, f"o{i}@example.org", False) for i in range(20)))
     [writer] = [t for t in threading.enumerate() if t.name == threads[0]]
     assert set(threads) == {writer.name} and writer.daemon
+    assert [t.daemon for t in threading.enumerate() if t.name.startswith("chatserver-reader")] == [True]
     rows = await database.fetchall("SELECT email FROM users ORDER BY id")
     assert [r["email"] for r in rows] == [f"o{i}@example.org" for i in range(20)]
     await database.close()
@@ -83,7 +84,7 @@ async def test_writes_run_in_order_on_one_daemon_thread_joined_on_close(tmp_path
         await database.write(_insert, "late@example.org", False)
 
 
-async def test_a_process_that_fails_with_the_writer_open_still_exits(tmp_path):
+async def test_a_process_that_fails_with_the_database_open_still_exits(tmp_path):
     """A start-up that fails after the database opened, and never closes it, does not hang."""
     import asyncio
     import sys
@@ -91,7 +92,9 @@ async def test_a_process_that_fails_with_the_writer_open_still_exits(tmp_path):
     script = ("import asyncio, sys\n"
               "from chatserver.storage.db import Database\n"
               "async def main():\n"
-              "    await Database.open(sys.argv[1], readers=0)\n"
+              "    database = await Database.open(sys.argv[1], readers=2)\n"
+              "    await database.write(lambda conn: None)\n"
+              "    await database.fetchone(\"SELECT 1\")\n"
               "    raise SystemExit(3)\n"
               "asyncio.run(main())\n")
     proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, str(tmp_path / "left.db"))

@@ -1,4 +1,4 @@
-"""The SQLite file: PRAGMAs, migrations by user_version, one writer and a pool of reader connections."""
+"""The SQLite file: PRAGMAs, migrations by user_version, one writer thread and a pool of reader threads."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
-import aiosqlite
-
 from . import upgrades
-from .writer import Writer
+from .sqlite_thread import SqliteThread
 from .. import names
 
 Row = dict[str, Any]
@@ -73,16 +71,12 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
-def _probe(path: str) -> None:
-    sqlite3.connect(path).close()
-
-
 def _pragmas(synchronous: str, busy_timeout: float) -> tuple[str, ...]:
     return ("journal_mode = WAL", f"synchronous = {synchronous.upper()}", "foreign_keys = ON",
             f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY")
 
 
-def _open_writer(path: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
+def _open(path: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = _dict_row
@@ -94,19 +88,8 @@ def _open_writer(path: str, synchronous: str, busy_timeout: float) -> sqlite3.Co
     return conn
 
 
-async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> aiosqlite.Connection:
-    # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
-    # thread to report to an event loop that may be gone by then.
-    await asyncio.to_thread(_probe, path)
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        conn.row_factory = _dict_row
-        for pragma in _pragmas(synchronous, busy_timeout):
-            await conn.execute(f"PRAGMA {pragma}")
-    except BaseException:
-        await conn.close()  # its thread would otherwise keep the process alive
-        raise
-    return conn
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    return conn.execute(sql, params).fetchall()
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -138,12 +121,12 @@ class Database:
     one transaction. WAL lets the readers see committed data while a write is in progress.
     """
 
-    def __init__(self, path: str, writer: Writer, readers: list[aiosqlite.Connection],
+    def __init__(self, path: str, writer: SqliteThread, readers: list[SqliteThread],
                  lock_fd: int | None) -> None:
         self.path = path
         self._writer = writer
         self._readers = readers
-        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._free: asyncio.Queue[SqliteThread] = asyncio.Queue()
         for reader in readers:
             self._free.put_nowait(reader)
         self._lock_fd = lock_fd
@@ -159,24 +142,22 @@ class Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         _create_private(path)
         lock_fd = _take_server_lock(path) if exclusive else None
-        writer: Writer | None = None
-        opened: list[aiosqlite.Connection] = []
+        connect = partial(_open, path, synchronous, busy_timeout)
+        opened: list[SqliteThread] = []
         try:
-            writer = await Writer.start(partial(_open_writer, path, synchronous, busy_timeout))
-            await writer.run(migrate)
-            for _ in range(readers):
-                opened.append(await _connect(path, synchronous, busy_timeout))
+            opened.append(await SqliteThread.start(connect, "writer"))
+            await opened[0].run(migrate)
+            for n in range(readers):
+                opened.append(await SqliteThread.start(connect, f"reader-{n}"))
         except BaseException as exc:
-            for conn in opened:
-                await conn.close()
-            if writer is not None:
-                await writer.close()
+            for thread in opened:
+                await thread.close()
             if lock_fd is not None:
                 os.close(lock_fd)
             if isinstance(exc, (sqlite3.DatabaseError, DatabaseUnusable)):
                 raise DatabaseUnusable(f"{path}: {exc}") from None
             raise
-        return cls(path, writer, opened, lock_fd)
+        return cls(path, opened[0], opened[1:], lock_fd)
 
     async def close(self) -> None:
         """Close every connection once its work is done (a WAL checkpoint happens on the last close)."""
@@ -196,7 +177,7 @@ class Database:
         return self._writer.pending
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _reading(self) -> AsyncIterator[SqliteThread]:
         reader = await self._free.get()
         try:
             yield reader
@@ -211,13 +192,13 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
         async with self._reading() as reader:
-            rows = await reader.execute_fetchall(sql, params)
+            rows = await reader.run(_fetchall, sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a read-only query."""
         async with self._reading() as reader:
-            return list(await reader.execute_fetchall(sql, params))
+            return await reader.run(_fetchall, sql, params)
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -226,34 +207,40 @@ class Database:
     async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
         """Copy the live database to target (see copy_database)."""
         async with self._reading() as reader:
-            await copy_database(reader, target, progress, pages)
+            await reader.run(copy_database, target, progress, pages)
 
 
-async def copy_database(source: aiosqlite.Connection, target: str, progress: Any = None,
-                        pages: int = 1024) -> None:
+def copy_database(source: sqlite3.Connection, target: str, progress: Any = None, pages: int = 1024) -> None:
     """Copy source's database to the file target with SQLite's online backup API, `pages` per step.
 
-    progress(status, remaining, total) is called after each step, in a worker thread.
+    progress(status, remaining, total) is called after each step, in the copying thread.
     """
-    dest = await aiosqlite.connect(target)
+    dest = sqlite3.connect(target)
     try:
         # A read transaction pins one snapshot for the whole copy: writes by the server
         # go on (WAL) but no longer restart the backup at every step, as they otherwise would.
-        await source.execute("BEGIN")
+        source.execute("BEGIN")
         try:
-            await source.execute("SELECT count(*) FROM sqlite_schema")
-            await source.backup(dest, pages=pages, progress=progress, sleep=0)
+            source.execute("SELECT count(*) FROM sqlite_schema")
+            source.backup(dest, pages=pages, progress=progress, sleep=0)
         finally:
-            await source.execute("COMMIT")
+            source.execute("COMMIT")
     finally:
-        await dest.close()
+        dest.close()
+
+
+def _backup_file(path: str, target: str, progress: Any) -> None:
+    source = sqlite3.connect(path, isolation_level=None)
+    try:
+        source.execute("PRAGMA busy_timeout = 5000")
+        copy_database(source, target, progress)
+    finally:
+        source.close()
 
 
 async def backup_file(path: str, target: str, progress: Any = None) -> None:
     """Copy a database file as it is, never migrating it (a server may be running on it)."""
-    async with aiosqlite.connect(path, isolation_level=None) as source:
-        await source.execute("PRAGMA busy_timeout = 5000")
-        await copy_database(source, target, progress)
+    await asyncio.to_thread(_backup_file, path, target, progress)
 
 
 # Each room's event log is numbered 1..last_seq with no hole: what clients resume by.
@@ -265,22 +252,28 @@ SEQ_CHECKS = (
 )
 
 
-async def inspect(path: str) -> tuple[int, list[str]]:
-    """A file's schema version (PRAGMA user_version) and what is wrong with it, without migrating
-    it: integrity_check, foreign_key_check and, at this schema version, the rooms' seq numbering."""
-    async with aiosqlite.connect(path) as conn:
+def _inspect(path: str) -> tuple[int, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
         conn.row_factory = _dict_row
-        async with conn.execute("PRAGMA user_version") as cur:
-            version = (await cur.fetchone())["user_version"]
-        findings = [row["integrity_check"] for row in await conn.execute_fetchall("PRAGMA integrity_check")]
+        version = conn.execute("PRAGMA user_version").fetchone()["user_version"]
+        findings = [row["integrity_check"] for row in conn.execute("PRAGMA integrity_check")]
         findings = [] if findings == ["ok"] else findings
         findings += [f"a row of {r['table']} refers to a missing row of {r['parent']}"
                      + (f" (rowid {r['rowid']})" if r["rowid"] is not None else "")
-                     for r in await conn.execute_fetchall("PRAGMA foreign_key_check")]
+                     for r in conn.execute("PRAGMA foreign_key_check")]
         if version == SCHEMA_VERSION and not findings:
             for sql, text in SEQ_CHECKS:
-                findings += [text.format(**row) for row in await conn.execute_fetchall(sql)]
+                findings += [text.format(**row) for row in conn.execute(sql)]
+    finally:
+        conn.close()
     return version, findings
+
+
+async def inspect(path: str) -> tuple[int, list[str]]:
+    """A file's schema version (PRAGMA user_version) and what is wrong with it, without migrating
+    it: integrity_check, foreign_key_check and, at this schema version, the rooms' seq numbering."""
+    return await asyncio.to_thread(_inspect, path)
 
 
 def execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:

@@ -1,4 +1,4 @@
-"""The database's one write connection: a daemon thread that runs plain functions on it, in order."""
+"""A plain sqlite3 connection on its own daemon thread, which runs plain functions on it in order."""
 
 from __future__ import annotations
 
@@ -41,34 +41,34 @@ def _hand_back(future: asyncio.Future, result: Any, error: BaseException | None)
         pass
 
 
-class Writer:
+class SqliteThread:
     """One daemon thread owning a plain sqlite3 connection, fed by a queue.
 
     Every job runs to its end on that thread, in the order queued; its result or exception
     is handed back to the awaiting coroutine on its loop. The thread is a daemon, so a process
-    that fails before closing the writer still exits.
+    that fails before closing it still exits.
     """
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection], name: str) -> None:
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._serve, args=(connect,), name="chatserver-writer", daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(connect,), name=f"chatserver-{name}", daemon=True)
         self.pending = 0  # jobs queued or running
         self.closed = False
 
     @classmethod
-    async def start(cls, connect: Callable[[], sqlite3.Connection]) -> "Writer":
-        """A writer whose connection connect() opened on its thread; raises what connect raised."""
-        writer = cls(connect)
-        writer._thread.start()
+    async def start(cls, connect: Callable[[], sqlite3.Connection], name: str) -> "SqliteThread":
+        """A thread whose connection connect() opened on it; raises what connect raised."""
+        started = cls(connect, name)
+        started._thread.start()
         try:
-            await writer.run(lambda conn: None)
+            await started.run(lambda conn: None)
         except BaseException:
-            await asyncio.to_thread(writer._thread.join)
+            await asyncio.to_thread(started._thread.join)
             raise
-        return writer
+        return started
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """work(conn, *args) on the writer's thread, as it is (write() wraps it in a transaction)."""
+        """work(conn, *args) on the connection's thread, as it is (write() wraps it in a transaction)."""
         if self.closed:
             raise ValueError("the database is closed")
         future = asyncio.get_running_loop().create_future()
@@ -80,7 +80,7 @@ class Writer:
             self.pending -= 1
 
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """work(conn, *args) on the writer's thread inside one transaction (see in_transaction)."""
+        """work(conn, *args) on the connection's thread inside one transaction (see in_transaction)."""
         return await self.run(in_transaction, work, *args)
 
     async def close(self) -> None:
@@ -105,7 +105,7 @@ class Writer:
                 future, work, args = job
                 try:
                     result, error = work(conn, *args), None
-                except BaseException as exc:  # handed to the caller; the writer goes on
+                except BaseException as exc:  # handed to the caller; the thread goes on
                     result, error = None, exc
                 _hand_back(future, result, error)
                 job = self._jobs.get()
