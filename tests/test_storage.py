@@ -101,6 +101,18 @@ async def test_a_process_that_fails_with_the_database_open_still_exits(tmp_path)
     assert await asyncio.wait_for(proc.wait(), 60) == 3
 
 
+async def test_an_open_given_up_half_way_leaves_no_thread_and_no_lock(tmp_path):
+    import asyncio
+
+    opening = asyncio.ensure_future(Database.open(str(tmp_path / "given-up.db")))
+    await asyncio.sleep(0)  # one turn of the loop: the writer's thread is starting
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(opening, 30)
+    assert not [t for t in threading.enumerate() if t.name.startswith("chatserver-")]
+    await (await Database.open(str(tmp_path / "given-up.db"))).close()
+
+
 async def test_a_second_server_on_the_same_file_is_refused(db):
     with pytest.raises(DatabaseLocked):
         await Database.open(db.path)

@@ -62,7 +62,8 @@ class SqliteThread:
         started._thread.start()
         try:
             await started.run(lambda conn: None)
-        except BaseException:
+        except BaseException:  # connect failed, or the caller gave up waiting: the thread ends either way
+            started._jobs.put(None)
             await asyncio.to_thread(started._thread.join)
             raise
         return started
