@@ -9,8 +9,10 @@ from pathlib import Path
 
 from bench.servers import Server
 
-# Leaves that are waits, not work: the event loop's epoll and aiosqlite's idle queue.get().
-WAITS = ("EpollSelector.select (selectors.py", "_connection_worker_thread (aiosqlite/core.py:59)")
+# Leaves that are waits, not work: the event loop's epoll and the database threads' idle queue.get()
+# (aiosqlite's, in servers before the database had its own threads).
+WAITS = ("EpollSelector.select (selectors.py", "_connection_worker_thread (aiosqlite/core.py:59)",
+         "_serve (chatserver/storage/sqlite_thread.py")
 
 
 def py_spy() -> str:

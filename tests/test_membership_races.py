@@ -76,7 +76,7 @@ async def test_a_change_queued_before_a_removal_and_written_after_it_is_refused(
     try:
         removal = asyncio.create_task(
             cl.delete(f"/api/chat/groups/{room['id']}/members/{ravi['id']}/", headers=asha.auth))
-        while not cl.app[DB]._write_lock.locked():  # wait until the removal's transaction waits for the file
+        while not cl.app[DB].writes_pending:  # wait until the removal's transaction waits for the file
             await asyncio.sleep(0.01)
         await ws_r.send_json({"message": "sent before the removal was written", "client_id": "late"})
         while not ravi_peer.frames_in:  # received, so queued in the journal behind the removal

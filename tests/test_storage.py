@@ -39,6 +39,80 @@ async def test_write_rolls_back_everything_on_error(db):
     assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
 
 
+class Crash(BaseException):
+    """Not an Exception: what a bug deep in a write function might raise."""
+
+
+def _crash(conn: sqlite3.Connection) -> None:
+    _insert(conn, "crash@example.org", False)
+    raise Crash()
+
+
+def _orphan(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA defer_foreign_keys = ON")  # the violation surfaces only at COMMIT
+    conn.execute("INSERT INTO tokens (digest, prefix, user_id, created_at) VALUES ('d', 'p', 999, 'now')")
+
+
+async def test_a_crash_in_a_write_is_handed_back_and_the_writer_goes_on(db):
+    with pytest.raises(Crash):
+        await db.write(_crash)
+    assert await db.write(_insert, "after@example.org", False) != threading.current_thread().name
+    assert [r["email"] for r in await db.fetchall("SELECT email FROM users")] == ["after@example.org"]
+
+
+async def test_a_failed_commit_is_rolled_back_and_the_next_write_begins(db):
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.write(_orphan)
+    await db.write(_insert, "next@example.org", False)
+    assert (await db.fetchone("SELECT count(*) AS n FROM tokens"))["n"] == 0
+    assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
+
+
+async def test_writes_run_in_order_on_one_daemon_thread_joined_on_close(tmp_path):
+    import asyncio
+
+    database = await Database.open(str(tmp_path / "order.db"))
+    threads = await asyncio.gather(*(database.write(_insert, f"o{i}@example.org", False) for i in range(20)))
+    [writer] = [t for t in threading.enumerate() if t.name == threads[0]]
+    assert set(threads) == {writer.name} and writer.daemon
+    assert [t.daemon for t in threading.enumerate() if t.name.startswith("chatserver-reader")] == [True]
+    rows = await database.fetchall("SELECT email FROM users ORDER BY id")
+    assert [r["email"] for r in rows] == [f"o{i}@example.org" for i in range(20)]
+    await database.close()
+    assert not writer.is_alive()
+    with pytest.raises(ValueError):
+        await database.write(_insert, "late@example.org", False)
+
+
+async def test_a_process_that_fails_with_the_database_open_still_exits(tmp_path):
+    """A start-up that fails after the database opened, and never closes it, does not hang."""
+    import asyncio
+    import sys
+
+    script = ("import asyncio, sys\n"
+              "from chatserver.storage.db import Database\n"
+              "async def main():\n"
+              "    database = await Database.open(sys.argv[1], readers=2)\n"
+              "    await database.write(lambda conn: None)\n"
+              "    await database.fetchone(\"SELECT 1\")\n"
+              "    raise SystemExit(3)\n"
+              "asyncio.run(main())\n")
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, str(tmp_path / "left.db"))
+    assert await asyncio.wait_for(proc.wait(), 60) == 3
+
+
+async def test_an_open_given_up_half_way_leaves_no_thread_and_no_lock(tmp_path):
+    import asyncio
+
+    opening = asyncio.ensure_future(Database.open(str(tmp_path / "given-up.db")))
+    await asyncio.sleep(0)  # one turn of the loop: the writer's thread is starting
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(opening, 30)
+    assert not [t for t in threading.enumerate() if t.name.startswith("chatserver-")]
+    await (await Database.open(str(tmp_path / "given-up.db"))).close()
+
+
 async def test_a_second_server_on_the_same_file_is_refused(db):
     with pytest.raises(DatabaseLocked):
         await Database.open(db.path)

@@ -1,4 +1,4 @@
-"""The SQLite file: PRAGMAs, migrations by user_version, one writer and a pool of reader connections."""
+"""The SQLite file: PRAGMAs, migrations by user_version, one writer thread and a pool of reader threads."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import os
 import sqlite3
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 
-import aiosqlite
-
 from . import upgrades
+from .sqlite_thread import SqliteThread
 from .. import names
 
 Row = dict[str, Any]
@@ -71,44 +71,45 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple) -> Row:
     return {col[0]: value for col, value in zip(cursor.description, row)}
 
 
-def _probe(path: str) -> None:
-    sqlite3.connect(path).close()
+def _pragmas(synchronous: str, busy_timeout: float) -> tuple[str, ...]:
+    return ("journal_mode = WAL", f"synchronous = {synchronous.upper()}", "foreign_keys = ON",
+            f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY")
 
 
-async def _connect(path: str, synchronous: str, busy_timeout: float = 5.0) -> aiosqlite.Connection:
-    # A file SQLite cannot open at all fails here: aiosqlite, failing to connect, leaves its
-    # thread to report to an event loop that may be gone by then.
-    await asyncio.to_thread(_probe, path)
-    conn = await aiosqlite.connect(path, isolation_level=None)
+def _open(path: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = _dict_row
-        for pragma in ("journal_mode = WAL", f"synchronous = {synchronous.upper()}",
-                       "foreign_keys = ON", f"busy_timeout = {int(busy_timeout * 1000)}", "temp_store = MEMORY"):
-            await conn.execute(f"PRAGMA {pragma}")
+        for pragma in _pragmas(synchronous, busy_timeout):
+            conn.execute(f"PRAGMA {pragma}")
     except BaseException:
-        await conn.close()  # its thread would otherwise keep the process alive
+        conn.close()
         raise
     return conn
 
 
-async def migrate(conn: aiosqlite.Connection) -> int:
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema to SCHEMA_VERSION; returns the version found before."""
-    async with conn.execute("PRAGMA user_version") as cur:
-        (found,) = (await cur.fetchone()).values()
+    (found,) = conn.execute("PRAGMA user_version").fetchone().values()
     if found > SCHEMA_VERSION:
         raise DatabaseUnusable(f"schema version {found} is newer than this server's ({SCHEMA_VERSION})")
     if found == SCHEMA_VERSION:
         return found
     for name, function in (("email_key", names.email_key), ("room_key", names.room_key)):
-        await conn.create_function(name, 1, function, deterministic=True)
+        conn.create_function(name, 1, function, deterministic=True)
     steps = [schema_sql()] if found == 0 else list(MIGRATIONS[found - 1:])
     script = "\n".join(steps)
-    await conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+    # One script, so its own BEGIN/COMMIT: executescript commits any open transaction first.
+    conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
     return found
 
 
 class Database:
-    """One writer connection, serialized by a lock, for every write; a pool of readers for queries.
+    """One writer thread for every write; a pool of readers for queries.
 
     Every read runs to completion in one call on a reader's thread: a statement left
     open between awaits would hold its snapshot, and the next read could miss a commit.
@@ -116,20 +117,19 @@ class Database:
     every request behind it.
 
     SQLite allows one writer at a time; funnelling every write through one connection
-    in this process keeps writes ordered and lets the journal commit many in one transaction.
-    WAL lets the readers see committed data while a write is in progress.
+    on one thread in this process keeps writes ordered and lets the journal commit many in
+    one transaction. WAL lets the readers see committed data while a write is in progress.
     """
 
-    def __init__(self, path: str, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection],
+    def __init__(self, path: str, writer: SqliteThread, readers: list[SqliteThread],
                  lock_fd: int | None) -> None:
         self.path = path
         self._writer = writer
         self._readers = readers
-        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._free: asyncio.Queue[SqliteThread] = asyncio.Queue()
         for reader in readers:
             self._free.put_nowait(reader)
         self._lock_fd = lock_fd
-        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str, synchronous: str = "normal", exclusive: bool = True,
@@ -142,15 +142,16 @@ class Database:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         _create_private(path)
         lock_fd = _take_server_lock(path) if exclusive else None
-        opened: list[aiosqlite.Connection] = []
+        connect = partial(_open, path, synchronous, busy_timeout)
+        opened: list[SqliteThread] = []
         try:
-            opened.append(await _connect(path, synchronous, busy_timeout))
-            await migrate(opened[0])
-            for _ in range(readers):
-                opened.append(await _connect(path, synchronous, busy_timeout))
+            opened.append(await SqliteThread.start(connect, "writer"))
+            await opened[0].run(migrate)
+            for n in range(readers):
+                opened.append(await SqliteThread.start(connect, f"reader-{n}"))
         except BaseException as exc:
-            for conn in opened:
-                await conn.close()
+            for thread in opened:
+                await thread.close()
             if lock_fd is not None:
                 os.close(lock_fd)
             if isinstance(exc, (sqlite3.DatabaseError, DatabaseUnusable)):
@@ -159,58 +160,45 @@ class Database:
         return cls(path, opened[0], opened[1:], lock_fd)
 
     async def close(self) -> None:
-        """Close every connection once its read is done (a WAL checkpoint happens on the last close)."""
-        async with self._write_lock:
+        """Close every connection once its work is done (a WAL checkpoint happens on the last close)."""
+        if not self._writer.closed:
             for _ in self._readers:  # each once its read is done
                 await (await self._free.get()).close()
             for reader in self._readers:  # a read after close fails at once, as on any closed connection
                 self._free.put_nowait(reader)
-            await self._writer.close()
+        await self._writer.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    @property
+    def writes_pending(self) -> int:
+        """Writes queued or running on the writer's thread."""
+        return self._writer.pending
+
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _reading(self) -> AsyncIterator[SqliteThread]:
         reader = await self._free.get()
         try:
             yield reader
         finally:
             self._free.put_nowait(reader)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The writer inside BEGIN IMMEDIATE; commits on success, rolls back on any error."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._writer
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
-
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """Run work(conn, *args) on the writer's thread inside one BEGIN IMMEDIATE transaction.
-
-        The whole transaction is one hand-off to that thread, where transaction() costs one
-        per statement: the journal commits every batch this way. aiosqlite has no public call
-        for "run this on the connection's thread"; _execute is that call (tests/test_storage.py
-        holds it to its contract).
-        """
-        async with self._write_lock:
-            return await self._writer._execute(_in_transaction, self._writer._conn, work, args)
+        """Run work(conn, *args), a plain function, on the writer's thread inside one BEGIN IMMEDIATE
+        transaction: committed if it returns, rolled back if it raises (the exception is re-raised here)."""
+        return await self._writer.write(work, *args)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """One row of a read-only query, or None."""
         async with self._reading() as reader:
-            rows = await reader.execute_fetchall(sql, params)
+            rows = await reader.run(_fetchall, sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a read-only query."""
         async with self._reading() as reader:
-            return list(await reader.execute_fetchall(sql, params))
+            return await reader.run(_fetchall, sql, params)
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -219,34 +207,40 @@ class Database:
     async def backup(self, target: str, progress: Any = None, pages: int = 1024) -> None:
         """Copy the live database to target (see copy_database)."""
         async with self._reading() as reader:
-            await copy_database(reader, target, progress, pages)
+            await reader.run(copy_database, target, progress, pages)
 
 
-async def copy_database(source: aiosqlite.Connection, target: str, progress: Any = None,
-                        pages: int = 1024) -> None:
+def copy_database(source: sqlite3.Connection, target: str, progress: Any = None, pages: int = 1024) -> None:
     """Copy source's database to the file target with SQLite's online backup API, `pages` per step.
 
-    progress(status, remaining, total) is called after each step, in a worker thread.
+    progress(status, remaining, total) is called after each step, in the copying thread.
     """
-    dest = await aiosqlite.connect(target)
+    dest = sqlite3.connect(target)
     try:
         # A read transaction pins one snapshot for the whole copy: writes by the server
         # go on (WAL) but no longer restart the backup at every step, as they otherwise would.
-        await source.execute("BEGIN")
+        source.execute("BEGIN")
         try:
-            await source.execute("SELECT count(*) FROM sqlite_schema")
-            await source.backup(dest, pages=pages, progress=progress, sleep=0)
+            source.execute("SELECT count(*) FROM sqlite_schema")
+            source.backup(dest, pages=pages, progress=progress, sleep=0)
         finally:
-            await source.execute("COMMIT")
+            source.execute("COMMIT")
     finally:
-        await dest.close()
+        dest.close()
+
+
+def _backup_file(path: str, target: str, progress: Any) -> None:
+    source = sqlite3.connect(path, isolation_level=None)
+    try:
+        source.execute("PRAGMA busy_timeout = 5000")
+        copy_database(source, target, progress)
+    finally:
+        source.close()
 
 
 async def backup_file(path: str, target: str, progress: Any = None) -> None:
     """Copy a database file as it is, never migrating it (a server may be running on it)."""
-    async with aiosqlite.connect(path, isolation_level=None) as source:
-        await source.execute("PRAGMA busy_timeout = 5000")
-        await copy_database(source, target, progress)
+    await asyncio.to_thread(_backup_file, path, target, progress)
 
 
 # Each room's event log is numbered 1..last_seq with no hole: what clients resume by.
@@ -258,34 +252,38 @@ SEQ_CHECKS = (
 )
 
 
-async def inspect(path: str) -> tuple[int, list[str]]:
-    """A file's schema version (PRAGMA user_version) and what is wrong with it, without migrating
-    it: integrity_check, foreign_key_check and, at this schema version, the rooms' seq numbering."""
-    async with aiosqlite.connect(path) as conn:
+def _inspect(path: str) -> tuple[int, list[str]]:
+    conn = sqlite3.connect(path)
+    try:
         conn.row_factory = _dict_row
-        async with conn.execute("PRAGMA user_version") as cur:
-            version = (await cur.fetchone())["user_version"]
-        findings = [row["integrity_check"] for row in await conn.execute_fetchall("PRAGMA integrity_check")]
+        version = conn.execute("PRAGMA user_version").fetchone()["user_version"]
+        findings = [row["integrity_check"] for row in conn.execute("PRAGMA integrity_check")]
         findings = [] if findings == ["ok"] else findings
         findings += [f"a row of {r['table']} refers to a missing row of {r['parent']}"
                      + (f" (rowid {r['rowid']})" if r["rowid"] is not None else "")
-                     for r in await conn.execute_fetchall("PRAGMA foreign_key_check")]
+                     for r in conn.execute("PRAGMA foreign_key_check")]
         if version == SCHEMA_VERSION and not findings:
             for sql, text in SEQ_CHECKS:
-                findings += [text.format(**row) for row in await conn.execute_fetchall(sql)]
+                findings += [text.format(**row) for row in conn.execute(sql)]
+    finally:
+        conn.close()
     return version, findings
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Callable[..., T], args: tuple[Any, ...]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn, *args)
-        conn.commit()
-    except BaseException:
-        if conn.in_transaction:  # a failed COMMIT (a full disk) may leave it open: the next BEGIN would fail
-            conn.rollback()
-        raise
-    return result
+async def inspect(path: str) -> tuple[int, list[str]]:
+    """A file's schema version (PRAGMA user_version) and what is wrong with it, without migrating
+    it: integrity_check, foreign_key_check and, at this schema version, the rooms' seq numbering."""
+    return await asyncio.to_thread(_inspect, path)
+
+
+def execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """One statement, for Database.write; returns the number of rows it changed."""
+    return conn.execute(sql, params).rowcount
+
+
+def insert(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> int:
+    """One INSERT, for Database.write; returns the new row's id."""
+    return conn.execute(sql, params).lastrowid
 
 
 def _create_private(path: str) -> None:

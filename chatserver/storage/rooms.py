@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from ..names import room_key
-from .db import Database, Row, now_iso
+from .db import Database, Row, execute, now_iso
 
 ROOM_SELECT = (
     "SELECT r.id, r.name, r.description, r.room_avatar, r.is_active, r.owner_id, r.last_seq,"
@@ -46,18 +46,19 @@ async def missing_users(db: Database, user_ids: Iterable[int]) -> list[int]:
 async def create_room(db: Database, *, name: str, description: str, owner_id: int,
                       member_ids: Iterable[int] = ()) -> int:
     """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
-    now = now_iso()
     try:
-        async with db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO rooms (name, name_key, description, owner_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", (name, room_key(name), description, owner_id, now, now))
-            room_id = cur.lastrowid
-            await conn.executemany(
-                "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
-                [(room_id, uid, now) for uid in {owner_id, *member_ids}])
+        return await db.write(_create_room, name, description, owner_id, {owner_id, *member_ids}, now_iso())
     except sqlite3.IntegrityError:
         raise RoomNameTaken(name) from None
+
+
+def _create_room(conn: sqlite3.Connection, name: str, description: str, owner_id: int,
+                 member_ids: set[int], now: str) -> int:
+    room_id = conn.execute(
+        "INSERT INTO rooms (name, name_key, description, owner_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)", (name, room_key(name), description, owner_id, now, now)).lastrowid
+    conn.executemany("INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                     [(room_id, uid, now) for uid in member_ids])
     return room_id
 
 
@@ -107,38 +108,40 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
     allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
-    removed: list[int] = []
-    now = now_iso()
     try:
-        async with db.transaction() as conn:
-            assignments = "".join(f"{name} = ?, " for name in allowed)
-            cur = await conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?",
-                                     (*allowed.values(), now, room_id))
-            if cur.rowcount == 0:
-                raise RoomGone(room_id)
-            if member_ids is not None:
-                owner = (await (await conn.execute(
-                    "SELECT owner_id FROM rooms WHERE id = ?", (room_id,))).fetchone())["owner_id"]
-                keep = {owner, *member_ids}
-                current = {r["user_id"] for r in await conn.execute_fetchall(
-                    "SELECT user_id FROM members WHERE room_id = ?", (room_id,))}
-                removed = sorted(current - keep)
-                await conn.executemany("DELETE FROM members WHERE room_id = ? AND user_id = ?",
-                                       [(room_id, uid) for uid in removed])
-                await conn.executemany(
-                    "INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
-                    [(room_id, uid, now) for uid in sorted(keep - current)])
+        return await db.write(_update_room, room_id, allowed,
+                              None if member_ids is None else list(member_ids), now_iso())
     except sqlite3.IntegrityError:
         raise RoomNameTaken(fields.get("name", "")) from None
+
+
+def _update_room(conn: sqlite3.Connection, room_id: int, allowed: dict[str, Any],
+                 member_ids: list[int] | None, now: str) -> list[int]:
+    assignments = "".join(f"{name} = ?, " for name in allowed)
+    cur = conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?", (*allowed.values(), now, room_id))
+    if cur.rowcount == 0:
+        raise RoomGone(room_id)
+    if member_ids is None:
+        return []
+    owner = conn.execute("SELECT owner_id FROM rooms WHERE id = ?", (room_id,)).fetchone()["owner_id"]
+    keep = {owner, *member_ids}
+    current = {r["user_id"] for r in conn.execute("SELECT user_id FROM members WHERE room_id = ?", (room_id,))}
+    removed = sorted(current - keep)
+    conn.executemany("DELETE FROM members WHERE room_id = ? AND user_id = ?", [(room_id, uid) for uid in removed])
+    conn.executemany("INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                     [(room_id, uid, now) for uid in sorted(keep - current)])
     return removed
 
 
 async def delete_room(db: Database, room_id: int) -> list[str]:
     """Delete a room with its members, messages and events; returns the file names of its attachments."""
-    async with db.transaction() as conn:
-        rows = await conn.execute_fetchall(
-            "SELECT attachment FROM messages WHERE room_id = ? AND attachment IS NOT NULL", (room_id,))
-        await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
+    return await db.write(_delete_room, room_id)
+
+
+def _delete_room(conn: sqlite3.Connection, room_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT attachment FROM messages WHERE room_id = ? AND attachment IS NOT NULL", (room_id,)).fetchall()
+    conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
     return [r["attachment"] for r in rows]
 
 
@@ -151,42 +154,44 @@ async def is_member(db: Database, room_id: int, user_id: int) -> bool:
 async def add_member(db: Database, room_id: int, user_id: int) -> bool:
     """Add a member; False if they already were one."""
     try:
-        async with db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
-                (room_id, user_id, now_iso()))
-            return cur.rowcount == 1
+        return await db.write(execute, "INSERT OR IGNORE INTO members (room_id, user_id, joined_at)"
+                              " VALUES (?, ?, ?)", (room_id, user_id, now_iso())) == 1
     except sqlite3.IntegrityError:  # OR IGNORE does not cover foreign keys
         raise RoomGone(room_id) from None
 
 
-async def _owner_and_membership(conn: Any, room_id: int, user_id: int) -> tuple[int, bool]:
-    row = (await conn.execute_fetchall(
+def _owner_and_membership(conn: sqlite3.Connection, room_id: int, user_id: int) -> tuple[int, bool]:
+    row = conn.execute(
         "SELECT owner_id, EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?) AS is_member"
-        " FROM rooms WHERE id = ?", (room_id, user_id, room_id)))
-    if not row:
+        " FROM rooms WHERE id = ?", (room_id, user_id, room_id)).fetchone()
+    if row is None:
         raise RoomGone(room_id)
-    return row[0]["owner_id"], bool(row[0]["is_member"])
+    return row["owner_id"], bool(row["is_member"])
 
 
 async def remove_member(db: Database, room_id: int, user_id: int) -> tuple[int, bool]:
     """Remove a member unless they own the room, checked in the same transaction as the removal;
     returns (owner id, whether they were a member) as the transaction saw them."""
-    async with db.transaction() as conn:
-        owner_id, member = await _owner_and_membership(conn, room_id, user_id)
-        if member and owner_id != user_id:
-            await conn.execute("DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
-        return owner_id, member
+    return await db.write(_remove_member, room_id, user_id)
+
+
+def _remove_member(conn: sqlite3.Connection, room_id: int, user_id: int) -> tuple[int, bool]:
+    owner_id, member = _owner_and_membership(conn, room_id, user_id)
+    if member and owner_id != user_id:
+        conn.execute("DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
+    return owner_id, member
 
 
 async def transfer_owner(db: Database, room_id: int, new_owner_id: int) -> bool:
     """Make a member the owner, checked in the same transaction; False (and no change) for a non-member."""
-    async with db.transaction() as conn:
-        _, member = await _owner_and_membership(conn, room_id, new_owner_id)
-        if member:
-            await conn.execute("UPDATE rooms SET owner_id = ?, updated_at = ? WHERE id = ?",
-                               (new_owner_id, now_iso(), room_id))
-        return member
+    return await db.write(_transfer_owner, room_id, new_owner_id, now_iso())
+
+
+def _transfer_owner(conn: sqlite3.Connection, room_id: int, new_owner_id: int, now: str) -> bool:
+    _, member = _owner_and_membership(conn, room_id, new_owner_id)
+    if member:
+        conn.execute("UPDATE rooms SET owner_id = ?, updated_at = ? WHERE id = ?", (new_owner_id, now, room_id))
+    return member
 
 
 async def members(db: Database, room_id: int, q: str | None = None) -> list[Row]:
@@ -230,15 +235,12 @@ async def rooms_of_users(db: Database, user_ids: list[int]) -> dict[int, set[int
 
 async def mark_read(db: Database, room_id: int, user_id: int) -> None:
     """Move the member's read position to the room's newest message."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE members SET last_read_id = coalesce("
-            "(SELECT max(id) FROM messages WHERE room_id = ?), 0) WHERE room_id = ? AND user_id = ?",
-            (room_id, room_id, user_id))
+    await db.write(execute, "UPDATE members SET last_read_id = coalesce("
+                   "(SELECT max(id) FROM messages WHERE room_id = ?), 0) WHERE room_id = ? AND user_id = ?",
+                   (room_id, room_id, user_id))
 
 
 async def set_active(db: Database, room_id: int, active: bool) -> None:
     """Open or close a room; an inactive room is hidden from everyone but site admins."""
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE rooms SET is_active = ?, updated_at = ? WHERE id = ?",
-                           (int(active), now_iso(), room_id))
+    await db.write(execute, "UPDATE rooms SET is_active = ?, updated_at = ? WHERE id = ?",
+                   (int(active), now_iso(), room_id))

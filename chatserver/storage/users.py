@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any
 
 from ..names import email_form, email_key
-from .db import Database, Row, now_iso
+from .db import Database, Row, execute, insert, now_iso
 
 USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
 EDITABLE = ("first_name", "last_name", "photo", "year", "role")  # the password: set_password
@@ -23,13 +23,10 @@ async def create_user(db: Database, *, email: str, password_hash: str, first_nam
     """Insert a user; the e-mail is stored lower-cased, unique by its email_key."""
     now = now_iso()
     try:
-        async with db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO users (email, email_key, password_hash, first_name, last_name, role, photo, year,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (email_form(email), email_key(email), password_hash, first_name, last_name, role, photo, year,
-                 now, now))
-            user_id = cur.lastrowid
+        user_id = await db.write(insert, (
+            "INSERT INTO users (email, email_key, password_hash, first_name, last_name, role, photo, year,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            (email_form(email), email_key(email), password_hash, first_name, last_name, role, photo, year, now, now))
     except sqlite3.IntegrityError:
         raise EmailTaken(email) from None
     return await get_user(db, user_id)
@@ -54,9 +51,8 @@ async def update_user(db: Database, user_id: int, changes: dict[str, Any]) -> Ro
     fields = {k: v for k, v in changes.items() if k in EDITABLE}
     if fields:
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        async with db.transaction() as conn:
-            await conn.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
-                               (*fields.values(), now_iso(), user_id))
+        await db.write(execute, f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
+                       (*fields.values(), now_iso(), user_id))
     return await get_user(db, user_id)
 
 
@@ -64,13 +60,16 @@ async def set_password(db: Database, user_id: int, password_hash: str,
                        revoke: bool = True, keep_token: int | None = None) -> list[int]:
     """Store a new password hash and, with revoke, in the same transaction revoke the user's
     tokens but keep_token; returns the ids revoked."""
-    async with db.transaction() as conn:
-        await conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                           (password_hash, now_iso(), user_id))
-        if not revoke:
-            return []
-        rows = await conn.execute_fetchall(
-            "DELETE FROM tokens WHERE user_id = ? AND id IS NOT ? RETURNING id", (user_id, keep_token))
+    return await db.write(_set_password, user_id, password_hash, now_iso(), revoke, keep_token)
+
+
+def _set_password(conn: sqlite3.Connection, user_id: int, password_hash: str, now: str,
+                  revoke: bool, keep_token: int | None) -> list[int]:
+    conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", (password_hash, now, user_id))
+    if not revoke:
+        return []
+    rows = conn.execute(
+        "DELETE FROM tokens WHERE user_id = ? AND id IS NOT ? RETURNING id", (user_id, keep_token)).fetchall()
     return sorted(r["id"] for r in rows)
 
 
@@ -82,19 +81,14 @@ async def list_users(db: Database) -> list[Row]:
 async def add_token(db: Database, user_id: int, digest: str, prefix: str, address: str | None = None) -> int:
     """Store a new token's digest, issued to a client address; returns the token's id."""
     now = now_iso()
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO tokens (digest, prefix, user_id, created_at, last_used_at, address)"
-            " VALUES (?, ?, ?, ?, ?, ?)", (digest, prefix, user_id, now, now, address))
-        return cur.lastrowid
+    return await db.write(insert, "INSERT INTO tokens (digest, prefix, user_id, created_at, last_used_at, address)"
+                          " VALUES (?, ?, ?, ?, ?, ?)", (digest, prefix, user_id, now, now, address))
 
 
 async def touch_tokens(db: Database, token_ids: list[int], address: str | None = None) -> None:
     """Record that these tokens were used now (and from address, if known)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE tokens SET last_used_at = ?, address = coalesce(?, address)"
-            " WHERE id IN (SELECT value FROM json_each(?))", (now_iso(), address, json.dumps(token_ids)))
+    await db.write(execute, "UPDATE tokens SET last_used_at = ?, address = coalesce(?, address)"
+                   " WHERE id IN (SELECT value FROM json_each(?))", (now_iso(), address, json.dumps(token_ids)))
 
 
 _TOKEN_USER = (f"SELECT t.id AS token_id, t.created_at AS token_created_at, t.last_used_at AS token_used_at,"
@@ -122,8 +116,11 @@ async def list_tokens(db: Database, user_id: int) -> list[Row]:
 
 async def delete_tokens(db: Database, user_id: int, token_ids: list[int] | None = None) -> list[int]:
     """Revoke some (or all) of a user's tokens; returns the ids revoked."""
-    async with db.transaction() as conn:
-        rows = await conn.execute_fetchall("SELECT id FROM tokens WHERE user_id = ?", (user_id,))
-        ids = [r["id"] for r in rows if token_ids is None or r["id"] in token_ids]
-        await conn.executemany("DELETE FROM tokens WHERE id = ?", [(i,) for i in ids])
+    return await db.write(_delete_tokens, user_id, token_ids)
+
+
+def _delete_tokens(conn: sqlite3.Connection, user_id: int, token_ids: list[int] | None) -> list[int]:
+    rows = conn.execute("SELECT id FROM tokens WHERE user_id = ?", (user_id,)).fetchall()
+    ids = [r["id"] for r in rows if token_ids is None or r["id"] in token_ids]
+    conn.executemany("DELETE FROM tokens WHERE id = ?", [(i,) for i in ids])
     return ids

@@ -26,7 +26,7 @@ async def healthz(request: web.Request) -> web.Response:
             if healthy:
                 detail = "The database does not take writes."
                 healthy = await request.app[JOURNAL].writable()
-    except (sqlite3.Error, ValueError, TimeoutError) as exc:  # aiosqlite raises ValueError on a closed connection
+    except (sqlite3.Error, ValueError, TimeoutError) as exc:  # a closed database raises ValueError
         log.warning("health check failed: %s", exc)
         healthy = False
     if healthy:
