@@ -142,7 +142,7 @@ def _send(batch: Batch, change: Change) -> Committed:
              "reactions": {}, "is_deleted": 0}
     frame = {**shapes.message_frame(state, change.base), "seq": seq}
     others = dumps(frame)
-    logged = _for_log(frame, state)
+    logged = _for_log(frame, state, others)
     frame["is_self"] = True
     if client_id:
         frame["client_id"] = client_id
@@ -170,11 +170,11 @@ def _retry_answer(batch: Batch, key: tuple[int, int, str], client_id: str, base:
     return Committed(key[0], message_id=row["id"], reply=text_frame(dumps(frame)))
 
 
-def _for_log(frame: dict[str, Any], state: Row) -> bytes:
-    """The frame as the event log keeps it: the file's name, never a URL (a replay builds the URL
-    for its own reader)."""
+def _for_log(frame: dict[str, Any], state: Row, payload: bytes) -> bytes:
+    """The frame (payload, already encoded) as the event log keeps it: the file's name, never a
+    URL (a replay builds the URL for its own reader)."""
     if frame.get("attachment") is None:
-        return dumps(frame)
+        return payload
     return dumps({**frame, "attachment": state["attachment"]})
 
 
@@ -222,7 +222,7 @@ def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
     row = writes.message_row(batch.conn, message_id)
     frame = {**frame, **shapes.message_frame(row, change.base), "seq": seq}
     payload = dumps(frame)
-    batch.events.append((change.room["id"], seq, kind, message_id, _for_log(frame, row).decode(), batch.now))
+    batch.events.append((change.room["id"], seq, kind, message_id, _for_log(frame, row, payload).decode(), batch.now))
     own = text_frame(dumps({**frame, "is_self": True}))
     return Committed(change.room["id"], seq, text_frame(payload), own, row["sender_id"], message_id)
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -17,10 +18,20 @@ STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{22}\.[a-z0-9]{1,10}$")
 PARTIAL_NAME = re.compile(r"^\.[A-Za-z0-9_-]{22}\.part$")
 
 
+FREE_SPACE_TTL = 1.0  # seconds a reading of the free space serves every send and upload
+_free: dict[tuple[str, str], tuple[float, int]] = {}
+
+
 def free_bytes(config: Config) -> int:
-    """Free bytes on the disk of the data folder (the media folder; the database sits beside it)."""
-    folders = [f for f in (Path(config.media_dir), Path(config.db).resolve().parent) if f.exists()]
-    return min(shutil.disk_usage(f).free for f in folders or [Path.cwd()])
+    """Free bytes on the disk of the data folder (the media folder; the database sits beside it),
+    read at most once a FREE_SPACE_TTL: a send must not cost two statvfs calls and a path walk."""
+    key, now = (config.media_dir, config.db), time.monotonic()
+    read_at, free = _free.get(key, (-FREE_SPACE_TTL, 0))
+    if now - read_at >= FREE_SPACE_TTL:
+        folders = [f for f in (Path(config.media_dir), Path(config.db).resolve().parent) if f.exists()]
+        free = min(shutil.disk_usage(f).free for f in folders or [Path.cwd()])
+        _free[key] = (now, free)
+    return free
 
 
 def check_free_space(config: Config, needed: int = 0) -> None:
