@@ -16,7 +16,8 @@ from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
 from .journal import Journal
-from .keys import ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, UPLOAD_RATES, USER_RATES
+from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, UPLOAD_RATES,
+                   USER_RATES)
 from .metrics import Metrics
 from .rates import UserRates
 from .request import error_middleware
@@ -80,6 +81,7 @@ def create_app(config: Config) -> web.Application:
     app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
     app[UPLOAD_RATES] = UserRates(config.upload_rate / 60, config.upload_burst)
     app[REFUSED_REQUESTS] = UserRates(config.refused_rate, config.refused_burst)
+    app[ROOM_LISTS] = UserRates(config.room_list_rate, config.room_list_burst)
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
     metrics.gauge("chat_user_streams", "Open user streams (/ws/user/), counted in chat_open_sockets too.",

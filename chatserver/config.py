@@ -285,6 +285,11 @@ class Config:
         "CHAT_DB_READERS", 3, _int(1, 64),
         "reader connections: this many slow queries at once hold up no other read")
     write_batch: int = _setting("CHAT_WRITE_BATCH", 256, _int(1), "most changes committed in one transaction")
+    room_list_rate: float = _setting(
+        "CHAT_ROOM_LIST_RATE", 2.0, _float(0),
+        "fetches of one's room list (with unread counts, the costliest read) per second per user, sustained;"
+        " more are answered 429 (the web client fetches it at most once a second; 0: off)")
+    room_list_burst: int = _setting("CHAT_ROOM_LIST_BURST", 10, _int(1), "burst allowance of that rate")
     max_rooms_per_user: int = _setting(
         "CHAT_MAX_ROOMS_PER_USER", 1000, _int(0),
         "rooms one user may be a member of (creating, joining, being added past it is refused; 0: no limit)")

@@ -21,3 +21,4 @@ METRICS = web.AppKey("metrics", Metrics)
 USER_RATES = web.AppKey("user_rates", UserRates)
 UPLOAD_RATES = web.AppKey("upload_rates", UserRates)  # uploads per user, apart from messages
 REFUSED_REQUESTS = web.AppKey("refused_requests", UserRates)  # 4xx answers per client address
+ROOM_LISTS = web.AppKey("room_lists", UserRates)  # room-list fetches per user

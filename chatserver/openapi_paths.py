@@ -54,7 +54,7 @@ def _room_paths() -> dict[str, Schema]:
     return {
         "/api/chat/groups/": {"get": op(
             "My rooms", "rooms", (200, "Rooms the caller belongs to, with unread counts.",
-                                  {**ARRAY, "items": ref("JoinedRoom")}))},
+                                  {**ARRAY, "items": ref("JoinedRoom")}), (401, 429))},
         "/api/chat/groups/list/": {"get": op("Every room", "rooms", rooms)},
         "/api/chat/groups/search/": {"get": op("Search rooms", "rooms", rooms, (400, 401), params=[Q])},
         "/api/chat/create-group/": {"post": op(

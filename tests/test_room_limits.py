@@ -51,3 +51,19 @@ async def test_zero_is_no_limit(make_client, config, tmp_path):
     auth = {"Authorization": f"Token {user['token']}"}
     for n in range(5):
         assert (await cl.post("/api/chat/create-group/", headers=auth, json={"name": f"room {n}"})).status == 201
+
+
+async def test_the_room_list_is_served_at_a_bounded_rate_per_user(make_client, config, tmp_path):
+    """The costliest read (every room with its unread count) is fetched at most CHAT_ROOM_LIST_RATE a
+    second by one user after a burst; another user is not held to the first one's fetches."""
+    cl = await make_client(config.replace(room_list_rate=0.5, room_list_burst=3, db=str(tmp_path / "lists.db")))
+    tokens = []
+    for name in ("asha", "ravi"):
+        answer = await (await cl.post("/api/user/register/", json={
+            "email": f"{name}@example.org", "password": "correct horse", "first_name": name})).json()
+        tokens.append({"Authorization": f"Token {answer['token']}"})
+    statuses = [(await cl.get("/api/chat/groups/", headers=tokens[0])).status for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    refused = await cl.get("/api/chat/groups/", headers=tokens[0])
+    assert refused.headers["Retry-After"] == "1" and (await refused.json())["code"] == "rate_limited"
+    assert (await cl.get("/api/chat/groups/", headers=tokens[1])).status == 200

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import schemas, shapes
-from ..keys import DB
+from ..errors import ChatError
+from ..keys import DB, ROOM_LISTS
 from ..request import body, caller, json
 from ..storage import messages, rooms
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
@@ -15,8 +16,11 @@ routes = web.RouteTableDef()
 
 @routes.get("/api/chat/groups/")
 async def joined(request: web.Request) -> web.Response:
-    """Rooms the caller belongs to, with unread_count and last_message."""
+    """Rooms the caller belongs to, with unread_count and last_message (at most CHAT_ROOM_LIST_RATE a second)."""
     user = await caller(request)
+    if not request.app[ROOM_LISTS].take(user["id"]):
+        raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
+                        retry_after=1)
     db = request.app[DB]
     rows = await rooms.user_rooms(db, user["id"])
     last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
