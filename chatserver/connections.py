@@ -21,6 +21,9 @@ from .rates import UserRates
 log = logging.getLogger("chatserver")
 
 FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files and logs
+# An address past its budget of refused requests waits this long, unread, for its 429: a client
+# that reconnects at once to refuse again makes a few connections a second, not thousands.
+TURN_AWAY_DELAY = 1.0
 
 
 def _refusal(answer: dict[str, str], status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
@@ -91,12 +94,16 @@ class Gate(web.Server):
                    # past its budget of refused requests: turned away before a byte of it is parsed
                    REFUSED_TOO_OFTEN if guarded and self._refused is not None and self._refused.spent(address)
                    else None)
-        if refusal is not None:
+        if refusal is not None and refusal is not REFUSED_TOO_OFTEN:
             transport.write(refusal)
             handler.force_close()
             return
-        self._open[address] += 1
+        self._open[address] += 1  # a connection turned away counts here while it waits
         self._address[handler] = address
+        if refusal is REFUSED_TOO_OFTEN:
+            transport.pause_reading()
+            asyncio.get_running_loop().call_later(TURN_AWAY_DELAY, self._turn_away, handler, transport)
+            return
         if self._header_timeout:
             self._waiting[handler] = asyncio.get_running_loop().call_later(
                 self._header_timeout, self._too_slow, handler)
@@ -118,6 +125,13 @@ class Gate(web.Server):
         if timer is not None:
             timer.cancel()
         return self._make_request(message, payload, protocol, writer, task)
+
+    @staticmethod
+    def _turn_away(handler: RequestHandler, transport: asyncio.Transport) -> None:
+        if not transport.is_closing():
+            transport.write(REFUSED_TOO_OFTEN)
+            handler.force_close()
+            transport.close()
 
     def _too_slow(self, handler: RequestHandler) -> None:
         self._waiting.pop(handler, None)

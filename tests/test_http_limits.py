@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import resource
 from typing import AsyncIterator, Callable
 
@@ -12,7 +13,7 @@ from aiohttp import web
 
 from chatserver.app import create_app
 from chatserver.config import Config
-from chatserver.connections import FILES_KEPT, Runner, connection_limit
+from chatserver.connections import FILES_KEPT, TURN_AWAY_DELAY, Runner, connection_limit
 
 WAIT = 10.0  # the longest any test waits for the server to act; every deadline below is far shorter
 
@@ -149,8 +150,11 @@ async def test_an_address_past_its_refusal_budget_is_turned_away_before_it_sends
         status, _ = await request(port, b"GET /no/such/path/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert status == 404
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.monotonic()
     answer = await closed_by_server(reader)  # without writing anything
+    waited = time.monotonic() - started
     writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 429") and b"Retry-After: 1" in head
+    assert waited >= TURN_AWAY_DELAY * 0.9, "turned away at once: a client could reconnect thousands of times a second"
     assert orjson.loads(body)["code"] == "rate_limited"
