@@ -24,7 +24,7 @@ from .fanout.peer import refuse
 from .fanout.registry import Registry
 from .metrics import Metrics
 from .storage import messages
-from .storage.db import Database
+from .storage.db import Database, not_taking_writes
 
 log = logging.getLogger("chatserver.journal")
 EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
@@ -157,6 +157,6 @@ def _nothing(conn: sqlite3.Connection) -> None:
 
 def _refusal(exc: Exception) -> ChatError:
     """What the senders of a failed batch are told: `unavailable` when the database is locked or full."""
-    if isinstance(exc, sqlite3.OperationalError):
+    if not_taking_writes(exc):
         return ChatError("unavailable", "The database is not taking writes right now; try again.", status=503)
     return ChatError("internal", "The change could not be saved; try again.", status=500)

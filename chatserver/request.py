@@ -13,7 +13,7 @@ from marshmallow import Schema
 from .errors import HTTP_CODES, ChatError, not_found
 from .keys import ACCOUNTS, CONFIG
 from .schemas import body_limit, load, parse_id
-from .storage.db import Row
+from .storage.db import Row, not_taking_writes
 
 log = logging.getLogger("chatserver")
 USER = web.RequestKey("user", dict)
@@ -131,6 +131,11 @@ async def error_middleware(request: web.Request,
     except web.RequestPayloadError:  # a body that cannot be decoded (bad Content-Encoding, broken chunks)
         return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
                                  status=400)
-    except Exception:
+    except Exception as exc:
+        if not_taking_writes(exc):
+            log.warning("database not taking writes on %s %s: %s", request.method, request.path, exc)
+            return web.json_response({"detail": "The database is not taking writes right now; try again.",
+                                      "code": "unavailable", "retry_after": 1}, status=503,
+                                     headers={"Retry-After": "1"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"detail": "Internal server error.", "code": "internal"}, status=500)

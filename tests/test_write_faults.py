@@ -92,6 +92,9 @@ async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_o
         assert await silent(ws_r), "nothing was stored, so nothing is broadcast"
         resp = await cl.get("/healthz")
         assert (resp.status, (await resp.json())["status"]) == (503, "unavailable")
+        created = await cl.post("/api/chat/create-group/", json={"name": "while locked"}, headers=asha.auth)
+        assert (created.status, (await created.json())["code"]) == (503, "unavailable")  # not 500
+        assert created.headers["Retry-After"] == "1"
     finally:
         other.rollback()
         other.close()

@@ -48,6 +48,12 @@ class DatabaseLocked(RuntimeError):
     """Another server process already serves this database file."""
 
 
+def not_taking_writes(exc: BaseException) -> bool:
+    """Whether a failed statement means the database cannot take writes now (locked by another
+    process past the busy timeout, a full disk, an I/O error) rather than a bug: try again later."""
+    return isinstance(exc, sqlite3.OperationalError)
+
+
 class DatabaseUnusable(RuntimeError):
     """The file is not a database this server can open: corrupt, not SQLite, or of a newer schema."""
 
