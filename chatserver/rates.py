@@ -48,13 +48,15 @@ class UserRates:
         bucket = self.buckets.get(key)
         return bucket is not None and not bucket.has_one()
 
-    def take(self, user_id: Hashable) -> bool:
-        """Whether the user may make one more stored change now."""
-        bucket = self.buckets.get(user_id)
+    def take(self, key: Hashable) -> bool:
+        """Whether key (a user, a client address) may do one more thing now; spends it if so."""
+        if not self.rate:  # off: nothing is kept, so no key costs memory
+            return True
+        bucket = self.buckets.get(key)
         if bucket is None:
             if len(self.buckets) >= self.keep:
                 self._forget_idle()
-            bucket = self.buckets[user_id] = Bucket(self.rate, self.burst)
+            bucket = self.buckets[key] = Bucket(self.rate, self.burst)
         return bucket.take()
 
     def check(self, user_id: int) -> None:

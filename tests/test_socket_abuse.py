@@ -141,3 +141,13 @@ async def test_typing_at_a_person_s_pace_never_closes_the_socket(client, registe
     await typist.send_json({"message": "still open"})
     assert (await recv(typist))["message"] == "still open"
     await typist.close()
+
+
+def test_a_rate_that_is_off_keeps_nothing_per_key():
+    from chatserver.rates import UserRates
+
+    off, on = UserRates(0, 10, keep=5), UserRates(1.0, 10, keep=5)
+    assert all(off.take(f"10.0.0.{n}") for n in range(100)) and off.buckets == {}
+    for n in range(100):
+        on.take(n)
+    assert len(on.buckets) == 100  # each key spent a token: none is full enough to forget yet
