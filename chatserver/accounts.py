@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from . import security
+from . import rules, security
 from .config import Config
-from .errors import ChatError, forbidden, invalid
+from .errors import ChatError, forbidden, invalid, not_found
 from .logins import LoginGate
-from .storage import users
+from .storage import suspensions, users
 from .storage.db import Database, Row
 from .throttle import Throttle
 
@@ -105,6 +105,8 @@ class Accounts:
 
         if not await self.gate.check(email, address, verify):
             raise ChatError("unauthorized", LOGIN_FAILED)
+        if row["suspended_at"] is not None:  # told only to whoever knows the password
+            raise ChatError("suspended", "This account is suspended; ask an administrator.", status=403)
         return row, await self.issue_token(row["id"], address)
 
     async def change_password(self, user: Row, current: str | None, new: str, address: str,
@@ -142,6 +144,19 @@ class Accounts:
         revoked = await users.delete_tokens(self.db, user_id, token_ids)
         _close_tokens(revoked, registry)
         return revoked
+
+    async def suspend(self, user_id: int, actor: Row | None, suspended: bool = True, reason: str = "",
+                      registry: Registry | None = None) -> Row:
+        """Suspend a user (every token revoked, their sockets closed 4001, login refused) or lift it,
+        by a site admin (actor) or the command line (None); returns the user as it is now."""
+        if actor is not None:
+            rules.check_suspension(actor, user_id)
+        try:
+            _, revoked = await suspensions.set_suspended(self.db, user_id, actor and actor["id"], suspended, reason)
+        except suspensions.NoSuchUser:
+            raise not_found("No such user.") from None
+        _close_tokens(revoked, registry)
+        return await users.get_user(self.db, user_id)
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.

@@ -9,6 +9,7 @@ import sqlite3
 import sys
 import time
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -78,11 +79,22 @@ async def _user(db: Database, email: str) -> Row:
     return row
 
 
+async def _user_ref(db: Database, ref: str) -> Row:
+    """A user named by id or e-mail."""
+    return await _named(ref, "user", partial(users.get_user, db), partial(users.get_login, db))
+
+
 async def _room(db: Database, ref: str) -> Row:
-    room_id = schemas.parse_id(ref)
-    row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
+    return await _named(ref, "room", partial(rooms.get_room, db), partial(rooms.room_by_name, db))
+
+
+async def _named(ref: str, what: str, by_id: Callable[[int], Awaitable[Row | None]],
+                 by_name: Callable[[str], Awaitable[Row | None]]) -> Row:
+    """The row a command-line reference names: by id when it reads as one, else by name."""
+    ref_id = schemas.parse_id(ref)
+    row = await (by_id(ref_id) if ref_id is not None else by_name(ref))
     if row is None:
-        raise Refused(f"no room {ref}")
+        raise Refused(f"no {what} {ref}")
     return row
 
 
@@ -155,6 +167,28 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
         revoked = await accounts.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
+    return 0
+
+
+async def suspend(config: Config, args: argparse.Namespace) -> int:
+    """Suspend a user (by id or e-mail): every token revoked, login refused until unsuspended.
+
+    A running server closes the user's open sockets (4001) within CHAT_TOKEN_RECHECK seconds.
+    """
+    return await _suspension(config, args, True)
+
+
+async def unsuspend(config: Config, args: argparse.Namespace) -> int:
+    """Lift a user's suspension (by id or e-mail): they may log in again."""
+    return await _suspension(config, args, False)
+
+
+async def _suspension(config: Config, args: argparse.Namespace, suspended: bool) -> int:
+    reason = _valid(schemas.Suspension(), {"reason": args.reason})["reason"]
+    async with _accounts(config) as accounts:
+        user = await accounts.suspend((await _user_ref(accounts.db, args.user))["id"], None, suspended, reason)
+    state = f"suspended since {user['suspended_at']}" if user["suspended_at"] else "not suspended"
+    print(f"{user['email']} (id {user['id']}): {state}")
     return 0
 
 
@@ -291,6 +325,11 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--token", type=_id, action="append", metavar="ID", help="a token id (repeatable)")
     which.add_argument("--all", action="store_true", help="every token of the user")
+
+    for fn, summary in ((suspend, "suspend a user's account"), (unsuspend, "lift a user's suspension")):
+        p = command(fn, summary)
+        p.add_argument("user", help="user id or e-mail")
+        p.add_argument("--reason", default="", help="why, kept in the audit log")
 
     p = command(createroom, "create a room")
     p.add_argument("--name", required=True)

@@ -58,6 +58,9 @@ COMPONENTS: dict[str, Schema] = {
                     " are named, `more` (or `<list>.more`) counts the rest.",
                     "additionalProperties": {"type": "array", "items": TEXT}, "minProperties": 1},
 }
+COMPONENTS["Account"] = {**COMPONENTS["User"], "description": "A user as a site admin sees it.", "properties": {
+    **COMPONENTS["User"]["properties"], "suspended_at": {**nullable(TIME), "description": "Null unless suspended."}},
+    "required": [*COMPONENTS["User"]["required"], "suspended_at"]}
 COMPONENTS["JoinedRoom"] = {**COMPONENTS["Room"], "properties": {
     **COMPONENTS["Room"]["properties"], "unread_count": {"type": "integer", "minimum": 0},
     "last_message": nullable(ref("LastMessage"))}, "required": [*COMPONENTS["Room"]["required"], "unread_count", "last_message"]}

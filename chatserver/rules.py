@@ -102,6 +102,14 @@ def may_moderate(room: Row, user: Row) -> bool:
     return room["owner_id"] == user["id"] or bool(room.get("is_moderator")) or is_admin(user)
 
 
+def check_suspension(actor: Row, user_id: int) -> None:
+    """Only a site admin suspends an account (or lifts a suspension), and never their own."""
+    if not is_admin(actor):
+        raise forbidden("Only an administrator may suspend an account.")
+    if actor["id"] == user_id:
+        raise forbidden("An administrator cannot suspend their own account.")
+
+
 def check_moderator(room: Row, user: Row) -> None:
     """Only the room's owner, its moderators or a site admin may moderate it."""
     if not may_moderate(room, user):

@@ -165,6 +165,10 @@ class AddMember(Strict):
     user_id = Id(required=True)
 
 
+class Suspension(Strict):
+    reason = Text(max_len=1000, load_default="")
+
+
 class Search(Schema):
     """The query string of a search; other parameters are ignored."""
 

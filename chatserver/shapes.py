@@ -12,6 +12,11 @@ def user(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in ("id", "email", "first_name", "last_name", "role", "photo", "year")}
 
 
+def account(row: Row) -> dict[str, Any]:
+    """The user object as a site admin sees it: with suspended_at (null unless suspended)."""
+    return {**user(row), "suspended_at": row["suspended_at"]}
+
+
 def token(row: Row, current: int) -> dict[str, Any]:
     """One of the caller's tokens: never the token, only its first characters."""
     return {"id": row["id"], "prefix": row["prefix"], "created_at": row["created_at"],

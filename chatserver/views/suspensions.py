@@ -1,0 +1,31 @@
+"""REST: a site admin suspends an account, or lifts the suspension."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import schemas, shapes
+from ..keys import ACCOUNTS, REGISTRY
+from ..request import body, caller, json, path_id
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/admin/users/{id:[0-9]+}/suspend/")
+async def suspend(request: web.Request) -> web.Response:
+    """Suspend a user: every token revoked, their sockets closed (4001), login refused."""
+    return await _set(request, True, "User suspended.")
+
+
+@routes.post("/api/admin/users/{id:[0-9]+}/unsuspend/")
+async def unsuspend(request: web.Request) -> web.Response:
+    """Lift a user's suspension: they may log in again."""
+    return await _set(request, False, "Suspension lifted.")
+
+
+async def _set(request: web.Request, suspended: bool, message: str) -> web.Response:
+    actor = await caller(request)
+    data = await body(request, schemas.Suspension())
+    user = await request.app[ACCOUNTS].suspend(path_id(request), actor, suspended, data["reason"],
+                                               request.app[REGISTRY])
+    return json({"message": message, "user": shapes.account(user)})
