@@ -293,6 +293,9 @@ class Config:
     max_rooms_per_user: int = _setting(
         "CHAT_MAX_ROOMS_PER_USER", 1000, _int(0),
         "rooms one user may be a member of (creating, joining, being added past it is refused; 0: no limit)")
+    max_mute_seconds: int = _setting(
+        "CHAT_MAX_MUTE_SECONDS", 30 * 86400, _int(1),
+        "longest `duration` a mute may be given, in seconds (30 days; a mute without one lasts until lifted)")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
 

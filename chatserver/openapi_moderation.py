@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from . import schemas
 from .openapi_bodies import body_schema
-from .openapi_parts import TEXT, Schema, body, obj, op, path, ref
+from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
 
 USER_ID = path("id", "The user's id.")
+ROOM_ID = path()
+MUTE = obj({"user": obj({"id": ID, "first_name": TEXT, "last_name": TEXT}),
+            "until": {**nullable(TIME), "description": "When the mute ends by itself; null: when lifted."},
+            "created_at": TIME, "muted_by": {**nullable(ID), "description": "Who muted them."}})
 
 
 def _optional(schema: Schema) -> Schema:
@@ -25,4 +29,23 @@ def suspension_paths() -> dict[str, Schema]:
         "/api/admin/users/{id}/unsuspend/": {"post": op(
             "Lift a suspension", "accounts", (200, "The user may log in again.", account),
             (401, 403, 404), reason, [USER_ID])},
+    }
+
+
+def mute_paths() -> dict[str, Schema]:
+    """A room's owner, moderators and site admins mute members."""
+    mute = body_schema(schemas.Mute, {
+        "duration": "Seconds (at most CHAT_MAX_MUTE_SECONDS); without it, or null, until lifted.",
+        "reason": "Why: kept in the audit log."})
+    return {
+        "/api/chat/groups/{id}/mutes/": {
+            "get": op("List mutes", "members", (200, "The mutes in force, newest first: all of them for the room's"
+                                                     " moderators, a member's own for a member.", {"type": "array", "items": MUTE}),
+                      (401, 403, 404), params=[ROOM_ID]),
+            "post": op("Mute a member", "members", (201, "Muted: they read, but cannot send, edit, react or pin.",
+                                                    obj({"message": TEXT, "mute": MUTE})),
+                       (401, 403, 404), body(mute), [ROOM_ID])},
+        "/api/chat/groups/{id}/mutes/{user_id}/": {"delete": op(
+            "Lift a mute", "members", (200, "Lifted.", ref("Confirmation")), (401, 403, 404),
+            params=[ROOM_ID, path("user_id", "The muted member's user id.")])},
     }

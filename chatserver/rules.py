@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
 from .schemas import parse_id
-from .storage.db import Row
+from .storage.db import Row, iso
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
 
@@ -108,6 +109,33 @@ def check_suspension(actor: Row, user_id: int) -> None:
         raise forbidden("Only an administrator may suspend an account.")
     if actor["id"] == user_id:
         raise forbidden("An administrator cannot suspend their own account.")
+
+
+def check_mutable(room: Row, actor: Row, target_id: int, member: bool, moderator: bool) -> None:
+    """A mute names a member of the room, never its owner; only the owner or a site admin mutes a moderator."""
+    if not member:
+        raise ChatError("not_member", "That user is not a member of this room.", status=404)
+    if room["owner_id"] == target_id:
+        raise forbidden("The owner of a room cannot be muted.")
+    if moderator and room["owner_id"] != actor["id"] and not is_admin(actor):
+        raise forbidden("Only the room's owner or an administrator may mute a moderator.")
+
+
+def mute_until(duration: int | None, limit: int) -> str | None:
+    """When a mute of `duration` seconds from now ends: at most CHAT_MAX_MUTE_SECONDS away; None
+    (until lifted) without a duration."""
+    if duration is None:
+        return None
+    if duration > limit:
+        raise invalid({"duration": [f"At most {limit} seconds."]})
+    return iso(datetime.now(timezone.utc) + timedelta(seconds=duration))
+
+
+def check_not_muted(muted: bool, until: str | None) -> None:
+    """A muted member reads, but does not send, edit, react or pin until the mute ends (until: null, never)."""
+    if muted:
+        raise ChatError("muted", "You are muted in this room." if until is None else f"You are muted in this room until {until}.",
+                        status=403, until=until)
 
 
 def check_moderator(room: Row, user: Row) -> None:

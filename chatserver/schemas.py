@@ -41,6 +41,12 @@ class Id(fields.Integer):
         return value
 
 
+class Seconds(Id):
+    """A positive whole number of seconds; booleans, floats and strings are refused."""
+
+    default_error_messages = {"invalid": "Must be a positive whole number of seconds."}
+
+
 class IdList(fields.Field):
     """A list of ids whose length is checked before its items; only the first bad items are named."""
 
@@ -166,6 +172,12 @@ class AddMember(Strict):
 
 
 class Suspension(Strict):
+    reason = Text(max_len=1000, load_default="")
+
+
+class Mute(Strict):
+    user_id = Id(required=True)
+    duration = Seconds(allow_none=True, load_default=None)
     reason = Text(max_len=1000, load_default="")
 
 

@@ -51,6 +51,12 @@ def room(row: Row) -> dict[str, Any]:
     }
 
 
+def mute(row: Row) -> dict[str, Any]:
+    """A mute in force: who, until when (null: until lifted), since when and by whom."""
+    return {"user": {"id": row["user_id"], "first_name": row["first_name"], "last_name": row["last_name"]},
+            "until": row["until"], "created_at": row["created_at"], "muted_by": row["actor_id"]}
+
+
 def last_message(row: Row | None, user_id: int) -> dict[str, Any] | None:
     """The newest message of a room, briefly, as room lists show it; is_self for user_id."""
     if row is None:
