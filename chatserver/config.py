@@ -296,6 +296,8 @@ class Config:
     max_mute_seconds: int = _setting(
         "CHAT_MAX_MUTE_SECONDS", 30 * 86400, _int(1),
         "longest `duration` a mute may be given, in seconds (30 days; a mute without one lasts until lifted)")
+    max_pins: int = _setting(
+        "CHAT_MAX_PINS", 3, _int(1), "pinned messages a room may hold at once (as the original app showed them)")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
 

@@ -26,6 +26,7 @@ COMPONENTS: dict[str, Schema] = {
     "Member": obj({**NAMES, "role": {"enum": ["admin", "member"]}, "photo": nullable(TEXT), "year": nullable(TEXT)}),
     "Room": obj({"id": ID, "name": TEXT, "description": TEXT, "room_avatar": nullable(TEXT), "is_active": {"type": "boolean"},
                  "members_count": {"type": "integer", "minimum": 0},
+                 "members_may_pin": {"type": "boolean", "description": "Members, not only moderators, may pin messages."},
                  "created_by": obj(NAMES, description="The current owner."), "created_at": TIME, "updated_at": TIME}),
     "LastMessage": obj({"id": ID, "content": TEXT, "created_at": TIME, "sender": obj(NAMES),
                         "is_self": {"type": "boolean"}}),
@@ -37,7 +38,9 @@ COMPONENTS: dict[str, Schema] = {
                     "is_self": {"type": "boolean", "description": "True when the caller sent it."},
                     "status": {"type": "object", "maxProperties": 0}, "created_at": TIME, "updated_at": TIME,
                     "room": ID, "parent_message": nullable(ref("ParentMessage")), "parent_message_id": nullable(ID),
-                    "mentions": {"type": "array", "items": ID}, "seq": {"type": "integer", "minimum": 1}}),
+                    "mentions": {"type": "array", "items": ID}, "seq": {"type": "integer", "minimum": 1},
+                    "is_pinned": {"type": "boolean"}, "pinned_at": nullable(TIME),
+                    "pinned_by": {**nullable(ID), "description": "Who pinned it (null when not pinned)."}}),
     "ParentMessage": obj({"id": ID, "content": TEXT, "created_at": TIME,
                           "sender": obj({"id": ID, "name": TEXT, "photo": nullable(TEXT)})},
                          description="The message replied to, as a reply shows it; content is blank once it was deleted."),
@@ -63,7 +66,9 @@ COMPONENTS["Account"] = {**COMPONENTS["User"], "description": "A user as a site 
     "required": [*COMPONENTS["User"]["required"], "suspended_at"]}
 COMPONENTS["JoinedRoom"] = {**COMPONENTS["Room"], "properties": {
     **COMPONENTS["Room"]["properties"], "unread_count": {"type": "integer", "minimum": 0},
-    "last_message": nullable(ref("LastMessage"))}, "required": [*COMPONENTS["Room"]["required"], "unread_count", "last_message"]}
+    "last_message": nullable(ref("LastMessage")),
+    "room_role": {"enum": ["owner", "moderator", "member"], "description": "The caller's role in the room."}},
+    "required": [*COMPONENTS["Room"]["required"], "unread_count", "last_message", "room_role"]}
 ROOM_ANSWER = obj({"message": TEXT, "room": ref("Room")})
 AUTH_ANSWER = obj({"message": TEXT, "token": {"type": "string", "pattern": "^[0-9a-f]{40}$"}, "user": ref("User")})
 

@@ -49,3 +49,13 @@ def mute_paths() -> dict[str, Schema]:
             "Lift a mute", "members", (200, "Lifted.", ref("Confirmation")), (401, 403, 404),
             params=[ROOM_ID, path("user_id", "The muted member's user id.")])},
     }
+
+
+def pin_paths() -> dict[str, Schema]:
+    """A room's pinned messages."""
+    return {
+        "/api/chat/groups/{id}/pins/": {
+            "get": op("Pinned messages", "messages", (200, "The room's pinned messages, the latest pin first.",
+                                                      {"type": "array", "items": ref("Message")}),
+                      (401, 403, 404), params=[ROOM_ID])},
+    }

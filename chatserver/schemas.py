@@ -41,6 +41,15 @@ class Id(fields.Integer):
         return value
 
 
+class Flag(fields.Boolean):
+    """true or false, and nothing else (not 1, "true" or "yes")."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise self.make_error("invalid")
+        return value
+
+
 class Seconds(Id):
     """A positive whole number of seconds; booleans, floats and strings are refused."""
 
@@ -150,6 +159,7 @@ class RoomUpdate(Strict):
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
+    members_may_pin = Flag()
 
 
 BODY_BASE = 64 * 1024  # every text field of a body at its longest, escaped, with room to spare
@@ -179,6 +189,11 @@ class Mute(Strict):
     user_id = Id(required=True)
     duration = Seconds(allow_none=True, load_default=None)
     reason = Text(max_len=1000, load_default="")
+
+
+class Pin(Strict):
+    message_id = Id(required=True)
+    pin = Flag(required=True)
 
 
 class Search(Schema):

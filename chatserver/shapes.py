@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import rules
 from .storage.db import Row
 
 
@@ -44,7 +45,7 @@ def room(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"], "name": row["name"], "description": row["description"],
         "room_avatar": row["room_avatar"], "is_active": bool(row["is_active"]),
-        "members_count": row["members_count"],
+        "members_count": row["members_count"], "members_may_pin": bool(row["members_may_pin"]),
         "created_by": {"id": row["owner_id"], "first_name": row["owner_first_name"],
                        "last_name": row["owner_last_name"]},
         "created_at": row["created_at"], "updated_at": row["updated_at"],
@@ -68,8 +69,9 @@ def last_message(row: Row | None, user_id: int) -> dict[str, Any] | None:
 
 
 def joined_room(row: Row, last: Row | None, user_id: int) -> dict[str, Any]:
-    """A room user_id belongs to: the room object with unread_count and last_message."""
-    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last, user_id)}
+    """A room user_id belongs to: the room object with unread_count, last_message and their room_role."""
+    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last, user_id),
+            "room_role": rules.room_role(row, user_id, bool(row["moderator"]))}
 
 
 def media_url(base: str, name: str | None) -> str | None:
@@ -106,6 +108,7 @@ def message(row: Row, base_url: str, user_id: int) -> dict[str, Any]:
         "parent_message_id": row["parent_id"],
         "mentions": [] if deleted else row["mentions"],
         "seq": row["seq"],
+        "is_pinned": row["pinned_at"] is not None, "pinned_at": row["pinned_at"], "pinned_by": row["pinned_by"],
     }
 
 

@@ -137,6 +137,7 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("POST", "/api/chat/groups/{id}/mutes/", 201, user=asha, ids=ids, json={"user_id": ravi["id"], "duration": 60})
     await api("GET", "/api/chat/groups/{id}/mutes/", 200, user=ravi, ids=ids)
     await api("DELETE", "/api/chat/groups/{id}/mutes/{user_id}/", 200, user=asha, ids={**ids, "user_id": ravi["id"]})
+    await api("GET", "/api/chat/groups/{id}/pins/", 200, user=ravi, ids=ids)
 
     form = aiohttp.FormData()
     form.add_field("attachment", PNG, filename="dot.png", content_type="image/png")

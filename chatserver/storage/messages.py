@@ -16,7 +16,7 @@ PARENT = (
 
 MESSAGE_SELECT = (
     "SELECT m.id, m.room_id, m.sender_id, m.message_type, m.content, m.attachment, m.parent_id,"
-    " m.is_deleted, m.is_edited, m.seq, m.created_at, m.updated_at,"
+    " m.is_deleted, m.is_edited, m.seq, m.created_at, m.updated_at, m.pinned_at, m.pinned_by,"
     " u.first_name, u.last_name, u.role, u.photo, u.year, g.name AS room_name, "
     + PARENT.format("m.parent_id") + " AS parent,"
     " (SELECT json_group_object(reaction, n) FROM (SELECT reaction, count(*) AS n FROM reactions r"
@@ -53,6 +53,12 @@ async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]
         f"{MESSAGE_SELECT} WHERE m.id IN (SELECT id FROM messages WHERE room_id = ?"
         " ORDER BY id DESC LIMIT ? OFFSET ?) ORDER BY m.id DESC", (room_id, limit, offset))
     return decoded(rows)
+
+
+async def pinned(db: Database, room_id: int) -> list[Row]:
+    """The room's pinned messages, the latest pin first."""
+    return decoded(await db.fetchall(f"{MESSAGE_SELECT} WHERE m.room_id = ? AND m.pinned_at IS NOT NULL"
+                                     " ORDER BY m.pinned_at DESC, m.id DESC", (room_id,)))
 
 
 async def count(db: Database, room_id: int) -> int:

@@ -11,7 +11,7 @@ from .db import Database, Row, execute, now_iso
 
 ROOM_SELECT = (
     "SELECT r.id, r.name, r.description, r.room_avatar, r.is_active, r.owner_id, r.last_seq,"
-    " r.created_at, r.updated_at, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
+    " r.created_at, r.updated_at, r.members_may_pin, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
     " (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS members_count"
     " FROM rooms r JOIN users o ON o.id = r.owner_id")
 MEMBER_SELECT = (
@@ -91,9 +91,9 @@ async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
 
 
 async def user_rooms(db: Database, user_id: int) -> list[Row]:
-    """Rooms the user belongs to, with unread_count and last_message_id."""
+    """Rooms the user belongs to, with unread_count, last_message_id and moderator (whether they moderate it)."""
     return await db.fetchall(
-        "SELECT rr.*,"
+        "SELECT rr.*, mb.moderator,"
         " (SELECT count(*) FROM messages m WHERE m.room_id = rr.id AND m.id > mb.last_read_id"
         "  AND m.sender_id != mb.user_id AND m.is_deleted = 0) AS unread_count,"
         " (SELECT max(m.id) FROM messages m WHERE m.room_id = rr.id AND m.is_deleted = 0)"
@@ -106,7 +106,7 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
                       member_ids: Iterable[int] | None = None) -> list[int]:
     """Change name/description/room_avatar/owner_id, and with member_ids replace the members
     (the owner always stays); returns the ids of members removed."""
-    allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id")}
+    allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id", "members_may_pin")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
     try:
