@@ -93,6 +93,10 @@ export const api = {
   leave: (roomId) => post(`chat/group/${roomId}/remove-yourself/`),
   members: (roomId) => get(`chat/groups/${roomId}/members/`),
   markRead: (roomId) => post(`chat/groups/${roomId}/mark-as-read/`),
+  mutes: (roomId) => get(`chat/groups/${roomId}/mutes/`),
+  mute: (roomId, userId, duration) => post(`chat/groups/${roomId}/mutes/`, { user_id: userId, duration }),
+  unmute: (roomId, userId) => request("DELETE", `chat/groups/${roomId}/mutes/${userId}/`),
+  pins: (roomId) => get(`chat/groups/${roomId}/pins/`),
 
   /** One page of history, newest first; `before` is the oldest message id already shown. */
   history: (roomId, { limit = 50, before } = {}) => {
