@@ -1,4 +1,4 @@
-"""How each kind of change is written inside one journal transaction: send, edit, delete, react.
+"""How each kind of change is written inside one journal transaction: send, edit, delete, react, pin.
 
 The whole batch runs on the writer's thread in one transaction (Database.write). Sends are
 buffered and each table's rows written in one statement when the batch flushes; edits, deletions
@@ -18,13 +18,14 @@ from . import rules, shapes
 from .errors import ChatError, not_found
 from .fanout.peer import Peer
 from .storage import changes as writes
+from .storage import mutes
 from .storage.db import Row, now_iso
 from .wire import dumps, loads, text_frame
 
 
 @dataclass(slots=True)
 class Change:
-    """One requested change: kind is send, edit, delete or react."""
+    """One requested change: kind is send, edit, delete, react or pin."""
 
     kind: str
     room: Row
@@ -97,11 +98,15 @@ def apply(conn: sqlite3.Connection, changes: list[Change], next_id: int, known_s
     batch = Batch(conn, next_id, known_seqs, known_names)
     batch.stored = writes.existing_sends(
         conn, [client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")])
-    members = writes.memberships(conn, sorted({(c.room["id"], c.user["id"]) for c in changes}))
+    pairs = sorted({(c.room["id"], c.user["id"]) for c in changes})
+    members, muted = writes.memberships(conn, pairs), mutes.muted(conn, pairs, batch.now)
     outcomes: list[Committed | ChatError] = []
     for change in changes:
         try:
-            rules.check_still_member((change.room["id"], change.user["id"]) in members)
+            pair = (change.room["id"], change.user["id"])
+            rules.check_still_member(pair in members)
+            if change.kind in rules.SILENCED:
+                rules.check_not_muted(pair in muted, muted.get(pair))
             outcomes.append(APPLY[change.kind](batch, change))
         except ChatError as exc:
             outcomes.append(exc)
@@ -216,6 +221,18 @@ def _react(batch: Batch, change: Change) -> Committed:
     return _logged(batch, change, "reacted", state["id"], seq, frame)
 
 
+def _pin(batch: Batch, change: Change) -> Committed:
+    state = _target(batch, change)
+    rules.check_may_pin(writes.pin_rights(batch.conn, change.room["id"], change.user["id"]), change.user)
+    pin = change.data["pin"]
+    rules.check_pin_change(state, pin, writes.pin_count(batch.conn, change.room["id"]), change.data["limit"])
+    seq = batch.next_seq(change.room["id"])
+    writes.set_pin(batch.conn, state["id"], change.user["id"] if pin else None, batch.now)
+    frame = {"action": "message_pinned", "id": state["id"], "is_pinned": pin,
+             "pinned_at": batch.now if pin else None, "pinned_by": change.user["id"] if pin else None}
+    return _logged(batch, change, "pinned", state["id"], seq, frame)
+
+
 def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
             frame: dict[str, Any]) -> Committed:
     """Log and broadcast a change with the message's state after it; its sender's copy says is_self."""
@@ -227,4 +244,4 @@ def _logged(batch: Batch, change: Change, kind: str, message_id: int, seq: int,
     return Committed(change.room["id"], seq, text_frame(payload), own, row["sender_id"], message_id)
 
 
-APPLY = {"send": _send, "edit": _edit, "delete": _delete, "react": _react}
+APPLY = {"send": _send, "edit": _edit, "delete": _delete, "react": _react, "pin": _pin}

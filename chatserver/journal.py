@@ -27,7 +27,7 @@ from .storage import messages
 from .storage.db import Database, not_taking_writes
 
 log = logging.getLogger("chatserver.journal")
-EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
+EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted", "pin": "pinned"}  # as in the event log
 
 
 class Journal:

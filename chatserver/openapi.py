@@ -14,7 +14,7 @@ from .openapi_paths import paths
 from .schemas import REACTIONS
 
 FRAMES = Path(__file__).resolve().parent / "schema_files"
-EVENT_FRAMES = ("message", "edited", "deleted", "reacted")
+EVENT_FRAMES = ("message", "edited", "deleted", "reacted", "message_pinned")
 
 NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
 

@@ -57,5 +57,8 @@ def pin_paths() -> dict[str, Schema]:
         "/api/chat/groups/{id}/pins/": {
             "get": op("Pinned messages", "messages", (200, "The room's pinned messages, the latest pin first.",
                                                       {"type": "array", "items": ref("Message")}),
-                      (401, 403, 404), params=[ROOM_ID])},
+                      (401, 403, 404), params=[ROOM_ID]),
+            "post": op("Pin or unpin a message", "messages",
+                       (200, "The message, pinned or not; the room gets a message_pinned frame.", ref("Message")),
+                       (401, 403, 404, 503), body(body_schema(schemas.Pin)), [ROOM_ID])},
     }

@@ -131,6 +131,23 @@ def mute_until(duration: int | None, limit: int) -> str | None:
     return iso(datetime.now(timezone.utc) + timedelta(seconds=duration))
 
 
+SILENCED = frozenset({"send", "edit", "react", "pin"})  # the changes a muted member may not make
+
+
+def check_may_pin(room: Row, user: Row) -> None:
+    """Moderators pin (room: a row with is_moderator and members_may_pin), and members when the room lets them."""
+    if not (may_moderate(room, user) or room["members_may_pin"]):
+        raise forbidden("Only the room's owner, its moderators or an administrator may pin messages here.")
+
+
+def check_pin_change(state: Row, pin: bool, pinned: int, limit: int) -> None:
+    """A pin changes something, and a room holds at most `limit` (CHAT_MAX_PINS) pins."""
+    if (state["pinned_at"] is not None) == pin:
+        raise invalid({"pin": ["That message is pinned already." if pin else "That message is not pinned."]})
+    if pin and pinned >= limit:
+        raise ChatError("too_many_pins", f"A room holds at most {limit} pinned messages; unpin one first.", limit=limit)
+
+
 def check_not_muted(muted: bool, until: str | None) -> None:
     """A muted member reads, but does not send, edit, react or pin until the mute ends (until: null, never)."""
     if muted:

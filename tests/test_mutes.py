@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from conftest import recv, recv_until, silent
 from test_openapi import DOC, check
+from test_uploads import PNG, form
 
 
 @pytest.fixture
@@ -100,3 +103,73 @@ async def test_a_mute_past_its_time_is_over(client, register, make_room, config)
     conn.close()
     assert await (await client.get(url, headers=owner.auth)).json() == []
     assert (await client.delete(f"{url}{asha['id']}/", headers=owner.auth)).status == 404
+
+
+async def test_a_muted_member_reads_but_cannot_send_edit_react_pin_or_upload(
+        client, register, make_room, connect, config, db_rows):
+    owner, asha = await register("Olga"), await register("Asha")
+    room = await make_room(owner, asha)
+    ws_o, ws_a = await connect(owner, room["id"]), await connect(asha, room["id"])
+    await ws_a.send_json({"message": "before the mute"})
+    mine = await recv_until(ws_a, lambda f: f.get("message") == "before the mute")
+    await recv_until(ws_o, lambda f: f.get("message") == "before the mute")
+    resp = await client.post(f"/api/chat/groups/{room['id']}/mutes/", json={"user_id": asha["id"], "duration": 600},
+                             headers=owner.auth)
+    until = (await resp.json())["mute"]["until"]
+    frames = ({"message": "hello?", "client_id": "m1"},
+              {"action": "edit_message", "message_id": mine["id"], "new_content": "changed"},
+              {"action": "react_message", "message_id": mine["id"], "reaction": "Like"},
+              {"action": "pin_message", "message_id": mine["id"], "pin": True})
+    for frame in frames:
+        await ws_a.send_json(frame)
+        refused = await recv(ws_a)
+        assert (refused["action"], refused["code"], refused["until"]) == ("error", "muted", until), refused
+    assert refused is not None and "until" in refused["error"]
+    upload = await client.post(f"/api/chat/groups/{room['id']}/messages/upload/", headers=asha.auth,
+                               data=form(PNG, "dot.png", "image/png"))
+    body = await upload.json()
+    assert upload.status == 403 and (body["code"], body["until"]) == ("muted", until)
+    pin = await client.post(f"/api/chat/groups/{room['id']}/pins/", json={"message_id": mine["id"], "pin": True},
+                            headers=asha.auth)
+    assert pin.status == 403 and (await pin.json())["code"] == "muted"
+    assert await silent(ws_o)  # nothing reached the room
+    assert db_rows("SELECT count(*), max(is_edited) FROM messages") == [(1, 0)]
+    assert db_rows("SELECT count(*) FROM reactions") == [(0,)]
+    assert not any(Path(config.media_dir).glob("*")) if Path(config.media_dir).exists() else True  # the upload was dropped
+    history = await client.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)
+    assert history.status == 200 and len(await history.json()) == 1  # a muted member still reads
+
+    await ws_a.send_json({"action": "delete_message", "message_id": mine["id"]})  # their own, still theirs to delete
+    assert (await recv(ws_a))["action"] == "deleted"
+    assert (await client.delete(f"/api/chat/groups/{room['id']}/mutes/{asha['id']}/", headers=owner.auth)).status == 200
+    await ws_a.send_json({"message": "free again"})
+    assert (await recv_until(ws_o, lambda f: "message" in f and f.get("action") is None))["message"] == "free again"
+
+
+async def test_a_mute_holds_across_a_restart_and_ends_at_its_time_even_while_the_server_is_down(
+        make_client, config, tmp_path, register):
+    config = config.replace(db=str(tmp_path / "restart.db"))
+    first = await make_client(config)
+    owner, asha, ravi = [await register(n, cl=first) for n in ("Olga", "Asha", "Ravi")]
+    room = (await (await first.post("/api/chat/create-group/", json={"name": "club", "members": [asha["id"], ravi["id"]]},
+                                    headers=owner.auth)).json())["room"]
+    for who in (asha, ravi):
+        resp = await first.post(f"/api/chat/groups/{room['id']}/mutes/", json={"user_id": who["id"], "duration": 3600},
+                                headers=owner.auth)
+        assert resp.status == 201
+    await first.close()
+    past = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat(timespec="microseconds")
+    conn = sqlite3.connect(config.db)
+    with conn:  # an hour passes for Asha's mute while the server is down
+        conn.execute("UPDATE mutes SET until = ? WHERE user_id = ?", (past, asha["id"]))
+    conn.close()
+
+    second = await make_client(config)
+    for who, muted in ((asha, False), (ravi, True)):
+        ws = await second.ws_connect(f"/ws/chat/{room['id']}/?token={who.token}")
+        await ws.send_json({"message": f"{who['first_name']} after the restart"})
+        frame = await recv(ws)
+        assert (frame.get("code") == "muted") is muted, frame
+        await ws.close()
+    listed = await (await second.get(f"/api/chat/groups/{room['id']}/mutes/", headers=owner.auth)).json()
+    assert [m["user"]["id"] for m in listed] == [ravi["id"]]

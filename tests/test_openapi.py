@@ -137,13 +137,14 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("POST", "/api/chat/groups/{id}/mutes/", 201, user=asha, ids=ids, json={"user_id": ravi["id"], "duration": 60})
     await api("GET", "/api/chat/groups/{id}/mutes/", 200, user=ravi, ids=ids)
     await api("DELETE", "/api/chat/groups/{id}/mutes/{user_id}/", 200, user=asha, ids={**ids, "user_id": ravi["id"]})
-    await api("GET", "/api/chat/groups/{id}/pins/", 200, user=ravi, ids=ids)
 
     form = aiohttp.FormData()
     form.add_field("attachment", PNG, filename="dot.png", content_type="image/png")
     form.add_field("content", "a picture")
     upload = await api("POST", "/api/chat/groups/{id}/messages/upload/", 201, user=ravi, ids=ids, data=form)
     assert upload["message_type"] == "image"
+    await api("POST", "/api/chat/groups/{id}/pins/", 200, user=asha, ids=ids, json={"message_id": upload["id"], "pin": True})
+    await api("GET", "/api/chat/groups/{id}/pins/", 200, user=ravi, ids=ids)
     await api("GET", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids)
     await api("POST", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids, params={"limit": "1"})
     await api("GET", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids, params={"page": "1", "page_size": "1"})
@@ -152,7 +153,7 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("GET", "/api/chat/groups/{id}/messages/", 403, user=meera, ids=ids)
     await api("GET", "/api/chat/groups/{id}/messages/", 404, user=asha, ids={"id": 999})
     events = await api("GET", "/api/chat/groups/{id}/events/", 200, user=asha, ids=ids, params={"after_seq": "0"})
-    assert [e["seq"] for e in events["events"]] == [1, 2]
+    assert [e["seq"] for e in events["events"]] == [1, 2, 3]  # the message, the upload, its pin
     await api("POST", "/api/chat/group/{id}/transfer-ownership/", 200, user=asha, ids=ids,
               json={"new_owner_id": ravi["id"]})
     await api("DELETE", "/api/chat/delete-group/{id}/", 403, user=asha, ids=ids)

@@ -1,12 +1,13 @@
-"""REST: a room's pinned messages."""
+"""REST: a room's pinned messages; pinning and unpinning, as the socket's pin_message does."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from .. import shapes
-from ..keys import DB
-from ..request import base_url, json
+from .. import schemas, shapes
+from ..changes import Change
+from ..keys import CONFIG, DB, JOURNAL
+from ..request import base_url, body, json
 from ..storage import messages
 from .history import member_room
 from .room_request import ROOM
@@ -20,3 +21,15 @@ async def pin_list(request: web.Request) -> web.Response:
     user, room = await member_room(request)
     base = base_url(request)
     return json([shapes.message(r, base, user["id"]) for r in await messages.pinned(request.app[DB], room["id"])])
+
+
+@routes.post(f"/api/chat/groups/{ROOM}/pins/")
+async def pin(request: web.Request) -> web.Response:
+    """Pin or unpin a message: an event broadcast to the room as message_pinned; answers the message."""
+    user, room = await member_room(request)
+    data = await body(request, schemas.Pin())
+    base = base_url(request)
+    committed = await request.app[JOURNAL].submit(
+        Change("pin", room, user, {**data, "limit": request.app[CONFIG].max_pins}, base=base))
+    row = await messages.get_message(request.app[DB], committed.message_id)
+    return json(shapes.message(row, base, user["id"]))
