@@ -19,8 +19,11 @@ def _optional(schema: Schema) -> Schema:
 
 def suspension_paths() -> dict[str, Schema]:
     """Site admins suspend an account and lift the suspension."""
-    account = obj({"message": TEXT, "user": ref("Account")})
-    reason = _optional(body_schema(schemas.Suspension, {"reason": "Why: kept in the audit log."}))
+    account = obj({"message": TEXT, "user": ref("Account"), "deleted_messages": {
+        "type": "integer", "minimum": 0, "description": "How many of their messages were deleted (0 unless asked)."}})
+    reason = _optional(body_schema(schemas.Suspension, {
+        "reason": "Why: kept in the audit log.",
+        "delete_messages": "With suspend: delete every message of the user, each as its author's deletion is."}))
     return {
         "/api/admin/users/{id}/suspend/": {"post": op(
             "Suspend an account", "accounts",

@@ -183,6 +183,7 @@ class AddMember(Strict):
 
 class Suspension(Strict):
     reason = Text(max_len=1000, load_default="")
+    delete_messages = Flag(load_default=False)
 
 
 class Mute(Strict):

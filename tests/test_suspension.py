@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -14,6 +15,7 @@ from chatserver.cli import main
 from chatserver.keys import DB
 from chatserver.storage import users
 from test_openapi import DOC, check
+from test_uploads import PNG, form
 
 
 async def _login(client, user, password: str = "correct horse") -> aiohttp.ClientResponse:
@@ -119,3 +121,32 @@ async def test_the_command_line_suspends_by_e_mail_or_id_while_the_server_runs(
     code = await _cli("suspend", "--db", config.db, "nobody@example.org")
     assert code == 2 and "no user nobody@example.org" in capsys.readouterr().err
     assert (await cl.get("/api/user/me/", headers=asha.auth)).status == 200
+
+
+async def test_a_suspension_can_delete_every_message_of_the_user_as_deletions(
+        client, register, make_admin, make_room, db_rows, config):
+    root, asha, ravi = await make_admin(), await register("Asha"), await register("Ravi")
+    kept, left = await make_room(asha, ravi), await make_room(asha, ravi)
+    watcher = await client.ws_connect(f"/ws/chat/{kept['id']}/?token={asha.token}")
+    for room, text in ((kept, "spam 1"), (kept, "spam 2"), (left, "spam 3")):
+        ws = await client.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+        await ws.send_json({"message": text})
+        await ws.receive_json(timeout=3)
+        await ws.close()
+    upload = await client.post(f"/api/chat/groups/{kept['id']}/messages/upload/", headers=ravi.auth,
+                               data=form(PNG, "dot.png", "image/png"))
+    assert upload.status == 201
+    await watcher.send_json({"message": "mine stays"})
+    frames = [await watcher.receive_json(timeout=3) for _ in range(4)]
+    assert (await client.post(f"/api/chat/group/{left['id']}/remove-yourself/", headers=ravi.auth)).status == 200
+
+    resp = await client.post(f"/api/admin/users/{ravi['id']}/suspend/", json={"delete_messages": True},
+                             headers=root.auth)
+    assert resp.status == 200 and (await resp.json())["deleted_messages"] == 4
+    deleted = sorted([(await watcher.receive_json(timeout=3)) for _ in range(3)], key=lambda f: f["id"])
+    assert [(f["action"], f["message"]) for f in deleted] == [("deleted", "")] * 3
+    assert [f["id"] for f in deleted] == [f["id"] for f in frames[:3]]
+    assert db_rows("SELECT content, is_deleted FROM messages WHERE sender_id = ?", (ravi["id"],)) == [("", 1)] * 4
+    assert db_rows("SELECT is_deleted FROM messages WHERE sender_id = ?", (asha["id"],)) == [(0,)]
+    assert not any(Path(config.media_dir).glob("*"))
+    await watcher.close()

@@ -87,6 +87,12 @@ async def attachments_of(db: Database, user_id: int) -> list[str]:
     return [r["attachment"] for r in rows]
 
 
+async def live_messages_of(db: Database, user_id: int) -> list[Row]:
+    """The ids and rooms (room_id) of the user's messages that are not deleted, oldest first."""
+    return await db.fetchall("SELECT id, room_id FROM messages WHERE sender_id = ? AND is_deleted = 0 ORDER BY id",
+                             (user_id,))
+
+
 async def all_attachments(db: Database) -> list[str]:
     """Every stored file name a message still refers to."""
     rows = await db.fetchall("SELECT attachment FROM messages WHERE attachment IS NOT NULL")
