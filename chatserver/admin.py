@@ -17,9 +17,12 @@ from . import schemas
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
+from .fanout.registry import Registry
+from .journal import Journal
 from .membership import Membership
+from .metrics import Metrics
 from .storage import rooms, users
-from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
+from .storage.db import SCHEMA_VERSION, Database, DatabaseLocked, Row, backup_file, inspect
 
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
@@ -39,11 +42,12 @@ def _id(raw: str) -> int:
 
 
 @asynccontextmanager
-async def _database(config: Config, create: bool = False) -> AsyncIterator[Database]:
+async def _database(config: Config, create: bool = False, exclusive: bool = False) -> AsyncIterator[Database]:
     if not create:
         _existing_db(config)  # a mistyped --db must not leave a new empty database behind
-    # Not exclusive: the server holds the one-server lock while it runs, and that is fine.
-    db = await Database.open(config.db, config.synchronous, exclusive=False)
+    # Not exclusive: the server holds the one-server lock while it runs, and that is fine
+    # (exclusive: a command that writes the event log, which only one writer of it may do).
+    db = await Database.open(config.db, config.synchronous, exclusive=exclusive)
     try:
         yield db
     finally:
@@ -51,8 +55,8 @@ async def _database(config: Config, create: bool = False) -> AsyncIterator[Datab
 
 
 @asynccontextmanager
-async def _accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
-    async with _database(config, create) as db:
+async def _accounts(config: Config, create: bool = False, exclusive: bool = False) -> AsyncIterator[Accounts]:
+    async with _database(config, create, exclusive) as db:
         accounts = Accounts(db, config)
         try:
             yield accounts
@@ -174,6 +178,8 @@ async def suspend(config: Config, args: argparse.Namespace) -> int:
     """Suspend a user (by id or e-mail): every token revoked, login refused until unsuspended.
 
     A running server closes the user's open sockets (4001) within CHAT_TOKEN_RECHECK seconds.
+    --delete-messages also deletes every message of theirs, each with its event in the room's
+    log; only with the server stopped (while it runs, ask it: POST /api/admin/users/<id>/suspend/).
     """
     return await _suspension(config, args, True)
 
@@ -185,11 +191,26 @@ async def unsuspend(config: Config, args: argparse.Namespace) -> int:
 
 async def _suspension(config: Config, args: argparse.Namespace, suspended: bool) -> int:
     reason = _valid(schemas.Suspension(), {"reason": args.reason})["reason"]
-    async with _accounts(config) as accounts:
-        user = await accounts.suspend((await _user_ref(accounts.db, args.user))["id"], None, suspended, reason)
+    purge = suspended and args.delete_messages
+    try:
+        async with _accounts(config, exclusive=purge) as accounts:
+            user = await accounts.suspend((await _user_ref(accounts.db, args.user))["id"], None, suspended, reason)
+            deleted = await _purge(accounts.db, config, user) if purge else 0
+    except DatabaseLocked:
+        raise Refused("the server is running: stop it to delete messages from here, or ask it with"
+                      " POST /api/admin/users/<id>/suspend/ {\"delete_messages\": true}") from None
     state = f"suspended since {user['suspended_at']}" if user["suspended_at"] else "not suspended"
-    print(f"{user['email']} (id {user['id']}): {state}")
+    print(f"{user['email']} (id {user['id']}): {state}" + (f"; {deleted} message(s) deleted" if purge else ""))
     return 0
+
+
+async def _purge(db: Database, config: Config, user: Row) -> int:
+    journal = Journal(db, Registry(), Metrics(), config)  # no sockets here: nobody to tell
+    await journal.start()
+    try:
+        return await journal.purge(user)
+    finally:
+        await journal.stop()
 
 
 async def createroom(config: Config, args: argparse.Namespace) -> int:
@@ -330,6 +351,9 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
         p = command(fn, summary)
         p.add_argument("user", help="user id or e-mail")
         p.add_argument("--reason", default="", help="why, kept in the audit log")
+        if fn is suspend:
+            p.add_argument("--delete-messages", action="store_true",
+                           help="also delete every message of the user (only with the server stopped)")
 
     p = command(createroom, "create a room")
     p.add_argument("--name", required=True)

@@ -150,3 +150,28 @@ async def test_a_suspension_can_delete_every_message_of_the_user_as_deletions(
     assert db_rows("SELECT is_deleted FROM messages WHERE sender_id = ?", (asha["id"],)) == [(0,)]
     assert not any(Path(config.media_dir).glob("*"))
     await watcher.close()
+
+
+async def test_the_command_line_deletes_the_messages_only_with_the_server_stopped(
+        make_client, config, tmp_path, register, make_room, capsys):
+    config = config.replace(db=str(tmp_path / "stopped.db"))
+    cl = await make_client(config)
+    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
+    room = await make_room(asha, ravi, cl=cl)
+    ws = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    for text in ("one", "two"):
+        await ws.send_json({"message": text})
+        await ws.receive_json(timeout=3)
+    await ws.close()
+    assert await _cli("suspend", "--db", config.db, ravi["email"], "--delete-messages") == 2
+    assert "the server is running" in capsys.readouterr().err
+    assert _rows(config.db, "SELECT count(*) FROM users WHERE suspended_at IS NOT NULL") == [(0,)]  # nothing changed
+    await cl.close()
+
+    assert await _cli("suspend", "--db", config.db, ravi["email"], "--delete-messages") == 0
+    assert "2 message(s) deleted" in capsys.readouterr().out
+    assert _rows(config.db, "SELECT seq, kind FROM events ORDER BY seq") == [
+        (1, "created"), (2, "created"), (3, "deleted"), (4, "deleted")]
+    again = await make_client(config)
+    history = await (await again.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json()
+    assert [(m["content"], m["is_deleted"]) for m in history] == [("", True), ("", True)]
