@@ -27,8 +27,7 @@ async def serve(config) -> AsyncIterator[Callable]:
         runner = Runner(create_app(config.replace(**settings)), config.replace(**settings))
         await runner.setup()
         runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        await runner.listen("127.0.0.1", 0)
         return runner.addresses[0][1]
 
     yield start
