@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import BodyPartReader, MultipartReader, StreamReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .. import rules
 from ..config import Config
 from ..errors import ChatError
 
@@ -124,7 +125,7 @@ async def _text(part: BodyPartReader, limit: int, why: str) -> str:
 
 async def read_form(request: web.Request, config: Config, form: Form) -> None:
     """Read the parts in order; an unknown, repeated or nested part ends the upload at once."""
-    too_long = f"Ensure this field has no more than {config.max_message_length} characters."
+    too_long = rules.too_long(config.max_message_length)
     try:
         body = Body(request.content, request.headers.get("Content-Type", ""))
         reader = MultipartReader(request.headers, body, client_max_size=config.max_upload_bytes + 65536)  # type: ignore[arg-type]
@@ -141,7 +142,7 @@ async def read_form(request: web.Request, config: Config, form: Form) -> None:
             elif name == "content":
                 form.fields[name] = await _text(part, config.max_message_length * 4 + 64, too_long)
             else:
-                form.fields[name] = await _text(part, 20, "Must be a message id.")
+                form.fields[name] = await _text(part, 20, rules.NOT_A_MESSAGE_ID)
     except (ValueError, HttpProcessingError):  # aiohttp's multipart reader: no boundary, a bad header, cut short
         raise ChatError("invalid", "Malformed multipart body.",
                         fields={"attachment": ["Malformed multipart body."]}) from None
