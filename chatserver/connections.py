@@ -115,7 +115,8 @@ class Handler(web.RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         if self.header_deadline is not None:
-            seen = self.header_tail + data
+            # blank lines before the request line are skipped by the parser: they are not headers
+            seen = self.header_tail + data if self.header_tail else data.lstrip(b"\r\n")
             if HEADERS_END in seen:  # the first request's headers are whole: the deadline is met
                 self.header_deadline.cancel()
                 self.header_deadline = None

@@ -65,6 +65,14 @@ async def test_a_connection_that_never_finishes_its_headers_is_closed(serve):
         writer.close()
 
 
+async def test_blank_lines_before_a_request_line_do_not_meet_the_header_deadline(serve):
+    port = await serve(header_timeout=0.3)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\r\n\r\n\r\n")
+    assert await closed_by_server(reader) == b""
+    writer.close()
+
+
 async def test_an_idle_keep_alive_connection_is_closed(serve):
     port = await serve(keepalive_timeout=0.3)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
