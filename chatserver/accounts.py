@@ -6,9 +6,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
-
-from aiohttp import web
+from typing import Callable
 
 from . import security
 from .config import Config
@@ -17,9 +15,6 @@ from .logins import LoginGate
 from .storage import users
 from .storage.db import Database, Row
 from .throttle import Throttle
-
-if TYPE_CHECKING:
-    from .fanout.registry import Registry
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
 TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often, not on every request
@@ -40,9 +35,12 @@ def yield_to_the_loop() -> None:
 class Accounts:
     """Everything about who a caller is; the database keeps only digests of tokens."""
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(self, db: Database, config: Config,
+                 on_revoked: Callable[[list[int]], None] | None = None) -> None:
         self.db = db
         self.config = config
+        # Told the ids of every token revoked here, so that a server closes their sockets (4001).
+        self.on_revoked = on_revoked
         self.gate = LoginGate(config)
         self.registrations = Throttle(config.register_rate, window=3600.0)
         # Separate bounded pools: hashing new passwords can queue without delaying a login.
@@ -107,8 +105,7 @@ class Accounts:
             raise ChatError("unauthorized", LOGIN_FAILED)
         return row, await self.issue_token(row["id"], address)
 
-    async def change_password(self, user: Row, current: str | None, new: str, address: str,
-                              registry: Registry | None = None) -> list[int]:
+    async def change_password(self, user: Row, current: str | None, new: str, address: str) -> list[int]:
         """Set a new password if `current` is right (checked under the login gate, as a login is);
         every other token of the user is revoked: returns their ids."""
         if current is None:
@@ -121,27 +118,30 @@ class Accounts:
 
         if not await self.gate.check(user["email"], address, verify):
             raise invalid({"current_password": ["Wrong password."]})
-        return await self.set_password(user["id"], new, keep_token=user["token_id"], registry=registry)
+        return await self.set_password(user["id"], new, keep_token=user["token_id"])
 
     async def set_password(self, user_id: int, password: str, *, revoke: bool = True,
-                           keep_token: int | None = None, registry: Registry | None = None) -> list[int]:
+                           keep_token: int | None = None) -> list[int]:
         """Store a new password; with revoke, every token but keep_token goes in the same
         transaction (sockets open with them close, 4001): returns their ids."""
         password_hash = await security.hash_password(password, self.config.scrypt_n, self.hash_pool)
         revoked = await users.set_password(self.db, user_id, password_hash, revoke=revoke, keep_token=keep_token)
-        _close_tokens(revoked, registry)
+        self._revoked(revoked)
         return revoked
 
-    async def revoke(self, user_id: int, token_ids: list[int] | None,
-                     registry: Registry | None = None) -> list[int]:
+    async def revoke(self, user_id: int, token_ids: list[int] | None) -> list[int]:
         """Revoke these tokens of the user (every one with None), closing their sockets (4001); returns
         the ids revoked.
 
-        Without a registry (an admin command, in another process) a running server closes
+        Without on_revoked (an admin command, in another process) a running server closes
         those sockets at its next recheck_tokens."""
         revoked = await users.delete_tokens(self.db, user_id, token_ids)
-        _close_tokens(revoked, registry)
+        self._revoked(revoked)
         return revoked
+
+    def _revoked(self, token_ids: list[int]) -> None:
+        if token_ids and self.on_revoked is not None:
+            self.on_revoked(token_ids)
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.
@@ -173,49 +173,22 @@ class Accounts:
         lifetime, idle = self.config.token_lifetime, self.config.token_idle
         return bool((lifetime and _since(created_at) > lifetime) or (idle and _since(used_at or created_at) > idle))
 
-    async def recheck_tokens(self, registry: Registry) -> int:
-        """Close the sockets whose token was revoked elsewhere or expired (4001); refresh the profiles
-        of the rest, and record that their tokens are in use.
+    async def recheck_tokens(self, token_ids: set[int]) -> list[Row]:
+        """Of the tokens open sockets hold, revoke (on_revoked) those revoked elsewhere or expired;
+        record that the rest are in use, and return their holders as the database has them now.
 
         Logout through the API closes its sockets at once; this catches what another process
         changed in the database (the admin `revoke` and `setpassword --revoke-tokens` commands).
-        Returns how many sockets were closed.
         """
-        ids = registry.token_ids()
-        if not ids:
-            return 0
-        rows = [row for row in await users.users_by_token_ids(self.db, sorted(ids))
+        if not token_ids:
+            return []
+        rows = [row for row in await users.users_by_token_ids(self.db, sorted(token_ids))
                 if not self._expired(row["token_created_at"], row["token_used_at"])]
         stale = [row["token_id"] for row in rows if _since(row["token_used_at"]) > TOUCH_EVERY]
         if stale:
             await users.touch_tokens(self.db, stale)
-        for user in {row["id"]: row for row in rows}.values():
-            registry.update_user(user)
-        valid = {row["token_id"] for row in rows}
-        return sum(registry.close_token(token_id) for token_id in ids - valid)
-
-    async def authenticate(self, request: web.Request, address: str | None = None) -> Row:
-        """The caller of a REST request, from `Authorization: Token|Bearer <key>`; else 401."""
-        user = await self.user_for_token(request_token(request), address)
-        if user is None:
-            raise ChatError("unauthorized", "Authentication credentials were not provided or are invalid.")
-        return user
-
-
-def request_token(request: web.Request, query: bool = False) -> str | None:
-    """The token of a request: the Authorization header, or with query=True also ?token=."""
-    if query and request.query.get("token"):
-        return request.query["token"]
-    scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() in ("token", "bearer") and key.strip():
-        return key.strip()
-    return None
-
-
-def _close_tokens(token_ids: list[int], registry: Registry | None) -> None:
-    if registry is not None:
-        for token_id in token_ids:
-            registry.close_token(token_id)
+        self._revoked(sorted(token_ids - {row["token_id"] for row in rows}))
+        return list({row["id"]: row for row in rows}.values())
 
 
 def _since(iso: str | None) -> float:

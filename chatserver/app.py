@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -36,7 +37,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
                              busy_timeout=config.busy_timeout)
     app[DB] = db
     await media.sweep(config, await messages.all_attachments(db))
-    app[ACCOUNTS] = Accounts(db, config)
+    app[ACCOUNTS] = Accounts(db, config, on_revoked=partial(_close_tokens, app[REGISTRY]))
     journal = Journal(db, app[REGISTRY], app[METRICS], config)
     await journal.start()
     app[JOURNAL] = journal
@@ -53,7 +54,8 @@ async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(interval)
             try:
-                await app[ACCOUNTS].recheck_tokens(app[REGISTRY])
+                for user in await app[ACCOUNTS].recheck_tokens(app[REGISTRY].token_ids()):
+                    app[REGISTRY].update_user(user)  # e.g. renamed by another process
                 await streams.rooms_changed(app, list(app[REGISTRY].streams))  # e.g. admin addmember
             except Exception:  # a failed check must not end the checking
                 log.exception("checking the tokens and rooms of open sockets failed")
@@ -63,6 +65,11 @@ async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
     if task is not None:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def _close_tokens(registry: Registry, token_ids: list[int]) -> None:
+    for token_id in token_ids:
+        registry.close_token(token_id)
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -31,8 +31,6 @@ KNOWN = {
     ("chatserver.changes", "sqlite3"): "the change writes run on the writer's connection",
     ("chatserver.changes", "chatserver.wire"): "a change encodes the frame it broadcasts",
     ("chatserver.changes", "chatserver.fanout.peer"): "a change answers the socket that asked",
-    ("chatserver.accounts", "aiohttp"): "authenticate and request_token read the request",
-    ("chatserver.accounts", "chatserver.fanout.registry"): "the token recheck closes revoked sockets",
 }
 
 

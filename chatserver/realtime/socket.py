@@ -11,12 +11,11 @@ from urllib.parse import urlsplit
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from .. import rules
-from ..accounts import request_token
 from ..config import Config
 from ..errors import ChatError, forbidden
 from ..fanout.peer import Peer, close_socket
 from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
-from ..request import base_url, client_address, path_id
+from ..request import base_url, client_address, path_id, request_token
 from ..schemas import parse_id
 from ..rates import Refusals
 from ..storage import messages, rooms

@@ -57,7 +57,7 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def _revoke(request: web.Request, user: dict, token_id: int) -> bool:
-    return bool(await request.app[ACCOUNTS].revoke(user["id"], [token_id], request.app[REGISTRY]))
+    return bool(await request.app[ACCOUNTS].revoke(user["id"], [token_id]))
 
 
 @routes.get("/api/user/me/")
@@ -76,7 +76,7 @@ async def update_me(request: web.Request) -> web.Response:
     current = data.pop("current_password", None)
     if "password" in data:
         await request.app[ACCOUNTS].change_password(
-            user, current, data.pop("password"), client_address(request), registry)
+            user, current, data.pop("password"), client_address(request))
     updated = await users.update_user(db, user["id"], data)
     registry.update_user(updated)  # open sockets send the new name and photo at once
     return json(shapes.user(updated))
