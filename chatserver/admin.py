@@ -153,7 +153,7 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
-        revoked = await accounts.revoke(user["id"], None if args.all else args.token)
+        revoked = await accounts.sessions.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
     return 0
 

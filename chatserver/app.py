@@ -17,8 +17,8 @@ from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
 from .journal import Journal
-from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, UPLOAD_RATES,
-                   USER_RATES)
+from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, SESSIONS,
+                   UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
 from .rates import UserRates
 from .request import error_middleware
@@ -38,6 +38,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     app[DB] = db
     await media.sweep(config, await messages.all_attachments(db))
     app[ACCOUNTS] = Accounts(db, config, on_revoked=partial(_close_tokens, app[REGISTRY]))
+    app[SESSIONS] = app[ACCOUNTS].sessions
     journal = Journal(db, app[REGISTRY], app[METRICS], config)
     await journal.start()
     app[JOURNAL] = journal
@@ -54,7 +55,7 @@ async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(interval)
             try:
-                for user in await app[ACCOUNTS].recheck_tokens(app[REGISTRY].token_ids()):
+                for user in await app[SESSIONS].recheck_tokens(app[REGISTRY].token_ids()):
                     app[REGISTRY].update_user(user)  # e.g. renamed by another process
                 await streams.rooms_changed(app, list(app[REGISTRY].streams))  # e.g. admin addmember
             except Exception:  # a failed check must not end the checking

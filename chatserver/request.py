@@ -11,7 +11,7 @@ from aiohttp import web
 from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
-from .keys import ACCOUNTS, CONFIG
+from .keys import CONFIG, SESSIONS
 from .schemas import body_limit, load, parse_id
 from .storage.db import Row, not_taking_writes
 
@@ -22,7 +22,7 @@ USER = web.RequestKey("user", dict)
 async def caller(request: web.Request) -> Row:
     """The authenticated user of this request (401 otherwise), looked up once."""
     if USER not in request:
-        user = await request.app[ACCOUNTS].user_for_token(request_token(request), client_address(request))
+        user = await request.app[SESSIONS].user_for_token(request_token(request), client_address(request))
         if user is None:
             raise ChatError("unauthorized", "Authentication credentials were not provided or are invalid.")
         request[USER] = user

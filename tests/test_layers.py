@@ -15,7 +15,7 @@ ROOT = Path(chatserver.__file__).parent
 DOMAIN = {"chatserver.rules", "chatserver.changes", "chatserver.shapes", "chatserver.errors",
           "chatserver.schemas", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
-          "chatserver.accounts", "chatserver.membership", "chatserver.client_frames"}
+          "chatserver.accounts", "chatserver.sessions", "chatserver.membership", "chatserver.client_frames"}
 DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime",
                   "chatserver.fanout", "chatserver.wire", "chatserver.journal", "chatserver.request",
                   "chatserver.keys", "chatserver.app", "chatserver.routes")

@@ -14,7 +14,7 @@ from .. import rules
 from ..config import Config
 from ..errors import ChatError, forbidden
 from ..fanout.peer import Peer, close_socket
-from ..keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from ..keys import CONFIG, DB, METRICS, REGISTRY, SESSIONS
 from ..request import base_url, client_address, path_id, request_token
 from ..schemas import parse_id
 from ..rates import Refusals
@@ -53,7 +53,7 @@ async def authenticated(request: web.Request) -> tuple[Row, str | None]:
     """Before any upgrade: the Origin, then the token (401). Returns the user and the token."""
     check_origin(request, request.app[CONFIG])
     token = request_token(request, query=True)
-    user = await request.app[ACCOUNTS].user_for_token(token)
+    user = await request.app[SESSIONS].user_for_token(token)
     if user is None:
         raise ChatError("unauthorized", "A valid token is required.")
     return user, token
@@ -87,7 +87,7 @@ async def serve(app: web.Application, peer: Peer, token: str | None,
                 start: Callable[[], Awaitable[None]] | None = None) -> None:
     """Read the client's frames until it goes or the server closes the socket; then close it properly."""
     try:
-        if await app[ACCOUNTS].user_for_token(token) is None:
+        if await app[SESSIONS].user_for_token(token) is None:
             app[REGISTRY].close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
         if start is not None:
             await start()

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from .. import schemas, shapes
 from ..errors import not_found
-from ..keys import ACCOUNTS, DB, REGISTRY
+from ..keys import ACCOUNTS, DB, REGISTRY, SESSIONS
 from ..request import body, caller, client_address, json, path_id
 from ..storage import users
 
@@ -43,7 +43,7 @@ async def logout(request: web.Request) -> web.Response:
 async def tokens(request: web.Request) -> web.Response:
     """The caller's valid tokens: never the token itself, only its first characters."""
     user = await caller(request)
-    rows = await request.app[ACCOUNTS].tokens(user)
+    rows = await request.app[SESSIONS].tokens(user)
     return json([shapes.token(row, current=user["token_id"]) for row in rows])
 
 
@@ -57,7 +57,7 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def _revoke(request: web.Request, user: dict, token_id: int) -> bool:
-    return bool(await request.app[ACCOUNTS].revoke(user["id"], [token_id]))
+    return bool(await request.app[SESSIONS].revoke(user["id"], [token_id]))
 
 
 @routes.get("/api/user/me/")
