@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from .keys import CONFIG
-from .realtime.socket import chat_socket
-from .realtime.streams import user_stream
+from .realtime.room_socket import chat_socket
+from .realtime.user_stream import user_stream
 from .views import health, history, limits, members, meta, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"

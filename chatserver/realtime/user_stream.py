@@ -11,7 +11,7 @@ from ..errors import ChatError
 from ..fanout.peer import refuse
 from ..keys import DB, METRICS, REGISTRY
 from ..storage import rooms
-from .socket import authenticated, log_close, serve, upgrade, within_limits
+from .room_socket import authenticated, log_close, serve, upgrade, within_limits
 
 log = logging.getLogger("chatserver.ws")
 
