@@ -1,41 +1,27 @@
-"""A room's WebSocket, and what every socket shares: refusals before the upgrade, the read loop, the close."""
+"""A room's WebSocket (`/ws/chat/<room_id>/`): the handshake, the replay of what was missed, the session."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Awaitable, Callable
-from urllib.parse import urlsplit
 
-from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+from aiohttp import web
 
 from .. import rules
-from ..config import Config
-from ..errors import ChatError, forbidden
-from ..fanout.peer import Peer, close_socket
-from ..keys import CONFIG, DB, METRICS, REGISTRY, SESSIONS
-from ..request import base_url, client_address, path_id, request_token
+from ..errors import ChatError
+from ..fanout.peer import Peer
+from ..keys import DB, METRICS, REGISTRY
+from ..request import base_url, path_id
 from ..schemas import parse_id
-from ..rates import Refusals
 from ..storage import messages, rooms
-from ..storage.db import Row
 from ..wire import dumps, replayed, text_frame
 from .actions import Session
+from .handshake import authenticated, upgrade, within_limits
+from .read_loop import log_close, serve
 
 log = logging.getLogger("chatserver.ws")
 REPLAY_CHUNK = 500
-_ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
-
-
-def check_origin(request: web.Request, config: Config) -> None:
-    """A browser's Origin must be this server or one of CHAT_CORS_ORIGINS (CORS does not cover sockets)."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return
-    if origin.rstrip("/") in config.cors_origins or urlsplit(origin).netloc.lower() == request.host.lower():
-        return
-    raise forbidden("This origin may not open sockets here.")
 
 
 def _after_seq(request: web.Request) -> int | None:
@@ -47,69 +33,6 @@ def _after_seq(request: web.Request) -> int | None:
         raise ChatError("invalid", "after_seq must be a non-negative integer.",
                         fields={"after_seq": ["Must be a non-negative integer."]})
     return value
-
-
-async def authenticated(request: web.Request) -> tuple[Row, str | None]:
-    """Before any upgrade: the Origin, then the token (401). Returns the user and the token."""
-    check_origin(request, request.app[CONFIG])
-    token = request_token(request, query=True)
-    user = await request.app[SESSIONS].user_for_token(token)
-    if user is None:
-        raise ChatError("unauthorized", "A valid token is required.")
-    return user, token
-
-
-def within_limits(request: web.Request, user: Row) -> str:
-    """Refuse (429) a socket past the per-user or per-address limit; returns the client's address."""
-    config, registry = request.app[CONFIG], request.app[REGISTRY]
-    address = client_address(request)
-    for limit, count, what in ((config.max_sockets_per_user, registry.by_user[user["id"]], "user"),
-                               (config.max_sockets_per_ip, registry.by_address[address], "address")):
-        if limit and count >= limit:
-            raise ChatError("rate_limited", f"Too many open sockets for this {what}.")
-    return address
-
-
-async def upgrade(request: web.Request, user: Row, room_id: int | None, address: str) -> Peer:
-    """Switch to WebSocket; the Peer of a room's socket, or of a user's stream with room_id None."""
-    config = request.app[CONFIG]
-    # No compression: it costs CPU and memory per socket and leaks content lengths (BREACH-style).
-    # Text arrives as bytes: orjson validates the UTF-8 while it parses.
-    ws = web.WebSocketResponse(heartbeat=config.heartbeat, max_msg_size=config.max_frame_bytes,
-                               compress=False, decode_text=False)
-    await ws.prepare(request)
-    return Peer(ws, request.transport, user, user["token_id"], room_id, address, config.send_buffer_bytes,
-                Refusals(config.error_rate, config.error_burst, config.error_close))
-
-
-async def serve(app: web.Application, peer: Peer, token: str | None,
-                on_text: Callable[[bytes], Awaitable[None]], refuse: Callable[[ChatError], None],
-                start: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Read the client's frames until it goes or the server closes the socket; then close it properly."""
-    try:
-        if await app[SESSIONS].user_for_token(token) is None:
-            app[REGISTRY].close_token(peer.token_id)  # logged out while this handshake ran: missed by logout
-        if start is not None:
-            await start()
-        while peer.close_with is None:
-            msg = await _next_frame(peer)
-            if msg is None or msg.type in _ENDED:
-                break
-            if msg.type is WSMsgType.TEXT:
-                await on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                refuse(ChatError("unsupported", "Binary frames are not supported; send JSON text."))
-        await close_socket(peer)  # a close the server asked for (1001, 4001, 4003, 4004, 4008)
-    except Exception:  # after the upgrade no HTTP error can be answered: close properly instead
-        log.exception("socket failed (room %s, user %s)", peer.room_id, peer.user["id"])
-        await peer.ws.close(code=WSCloseCode.INTERNAL_ERROR)
-
-
-def log_close(peer: Peer, started: float, what: str) -> None:
-    """The one line a socket session leaves when it ends."""
-    log.info("ws close %s user=%s code=%s duration=%.1fs frames_in=%d frames_out=%d",
-             what, peer.user["id"], peer.ws.close_code, time.monotonic() - started,
-             peer.frames_in, peer.frames_out)
 
 
 async def chat_socket(request: web.Request) -> web.StreamResponse:
@@ -142,20 +65,6 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         await session.drain()
         log_close(peer, started, f"room={room_id}")
     return peer.ws
-
-
-async def _next_frame(peer: Peer) -> WSMessage | None:
-    """The client's next frame, or None when `Peer.close` interrupted the wait."""
-    peer.reading = True
-    try:
-        return await peer.ws.receive()
-    except asyncio.CancelledError:
-        task = peer.task
-        if peer.close_with is None or task is None or task.uncancel():
-            raise  # cancelled by someone else (the server stopping past its timeout)
-        return None
-    finally:
-        peer.reading = False
 
 
 async def _resume(db, peer: Peer, after_seq: int, base: str) -> None:
