@@ -149,6 +149,23 @@ def test_every_domain_module_exists() -> None:
     assert sorted(DOMAIN - set(MODULES)) == []
 
 
+HOOKS = {"on_startup", "on_shutdown", "on_cleanup", "cleanup_ctx", "on_response_prepare", "middlewares"}
+
+
+def hooks_added(path: Path) -> set[str]:
+    """The application hooks a module names (app.on_shutdown, app.cleanup_ctx, ...)."""
+    tree = ast.parse(path.read_text(), str(path))
+    return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in HOOKS} | \
+        {node.arg for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg in HOOKS}
+
+
+def test_only_the_assembly_adds_hooks() -> None:
+    added = {name: hooks_added(path) for name, path in MODULES.items() if name != "chatserver.app"}
+    assert {name: hooks for name, hooks in added.items() if hooks} == {}
+    assert hooks_added(MODULES["chatserver.app"]) >= {"cleanup_ctx", "on_shutdown", "on_response_prepare",
+                                                      "middlewares"}
+
+
 def test_a_new_forbidden_edge_or_cycle_is_caught(monkeypatch) -> None:
     monkeypatch.setitem(GRAPH, "chatserver.names", GRAPH["chatserver.names"] | {"chatserver.views.rooms"})
     assert ("chatserver.names", "chatserver.views.rooms") in forbidden()
