@@ -11,7 +11,7 @@ from .client_frames import LIMITS
 from .config import Config
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, nullable, obj, ref
 from .openapi_paths import paths
-from .schemas import REACTIONS
+from .bodies import REACTIONS
 
 FRAMES = Path(__file__).resolve().parent / "frame_schemas"
 EVENT_FRAMES = ("message", "edited", "deleted", "reacted")

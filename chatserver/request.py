@@ -12,7 +12,7 @@ from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
 from .keys import CONFIG, SESSIONS
-from .schemas import body_limit, load, parse_id
+from .bodies import body_limit, load, parse_id
 from .storage.db import Row, not_taking_writes
 
 log = logging.getLogger("chatserver")

@@ -13,7 +13,7 @@ ROOT = Path(chatserver.__file__).parent
 # accounts and media. It may call storage (below it), never HTTP, SQL drivers, wire bytes,
 # the fan-out, the publisher or either transport (above it).
 DOMAIN = {"chatserver.rules", "chatserver.changes", "chatserver.shapes", "chatserver.errors",
-          "chatserver.schemas", "chatserver.names", "chatserver.config", "chatserver.rates",
+          "chatserver.bodies", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
           "chatserver.accounts", "chatserver.sessions", "chatserver.membership", "chatserver.client_frames"}
 DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime",

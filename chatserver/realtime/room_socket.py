@@ -13,7 +13,7 @@ from ..errors import ChatError
 from ..fanout.peer import Peer
 from ..keys import DB, METRICS, REGISTRY
 from ..request import base_url, path_id
-from ..schemas import parse_id
+from ..bodies import parse_id
 from ..storage import messages, rooms
 from ..wire import dumps, replayed, text_frame
 from .actions import Session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, shapes
+from .. import bodies, shapes
 from ..errors import not_found
 from ..keys import ACCOUNTS, DB, REGISTRY, SESSIONS
 from ..request import body, caller, client_address, json, path_id
@@ -16,7 +16,7 @@ routes = web.RouteTableDef()
 @routes.post("/api/user/register/")
 async def register(request: web.Request) -> web.Response:
     """Create an account; answers its first token."""
-    data = await body(request, schemas.Register())
+    data = await body(request, bodies.Register())
     user, token = await request.app[ACCOUNTS].register(data, address=client_address(request))
     return json({"message": "User registered successfully.", "token": token,
                  "user": shapes.user(user)}, status=201)
@@ -25,7 +25,7 @@ async def register(request: web.Request) -> web.Response:
 @routes.post("/api/user/login/")
 async def login(request: web.Request) -> web.Response:
     """Trade e-mail and password for a new token."""
-    data = await body(request, schemas.Login())
+    data = await body(request, bodies.Login())
     user, token = await request.app[ACCOUNTS].login(
         data["email"], data["password"], client_address(request))
     return json({"token": token, "message": f"Welcome {user['first_name']}!", "user": shapes.user(user)})
@@ -71,7 +71,7 @@ async def update_me(request: web.Request) -> web.Response:
     """Change the caller's names, year, photo or password (with the current one); a new password
     logs out every other token."""
     user = await caller(request)
-    data = await body(request, schemas.ProfileUpdate())
+    data = await body(request, bodies.ProfileUpdate())
     db, registry = request.app[DB], request.app[REGISTRY]
     current = data.pop("current_password", None)
     if "password" in data:
