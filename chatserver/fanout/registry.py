@@ -60,16 +60,28 @@ class Registry:
             return False
         del group[peer]
         if not group:
-            del groups[key]
-            if peer.room_id is None:
-                self.follow(key, ())
-            if not self.rooms and not self.streams and self._emptied is not None and not self._emptied.done():
-                self._emptied.set_result(None)
-        for counter, k in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
-            counter[k] -= 1
-            if counter[k] <= 0:
-                del counter[k]
+            self._forget(groups, key)
+            self._settle_shutdown()
+        self._uncount(peer)
         return peer.room_id is not None and not any(p.user["id"] == peer.user["id"] for p in group)
+
+    def _forget(self, groups: dict[int, dict[Peer, None]], key: int) -> None:
+        """A room, or a user's streams, has no socket left: drop it (and what the streams followed)."""
+        del groups[key]
+        if groups is self.streams:
+            self.follow(key, ())
+
+    def _settle_shutdown(self) -> None:
+        """The last socket is gone: a shutdown waiting for that may end."""
+        if not self.rooms and not self.streams and self._emptied is not None and not self._emptied.done():
+            self._emptied.set_result(None)
+
+    def _uncount(self, peer: Peer) -> None:
+        """Take a closed socket off its user's and its address's counts (a count of 0 keeps no key)."""
+        for counter, key in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
 
     def follow(self, user_id: int, room_ids: Iterable[int]) -> bool:
         """Set the rooms a user's streams follow; True if that changed for a user with streams."""
