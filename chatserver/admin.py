@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from . import schemas
+from . import bodies
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
@@ -31,7 +31,7 @@ class Refused(Exception):
 
 def _id(raw: str) -> int:
     """An id typed on the command line (argparse type)."""
-    value = schemas.parse_id(raw)
+    value = bodies.parse_id(raw)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a positive integer id, got {raw!r}")
     return value
@@ -59,9 +59,9 @@ async def _accounts(config: Config, create: bool = False) -> AsyncIterator[Accou
             accounts.close()
 
 
-def _valid(schema: schemas.Schema, data: dict[str, Any]) -> dict[str, Any]:
+def _valid(schema: bodies.Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
-        return schemas.load(schema, data)
+        return bodies.load(schema, data)
     except ChatError as exc:
         raise _refused(exc) from None
 
@@ -79,7 +79,7 @@ async def _user(db: Database, email: str) -> Row:
 
 
 async def _room(db: Database, ref: str) -> Row:
-    room_id = schemas.parse_id(ref)
+    room_id = bodies.parse_id(ref)
     row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
     if row is None:
         raise Refused(f"no room {ref}")
@@ -97,7 +97,7 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     The password is asked for twice on a terminal, or read as one line of standard input;
     --password also works but puts it on the command line, where other local users can read it.
     """
-    data = _valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
+    data = _valid(bodies.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
     async with _accounts(config, create=True) as accounts:
         try:
@@ -122,7 +122,7 @@ def _new_password(args: argparse.Namespace) -> str:
 
 async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
-    password = _valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
+    password = _valid(bodies.ProfileUpdate(), {"password": _new_password(args)})["password"]
     async with _accounts(config) as accounts:
         user = await _user(accounts.db, args.email)
         revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
@@ -153,14 +153,14 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
-        revoked = await accounts.revoke(user["id"], None if args.all else args.token)
+        revoked = await accounts.sessions.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
     return 0
 
 
 async def createroom(config: Config, args: argparse.Namespace) -> int:
     """Create a room owned by a user, with more members; prints its id."""
-    data = _valid(schemas.RoomCreate(), {"name": args.name, "description": args.description})
+    data = _valid(bodies.RoomCreate(), {"name": args.name, "description": args.description})
     async with _database(config) as db:
         owner = await _user(db, args.owner)
         member_ids = [(await _user(db, email))["id"] for email in args.member]

@@ -25,7 +25,7 @@ def config(config):
 
 
 def shipped(side: str, name: str) -> dict[str, Any]:
-    """One of the frame schemas in schema_files/."""
+    """One of the frame schemas in frame_schemas/."""
     return json.loads((FRAMES / f"{side}.{name}.json").read_text(encoding="utf-8"))
 
 

@@ -16,7 +16,7 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from chatserver.realtime.actions import ACTIONS
-from chatserver.schemas import MAX_ID, REACTIONS
+from chatserver.bodies import MAX_ID, REACTIONS
 from conftest import recv, recv_until
 from fuzz_support import EDGE_TEXT, FUZZ, json_values, leaves, render
 

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from chatserver.app import create_app
-from chatserver.keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from chatserver.keys import CONFIG, DB, METRICS, REGISTRY, SESSIONS
 from chatserver.logs import AccessLogger, mask
 from conftest import close_code, opened_sockets, recv, recv_until, silent, until
 
@@ -286,7 +286,7 @@ async def test_logout_during_handshakes_leaves_no_socket_open(make_client, confi
     asha = await register("Asha", cl=cl)
     room = await make_room(asha, cl=cl)
     url = f"/ws/chat/{room['id']}/?token={asha.token}"
-    accepted = checkpoint(cl.app[ACCOUNTS], "user_for_token", hold=True)
+    accepted = checkpoint(cl.app[SESSIONS], "user_for_token", hold=True)
     straddler_in = accepted.arm(lambda user, token: user is not None and token == asha.token)
     straddler = asyncio.create_task(cl.ws_connect(url))
     assert (await asyncio.wait_for(straddler_in, 5))["id"] == asha["id"]  # token accepted, not yet in the room

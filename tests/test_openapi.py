@@ -265,4 +265,4 @@ async def test_frames_the_schemas_refuse_the_server_refuses_too(client, register
 def test_docs_api_md_links_every_frame_schema():
     api_md = (Path(__file__).resolve().parent.parent / "docs" / "API.md").read_text(encoding="utf-8")
     for file in FRAMES.glob("*.json"):
-        assert f"(../chatserver/schema_files/{file.name})" in api_md
+        assert f"(../chatserver/frame_schemas/{file.name})" in api_md

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from chatserver.keys import ACCOUNTS
+from chatserver.keys import SESSIONS
 from conftest import recv, recv_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +90,7 @@ async def test_a_profile_changed_by_another_process_reaches_open_sockets_at_the_
     asha, ravi, room, ws_a, ws_r = await asha_and_ravi(register, make_room, connect, cl)
     with closing(sqlite3.connect(str(tmp_path / "recheck.db"))) as conn, conn:
         conn.execute("UPDATE users SET first_name = 'Asha-Maria', role = 'admin' WHERE id = ?", (asha["id"],))
-    next_check = checkpoint(cl.app[ACCOUNTS], "recheck_tokens").arm()  # one that starts after the change
+    next_check = checkpoint(cl.app[SESSIONS], "recheck_tokens").arm()  # one that starts after the change
     await asyncio.wait_for(next_check, RECHECK * 25)
     await ws_a.send_json({"message": "renamed elsewhere"})
     frame = await recv_until(ws_r, lambda f: f.get("message") == "renamed elsewhere")

@@ -15,7 +15,7 @@ from chatserver.fanout.peer import CLOSE_TIMEOUT
 from conftest import recv, recv_until, silent
 from test_uploads import form
 
-FRAMES = Path(__file__).resolve().parent.parent / "chatserver" / "schema_files"
+FRAMES = Path(__file__).resolve().parent.parent / "chatserver" / "frame_schemas"
 
 
 @pytest.fixture
