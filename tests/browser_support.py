@@ -1,4 +1,4 @@
-"""A live server in a subprocess, a cuttable TCP proxy and REST calls for the browser tests."""
+"""A live server in a subprocess, a cuttable TCP proxy, REST calls and page helpers for the browser tests."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ import socket
 import subprocess
 import sys
 import threading
+import re
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # reported by the `browser_present` fixture
+    expect = sync_playwright = None
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHAT_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -24,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 START_TIMEOUT = 30.0
+TIMEOUT_MS = 10_000
 
 
 def unavailable(reason: str) -> None:
@@ -192,3 +199,30 @@ class CuttableProxy:
         self.closing = True
         self.cut()
         self.listener.close()
+
+
+def shared_room(base, name):
+    """Two members (Asha owns the room, Ravi joined) made over REST; returns (asha, ravi, room)."""
+    asha, ravi = register(base, "Asha", "Rao"), register(base, "Ravi", "Menon")
+    room = call(base, "POST", "chat/create-group/", {"name": name}, asha["token"])["room"]
+    call(base, "POST", f"chat/group/{room['id']}/add-yourself/", {}, ravi["token"])
+    return asha, ravi, room
+
+
+def expect_live(page, timeout=TIMEOUT_MS):
+    expect(page.get_by_test_id("connection-status")).to_have_text("Connected", timeout=timeout)
+
+
+def message(page, text):
+    """The message whose own text (not a quote of it) contains `text`."""
+    return page.get_by_test_id("message").filter(has=page.get_by_test_id("message-content").filter(has_text=text))
+
+
+def expect_stored(page, text):
+    """The server's copy of the message has replaced the page's pending bubble."""
+    expect(message(page, text)).to_have_attribute("data-message-id", re.compile(r"\d+"))
+
+
+def send(page, text):
+    page.get_by_test_id("message-input").fill(text)
+    page.get_by_test_id("message-input").press("Enter")

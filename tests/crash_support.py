@@ -11,12 +11,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 READY = re.compile(r"Serving on (http://\S+)")
@@ -203,13 +202,3 @@ class RawSocket(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.abort()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """`python run.py` on a temporary database, in a subprocess; never left running after the test."""
-    srv = Server(tmp_path)
-    try:
-        yield srv
-    finally:
-        srv.kill()

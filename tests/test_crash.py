@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from conftest import recv, silent
-from crash_support import Member, RawSocket, provision, server  # noqa: F401  (server: a fixture)
+from crash_support import Member, RawSocket, provision
 
 TRAFFIC_SECONDS = 1.5
 WINDOW = 40  # unacknowledged sends per sender socket
@@ -186,17 +186,17 @@ async def retry_unacknowledged(senders: list[Client]) -> None:
             await ws.close()
 
 
-async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
-    base = await server.start()
+async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server_process):
+    base = await server_process.start()
     async with aiohttp.ClientSession() as http:
         members, rooms = await provision(http, base, users=6, rooms=2)
         senders, receivers = await open_clients(members, rooms, [(0, 0), (1, 0), (2, 0), (3, 1)],
                                                 [(4, 0), (5, 0), (5, 1)])
         clients = senders + receivers
         tasks = await traffic(senders, TRAFFIC_SECONDS)
-        server.signal(signal.SIGKILL)
+        server_process.signal(signal.SIGKILL)
         await finish(clients, tasks)
-        assert await server.exited(5) == -signal.SIGKILL
+        assert await server_process.exited(5) == -signal.SIGKILL
 
         in_flight = {cid for s in senders for cid in s.pending}
         acked = {cid for s in senders for cid in s.acked}
@@ -207,49 +207,49 @@ async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
             assert c.sock.close_code in (None, 4008), c.name
             assert c.seqs() == list(range(1, len(c.seqs()) + 1)), f"{c.name} saw a gap live"
 
-        base = await server.start()
+        base = await server_process.start()
         for m in members:
             m.base = base
-        assert_sound(server.db, rooms)
-        assert_all_logged(server.db, clients)
+        assert_sound(server_process.db, rooms)
+        assert_all_logged(server_process.db, clients)
         for room_id in rooms:
             stored = await history(members[0], room_id)
             for frame in (f for c in clients if c.room_id == room_id for f in c.frames
                           if "message" in f and "action" not in f):
                 kept = stored[frame["id"]]
                 assert (kept["seq"], kept["sender"]["id"]) == (frame["seq"], frame["sender"]["id"])
-        committed = {cid for (cid,) in query(server.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
+        committed = {cid for (cid,) in query(server_process.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
         assert acked <= committed
-        await resume_all(clients, server.db)
+        await resume_all(clients, server_process.db)
         await retry_unacknowledged(senders)
-        stored = dict(query(server.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+        stored = dict(query(server_process.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
                                        " GROUP BY client_id"))
         assert {cid: stored.get(cid) for cid in in_flight} == {cid: 1 for cid in in_flight}
         print(f"\nSIGKILL: {sum(len(c.frames) for c in clients)} frames seen, {len(acked)} sends acknowledged, "
               f"{len(in_flight)} in flight ({len(committed & in_flight)} of them committed before the kill), "
               f"all {len(in_flight)} stored once after their retry")
-        server.signal(signal.SIGTERM)
-        assert await server.exited(15) == 0
+        server_process.signal(signal.SIGTERM)
+        assert await server_process.exited(15) == 0
 
 
-async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_and_exits_0(server):
-    base = await server.start()
+async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_and_exits_0(server_process):
+    base = await server_process.start()
     async with aiohttp.ClientSession() as http:
         members, rooms = await provision(http, base, users=4, rooms=1)
         senders, receivers = await open_clients(members, rooms, [(0, 0), (1, 0), (2, 0)], [(3, 0)])
         clients = senders + receivers
         tasks = await traffic(senders, 0.7)
         stopped = time.monotonic()
-        server.signal(signal.SIGTERM)
+        server_process.signal(signal.SIGTERM)
         deadline = stopped + 10
         while all(c.sock.close_code is None for c in clients):
             assert time.monotonic() < deadline, "no socket was closed"
             await asyncio.sleep(0.005)
-        alive = server.alive()
+        alive = server_process.alive()
         with pytest.raises(OSError):  # the listener is closed before the sockets are
             await asyncio.open_connection(*base.removeprefix("http://").rsplit(":", 1))
         await finish(clients, tasks)
-        assert await server.exited(10) == 0
+        assert await server_process.exited(10) == 0
         took = time.monotonic() - stopped
 
     # Every socket gets 1001, the ones still sending when the server stopped included.
@@ -259,11 +259,11 @@ async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_
         assert not [f for f in c.frames if f.get("action") == "error" and f.get("code") != "unavailable"], c.name
     acked = {cid: (f["id"], f["seq"]) for s in senders for cid, f in s.acked.items()}
     assert len(acked) > 50, "too little traffic to prove anything"
-    stored = {cid: (i, seq) for cid, i, seq in query(server.db, "SELECT client_id, id, seq FROM messages")}
+    stored = {cid: (i, seq) for cid, i, seq in query(server_process.db, "SELECT client_id, id, seq FROM messages")}
     assert {cid: stored.get(cid) for cid in acked} == acked
-    assert_all_logged(server.db, clients)
-    assert_sound(server.db, rooms)
-    assert "Traceback" not in server.log()
+    assert_all_logged(server_process.db, clients)
+    assert_sound(server_process.db, rooms)
+    assert "Traceback" not in server_process.log()
     in_flight = {cid for s in senders for cid in s.pending}
     print(f"\nSIGTERM: {len(acked)} acknowledged sends all stored, {len(in_flight)} unacknowledged "
           f"({len(in_flight & set(stored))} of them stored), listener refused while alive={alive}, "

@@ -7,7 +7,6 @@ from contextlib import closing
 
 from chatserver.keys import METRICS
 from conftest import recv, silent
-from test_uploads import member  # noqa: F401  (Asha and Ravi in a room, Ravi's socket open)
 
 
 async def send(ws, text: str, client_id: str | None = None, **extra) -> None:

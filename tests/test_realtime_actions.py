@@ -20,11 +20,9 @@ def but_is_self(frame: dict) -> dict:
 
 
 @pytest.fixture
-async def pair(register, make_room, connect):
+async def pair(seat_two):
     """Asha and Ravi, both members of one room, each with an open socket."""
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     yield asha, ravi, room, ws_a, ws_r
     await ws_a.close()
     await ws_r.close()

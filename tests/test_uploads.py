@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import aiohttp
-import pytest
 
 from conftest import recv
 
@@ -18,15 +17,6 @@ def form(data: bytes, filename: str, content_type: str, **fields: str) -> aiohtt
     for key, value in fields.items():
         f.add_field(key, value)
     return f
-
-
-@pytest.fixture
-async def member(register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws = await connect(ravi, room["id"])
-    yield asha, ravi, room, ws
-    await ws.close()
 
 
 async def test_image_upload_is_stored_broadcast_and_served_inline(client, member, config):

@@ -69,13 +69,10 @@ async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_m
 
 
 async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_once_writable(
-        make_client, config, tmp_path, register, make_room):
+        make_client, config, tmp_path, seat_two):
     config = config.replace(db=str(tmp_path / "locked.db"), busy_timeout=0.2)
     cl = await make_client(config)
-    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
-    room = await make_room(asha, ravi, cl=cl)
-    ws_a = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
-    ws_r = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    asha, ravi, room, ws_a, ws_r = await seat_two(cl)
     assert (await cl.get("/healthz")).status == 200
     other = sqlite3.connect(config.db, isolation_level=None)  # another process's connection
     other.execute("BEGIN EXCLUSIVE")
