@@ -23,6 +23,8 @@ from chatserver.storage.users import update_user
 from crash_support import Server
 
 FAST_HASH = 2**10  # scrypt cost for test users only: the stored hash records it
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # a WebSocket handshake's headers, for a plain GET
 _emails = itertools.count(1)
 
 
@@ -126,6 +128,16 @@ async def recv_until(ws, match: Callable[[dict], bool], timeout: float = 3.0) ->
             return frame
 
 
+async def drain(ws, quiet: float = 0.4) -> list[dict]:
+    """Every frame that arrives until the socket has been quiet for a moment."""
+    frames = []
+    while True:
+        try:
+            frames.append(await ws.receive_json(timeout=quiet))
+        except TimeoutError:
+            return frames
+
+
 async def silent(ws, timeout: float = 0.2) -> bool:
     """True if no frame arrives within timeout."""
     try:
@@ -149,13 +161,16 @@ def make_admin(client, register) -> Callable[..., Awaitable[User]]:
 @pytest.fixture
 def db_rows(config) -> Callable[..., list[tuple]]:
     """Rows of a query run on the test's SQLite file by a separate connection, as an outsider sees it."""
-    def query(sql: str, params: tuple = ()) -> list[tuple]:
-        conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
-    return query
+    return lambda sql, params=(): read_rows(config.db, sql, params)
+
+
+def read_rows(db: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query on a database file, read by a read-only connection of our own."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:

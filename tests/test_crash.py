@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-import sqlite3
 import time
 from typing import Any
 
@@ -13,7 +12,7 @@ import aiohttp
 import orjson
 import pytest
 
-from conftest import recv, silent
+from conftest import read_rows, recv, silent
 from crash_support import Member, RawSocket, provision
 
 TRAFFIC_SECONDS = 1.5
@@ -104,28 +103,20 @@ def normal(frame: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in frame.items() if k not in ("is_self", "client_id")}
 
 
-def query(db: str, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def logged_events(db: str, room_id: int) -> dict[int, dict[str, Any]]:
     return {seq: normal(orjson.loads(frame)) for seq, frame in
-            query(db, "SELECT seq, frame FROM events WHERE room_id = ? ORDER BY seq", (room_id,))}
+            read_rows(db, "SELECT seq, frame FROM events WHERE room_id = ? ORDER BY seq", (room_id,))}
 
 
 def assert_sound(db: str, rooms: list[int]) -> None:
     """integrity_check passes; each room's log is 1..last_seq without holes; every message has its event."""
-    assert query(db, "PRAGMA integrity_check") == [("ok",)]
-    assert query(db, "PRAGMA foreign_key_check") == []
+    assert read_rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert read_rows(db, "PRAGMA foreign_key_check") == []
     for room_id in rooms:
-        (last_seq,), = query(db, "SELECT last_seq FROM rooms WHERE id = ?", (room_id,))
-        seqs = [s for (s,) in query(db, "SELECT seq FROM events WHERE room_id = ? ORDER BY seq", (room_id,))]
+        (last_seq,), = read_rows(db, "SELECT last_seq FROM rooms WHERE id = ?", (room_id,))
+        seqs = [s for (s,) in read_rows(db, "SELECT seq FROM events WHERE room_id = ? ORDER BY seq", (room_id,))]
         assert seqs == list(range(1, last_seq + 1))
-    orphans = query(db, "SELECT m.id FROM messages m LEFT JOIN events e ON e.room_id = m.room_id"
+    orphans = read_rows(db, "SELECT m.id FROM messages m LEFT JOIN events e ON e.room_id = m.room_id"
                         " AND e.seq = m.seq AND e.kind = 'created' AND e.message_id = m.id WHERE e.seq IS NULL")
     assert orphans == []
 
@@ -218,11 +209,11 @@ async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server_process):
                           if "message" in f and "action" not in f):
                 kept = stored[frame["id"]]
                 assert (kept["seq"], kept["sender"]["id"]) == (frame["seq"], frame["sender"]["id"])
-        committed = {cid for (cid,) in query(server_process.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
+        committed = {cid for (cid,) in read_rows(server_process.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
         assert acked <= committed
         await resume_all(clients, server_process.db)
         await retry_unacknowledged(senders)
-        stored = dict(query(server_process.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+        stored = dict(read_rows(server_process.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
                                        " GROUP BY client_id"))
         assert {cid: stored.get(cid) for cid in in_flight} == {cid: 1 for cid in in_flight}
         print(f"\nSIGKILL: {sum(len(c.frames) for c in clients)} frames seen, {len(acked)} sends acknowledged, "
@@ -259,7 +250,7 @@ async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_
         assert not [f for f in c.frames if f.get("action") == "error" and f.get("code") != "unavailable"], c.name
     acked = {cid: (f["id"], f["seq"]) for s in senders for cid, f in s.acked.items()}
     assert len(acked) > 50, "too little traffic to prove anything"
-    stored = {cid: (i, seq) for cid, i, seq in query(server_process.db, "SELECT client_id, id, seq FROM messages")}
+    stored = {cid: (i, seq) for cid, i, seq in read_rows(server_process.db, "SELECT client_id, id, seq FROM messages")}
     assert {cid: stored.get(cid) for cid in acked} == acked
     assert_all_logged(server_process.db, clients)
     assert_sound(server_process.db, rooms)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import sqlite3
 import string
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from chatserver.realtime.actions import ACTIONS
 from chatserver.schemas import MAX_ID, REACTIONS
-from conftest import recv, recv_until
+from conftest import read_rows, recv, recv_until
 from fuzz_support import EDGE_TEXT, FUZZ, json_values, leaves, render
 
 DOCUMENTED = {"invalid_json", "unknown_action", "invalid", "not_found", "forbidden", "invalid_mention",
@@ -179,21 +178,12 @@ class Arena:
     def checksum(self) -> str:
         """A digest of every row of every table, as an outside reader sees the file."""
         digest = hashlib.sha256()
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            for table in TABLES:
-                rows = conn.execute(f"SELECT * FROM {table}").fetchall()
-                digest.update(repr(sorted(rows, key=repr)).encode())
-        finally:
-            conn.close()
+        for table in TABLES:
+            digest.update(repr(sorted(read_rows(self.db, f"SELECT * FROM {table}"), key=repr)).encode())
         return digest.hexdigest()
 
     def content(self, message_id: int) -> str:
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT content FROM messages WHERE id = ?", (message_id,)).fetchone()[0]
-        finally:
-            conn.close()
+        return read_rows(self.db, "SELECT content FROM messages WHERE id = ?", (message_id,))[0][0]
 
     async def until_probe(self, ws) -> list[dict[str, Any]]:
         """Send a probe (a send the journal refuses) and return every frame that came before its answer.

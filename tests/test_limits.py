@@ -15,11 +15,7 @@ from aiohttp.test_utils import TestServer
 from chatserver.app import create_app
 from chatserver.keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
 from chatserver.logs import AccessLogger, mask
-from conftest import close_code, opened_sockets, recv, recv_until, silent, until
-
-UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
-
+from conftest import UPGRADE, close_code, drain, opened_sockets, recv, recv_until, silent, until
 
 @pytest.fixture
 def config(config):
@@ -27,16 +23,6 @@ def config(config):
     return config.replace(rate_limit=5.0, rate_burst=10, max_sockets_per_user=3, max_sockets_per_ip=5,
                           max_mentions=2, max_message_length=100, max_json_depth=4, max_frame_bytes=2048,
                           login_rate=3, cors_origins=("https://app.example",))
-
-
-async def frames(ws, quiet: float = 0.4) -> list[dict]:
-    """Every frame that arrives until the socket has been quiet for a moment."""
-    out = []
-    while True:
-        try:
-            out.append(await ws.receive_json(timeout=quiet))
-        except TimeoutError:
-            return out
 
 
 async def test_flooder_is_rate_limited_and_nobody_else_notices(client, register, make_room, connect, db_rows):
@@ -48,7 +34,7 @@ async def test_flooder_is_rate_limited_and_nobody_else_notices(client, register,
     for n in range(3):
         await ws_r.send_json({"message": f"calm {n}"})
         await asyncio.sleep(0.05)
-    at_asha, at_ravi = await frames(ws_a), await frames(ws_r)
+    at_asha, at_ravi = await drain(ws_a), await drain(ws_r)
     errors = [f for f in at_asha if f.get("action") == "error"]
     accepted = [f for f in at_asha if f.get("sender", {}).get("id") == asha["id"]]
     assert {e["code"] for e in errors} == {"rate_limited"} and len(errors) + len(accepted) == 40

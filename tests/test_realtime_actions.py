@@ -7,7 +7,7 @@ import sqlite3
 import aiohttp
 import pytest
 
-from conftest import recv, recv_until, silent
+from conftest import read_rows, recv, recv_until, silent
 
 SENDER_KEYS = {"name", "photo", "id", "role"}
 MESSAGE_KEYS = {"message", "sender", "message_type", "id", "attachment", "created_at", "room",
@@ -29,8 +29,7 @@ async def pair(seat_two):
 
 
 def count_rows(config, table: str) -> int:
-    with sqlite3.connect(config.db) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return read_rows(config.db, f"SELECT count(*) FROM {table}")[0][0]
 
 
 async def test_send_reaches_everyone_in_the_exact_shape(pair):

@@ -8,11 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from conftest import recv
+from conftest import UPGRADE, recv
 from test_uploads import PNG, form
-
-UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 
 
 @pytest.fixture
