@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from conftest import UPGRADE, recv
-from test_uploads import PNG, form
+from upload_support import PNG, form
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from chatserver.fanout.peer import CLOSE_TIMEOUT
 from conftest import UPGRADE, recv, recv_until, silent
-from test_uploads import form
+from upload_support import form
 
 FRAMES = Path(__file__).resolve().parent.parent / "chatserver" / "schema_files"
 
