@@ -5,12 +5,11 @@ from __future__ import annotations
 import collections
 import json
 import os
+import re
 import select
 import socket
 import subprocess
-import sys
 import threading
-import re
 import time
 import urllib.error
 import urllib.request
@@ -18,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from crash_support import REPO, server_command
+
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # reported by the `browser_present` fixture
     expect = sync_playwright = None
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHAT_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -59,13 +59,9 @@ class LiveServer:
         self.reader: threading.Thread | None = None
 
     def start(self) -> None:
-        env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1", **self.settings)
-        command = [
-            sys.executable, str(ROOT / "run.py"), "--host", "127.0.0.1", "--port", str(self.port),
-            "--db", str(self.workdir / "chat.db"), "--media-dir", str(self.workdir / "media"),
-        ]
+        command, env = server_command(self.workdir, self.port, PYTHONUNBUFFERED="1", **self.settings)
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         ready = threading.Event()

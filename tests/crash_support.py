@@ -22,6 +22,14 @@ READY = re.compile(r"Serving on (http://\S+)")
 START_TIMEOUT = 20.0
 
 
+def server_command(workdir: Path, port: int, *args: str, **settings: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `python run.py` for a test: its database and media folder in workdir,
+    fast password hashing, no rate limit, and more CHAT_* settings."""
+    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port),
+               "--db", str(workdir / "chat.db"), "--media-dir", str(workdir / "media"), *args]
+    return command, {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_RATE_LIMIT": "0", **settings}
+
+
 class Server:
     """`python run.py` on one database file, in a subprocess; each run logs to its own file."""
 
@@ -37,12 +45,9 @@ class Server:
         returns its base URL."""
         self.runs += 1
         self.log_path = self.tmp / f"server-{self.runs}.log"
-        env = {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_RATE_LIMIT": "0", "CHAT_LOG_LEVEL": "info"}
+        command, env = server_command(self.tmp, 0, *args, CHAT_LOG_LEVEL="info")
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "run.py", "--host", "127.0.0.1", "--port", "0", "--db", self.db,
-                 "--media-dir", str(self.tmp / "media"), *args],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             found = READY.search(self.log())
