@@ -25,10 +25,8 @@ def config(config):
                           login_rate=3, cors_origins=("https://app.example",))
 
 
-async def test_flooder_is_rate_limited_and_nobody_else_notices(client, register, make_room, connect, db_rows):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_flooder_is_rate_limited_and_nobody_else_notices(client, db_rows, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     for n in range(40):
         await ws_a.send_json({"message": f"flood {n}"})
     for n in range(3):
@@ -236,10 +234,8 @@ async def test_secrets_are_only_hashes_at_rest_after_real_use(client, config, re
         assert secret.encode() not in raw and secret[:12].encode() not in raw
 
 
-async def test_logout_revokes_at_once_sockets_included(client, register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_logout_revokes_at_once_sockets_included(client, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     await ws_a.send_json({"action": "typing"})
     await recv_until(ws_r, lambda f: f.get("action") == "typing")
     assert (await client.post("/api/user/logout/", headers=asha.auth)).status == 200

@@ -162,10 +162,8 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     assert operations - succeeded == set(), "operations never answered successfully in this test"
 
 
-async def test_frames_of_a_real_session_match_the_frame_schemas(client, register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_frames_of_a_real_session_match_the_frame_schemas(client, connect, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     sent = [
         {"message": "Hello, world!", "message_type": "text"},
         {"action": "send_message", "message": "to Ravi", "mentions": [ravi["id"]], "client_id": "k1"},
