@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
-from jsonschema import Draft202012Validator
 
 from chatserver.fanout.peer import CLOSE_TIMEOUT
 from conftest import UPGRADE, recv, recv_until, silent
+from contract_support import server_frame
 from upload_support import form
-
-FRAMES = Path(__file__).resolve().parent.parent / "chatserver" / "schema_files"
 
 
 @pytest.fixture
@@ -27,8 +23,7 @@ def config(config):
 async def told(stream, timeout: float = 3.0) -> dict:
     """The stream's next frame, checked against the schema its action names."""
     frame = await recv(stream, timeout)
-    schema = json.loads((FRAMES / f"server.{frame['action']}.json").read_text(encoding="utf-8"))
-    Draft202012Validator(schema).validate(frame)
+    server_frame(frame)
     return frame
 
 
