@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .keys import ACCOUNTS, DB
+from .keys import ACCOUNTS, DB, SESSIONS
 from .storage import rooms, users
 
 PASSWORD = "demo-password"
@@ -23,7 +23,7 @@ async def seed_demo(app: web.Application, runner: web.AppRunner) -> None:
             row, _ = await accounts.register(
                 {"email": email, "password": PASSWORD, "first_name": first, "last_name": last},
                 by_admin=True)
-        people.append((row, await accounts.issue_token(row["id"])))
+        people.append((row, await app[SESSIONS].issue_token(row["id"])))
     existing = {r["name"]: r for r in await rooms.list_rooms(db)}
     room_ids = []
     for name, description in ROOMS:

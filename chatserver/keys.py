@@ -10,6 +10,7 @@ from .fanout.registry import Registry
 from .journal import Journal
 from .metrics import Metrics
 from .rates import UserRates
+from .sessions import Sessions
 from .storage.db import Database
 
 CONFIG = web.AppKey("config", Config)
@@ -17,6 +18,7 @@ DB = web.AppKey("db", Database)
 REGISTRY = web.AppKey("registry", Registry)
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+SESSIONS = web.AppKey("sessions", Sessions)
 METRICS = web.AppKey("metrics", Metrics)
 USER_RATES = web.AppKey("user_rates", UserRates)
 UPLOAD_RATES = web.AppKey("upload_rates", UserRates)  # uploads per user, apart from messages

@@ -6,8 +6,7 @@ import sqlite3
 from contextlib import closing
 
 from chatserver.keys import METRICS
-from conftest import recv, silent
-from test_uploads import member  # noqa: F401  (Asha and Ravi in a room, Ravi's socket open)
+from conftest import drain, recv, silent
 
 
 async def send(ws, text: str, client_id: str | None = None, **extra) -> None:
@@ -15,16 +14,6 @@ async def send(ws, text: str, client_id: str | None = None, **extra) -> None:
     if client_id is not None:
         frame["client_id"] = client_id
     await ws.send_json(frame)
-
-
-async def drain(ws) -> list[dict]:
-    """Every frame that arrives until the socket has been quiet for a moment."""
-    frames = []
-    while True:
-        try:
-            frames.append(await ws.receive_json(timeout=0.3))
-        except TimeoutError:
-            return frames
 
 
 def stored(db_rows, room_id: int) -> list[tuple]:

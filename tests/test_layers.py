@@ -13,9 +13,9 @@ ROOT = Path(chatserver.__file__).parent
 # accounts and media. It may call storage (below it), never HTTP, SQL drivers, wire bytes,
 # the fan-out, the publisher or either transport (above it).
 DOMAIN = {"chatserver.rules", "chatserver.changes", "chatserver.shapes", "chatserver.errors",
-          "chatserver.schemas", "chatserver.names", "chatserver.config", "chatserver.rates",
+          "chatserver.bodies", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
-          "chatserver.accounts", "chatserver.membership", "chatserver.client_frames"}
+          "chatserver.accounts", "chatserver.sessions", "chatserver.membership", "chatserver.client_frames"}
 DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime",
                   "chatserver.fanout", "chatserver.wire", "chatserver.journal", "chatserver.request",
                   "chatserver.keys", "chatserver.app", "chatserver.routes")
@@ -31,8 +31,6 @@ KNOWN = {
     ("chatserver.changes", "sqlite3"): "the change writes run on the writer's connection",
     ("chatserver.changes", "chatserver.wire"): "a change encodes the frame it broadcasts",
     ("chatserver.changes", "chatserver.fanout.peer"): "a change answers the socket that asked",
-    ("chatserver.accounts", "aiohttp"): "authenticate and request_token read the request",
-    ("chatserver.accounts", "chatserver.fanout.registry"): "the token recheck closes revoked sockets",
 }
 
 
@@ -149,6 +147,23 @@ def test_every_known_edge_still_exists() -> None:
 
 def test_every_domain_module_exists() -> None:
     assert sorted(DOMAIN - set(MODULES)) == []
+
+
+HOOKS = {"on_startup", "on_shutdown", "on_cleanup", "cleanup_ctx", "on_response_prepare", "middlewares"}
+
+
+def hooks_added(path: Path) -> set[str]:
+    """The application hooks a module names (app.on_shutdown, app.cleanup_ctx, ...)."""
+    tree = ast.parse(path.read_text(), str(path))
+    return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in HOOKS} | \
+        {node.arg for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg in HOOKS}
+
+
+def test_only_the_assembly_adds_hooks() -> None:
+    added = {name: hooks_added(path) for name, path in MODULES.items() if name != "chatserver.app"}
+    assert {name: hooks for name, hooks in added.items() if hooks} == {}
+    assert hooks_added(MODULES["chatserver.app"]) >= {"cleanup_ctx", "on_shutdown", "on_response_prepare",
+                                                      "middlewares"}
 
 
 def test_a_new_forbidden_edge_or_cycle_is_caught(monkeypatch) -> None:

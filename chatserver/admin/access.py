@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-from .. import schemas
+from .. import bodies
 from ..accounts import Accounts
 from ..config import Config
 from ..errors import ChatError
@@ -44,10 +44,10 @@ async def open_accounts(config: Config, create: bool = False) -> AsyncIterator[A
             accounts.close()
 
 
-def valid(schema: schemas.Schema, data: dict[str, Any]) -> dict[str, Any]:
+def valid(schema: bodies.Schema, data: dict[str, Any]) -> dict[str, Any]:
     """Data checked by the schema of the same REST body; refused in one line otherwise."""
     try:
-        return schemas.load(schema, data)
+        return bodies.load(schema, data)
     except ChatError as exc:
         raise refusal(exc) from None
 
@@ -67,7 +67,7 @@ async def user_by_email(db: Database, email: str) -> Row:
 
 async def room_by_ref(db: Database, ref: str) -> Row:
     """The room with this id or name, or refused."""
-    room_id = schemas.parse_id(ref)
+    room_id = bodies.parse_id(ref)
     row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
     if row is None:
         raise Refused(f"no room {ref}")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any, Awaitable, Callable
 
-from .. import schemas
+from .. import bodies
 from ..config import Config
 from .access import Refused
 from .maintenance import backup, check
@@ -18,7 +18,7 @@ Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
 def _id(raw: str) -> int:
     """An id typed on the command line (argparse type)."""
-    value = schemas.parse_id(raw)
+    value = bodies.parse_id(raw)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a positive integer id, got {raw!r}")
     return value

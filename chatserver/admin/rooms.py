@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import schemas
+from .. import bodies
 from ..config import Config
 from ..errors import ChatError
 from ..membership import Membership
@@ -14,7 +14,7 @@ from .access import open_database, refusal, room_by_ref, user_by_email, valid
 
 async def createroom(config: Config, args: argparse.Namespace) -> int:
     """Create a room owned by a user, with more members; prints its id."""
-    data = valid(schemas.RoomCreate(), {"name": args.name, "description": args.description})
+    data = valid(bodies.RoomCreate(), {"name": args.name, "description": args.description})
     async with open_database(config) as db:
         owner = await user_by_email(db, args.owner)
         member_ids = [(await user_by_email(db, email))["id"] for email in args.member]

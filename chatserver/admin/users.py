@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from .. import schemas
+from .. import bodies
 from ..config import Config
 from ..errors import ChatError
 from ..storage import users
@@ -19,7 +19,7 @@ async def createuser(config: Config, args: argparse.Namespace) -> int:
     The password is asked for twice on a terminal, or read as one line of standard input;
     --password also works but puts it on the command line, where other local users can read it.
     """
-    data = valid(schemas.Register(), {"email": args.email, "password": _new_password(args),
+    data = valid(bodies.Register(), {"email": args.email, "password": _new_password(args),
                                        "first_name": args.first_name, "last_name": args.last_name or ""})
     async with open_accounts(config, create=True) as accounts:
         try:
@@ -44,7 +44,7 @@ def _new_password(args: argparse.Namespace) -> str:
 
 async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
-    password = valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
+    password = valid(bodies.ProfileUpdate(), {"password": _new_password(args)})["password"]
     async with open_accounts(config) as accounts:
         user = await user_by_email(accounts.db, args.email)
         revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
@@ -75,6 +75,6 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
-        revoked = await accounts.revoke(user["id"], None if args.all else args.token)
+        revoked = await accounts.sessions.revoke(user["id"], None if args.all else args.token)
     print(f"revoked {len(revoked)} token(s) of {user['email']}: {' '.join(map(str, revoked)) or '-'}")
     return 0

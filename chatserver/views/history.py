@@ -11,7 +11,7 @@ from .. import rules, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, DB
 from ..request import base_url, caller, json, path_id
-from ..schemas import parse_id
+from ..bodies import parse_id
 from ..storage import messages, rooms
 from ..storage.db import Row
 from ..wire import dumps, replayed

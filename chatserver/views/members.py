@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..fanout import streams
 from ..keys import DB, REGISTRY
 from ..request import body, json, path_id
@@ -38,7 +38,7 @@ async def leave(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
     _, room = await managed_room(request)
-    data = await body(request, schemas.TransferOwnership())
+    data = await body(request, bodies.TransferOwnership())
     await membership(request).transfer(room["id"], data["new_owner_id"])
     return await room_answer(request, room["id"], "Ownership transferred.")
 
@@ -76,7 +76,7 @@ async def mark_read(request: web.Request) -> web.Response:
 async def add_member(request: web.Request) -> web.Response:
     """The owner or a site admin adds a user to the room."""
     _, room = await managed_room(request)
-    data = await body(request, schemas.AddMember())
+    data = await body(request, bodies.AddMember())
     member = await membership(request).add(room["id"], data["user_id"])
     return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
 

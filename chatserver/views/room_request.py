@@ -7,7 +7,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..errors import not_found
 from ..fanout.streams import ServerFanOut
 from ..keys import CONFIG, DB
@@ -61,4 +61,4 @@ async def room_answer(request: web.Request, room_id: int, message: str, status: 
 
 def search_query(request: web.Request) -> str:
     """The trimmed `q` of a search (400 when too long)."""
-    return schemas.load(schemas.Search(), dict(request.query))["q"]
+    return bodies.load(bodies.Search(), dict(request.query))["q"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, shapes
+from .. import bodies, shapes
 from ..errors import ChatError
 from ..keys import DB, ROOM_LISTS
 from ..request import body, caller, json
@@ -45,7 +45,7 @@ async def search_rooms(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     """A new room owned (and joined) by the caller, with more members."""
     user = await caller(request)
-    data = await body(request, schemas.RoomCreate())
+    data = await body(request, bodies.RoomCreate())
     room_id = await membership(request).create(user["id"], data["name"], data["description"], data["members"])
     return await room_answer(request, room_id, "Room created successfully.", status=201)
 
@@ -56,7 +56,7 @@ async def create(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     """Change a room's name, description, avatar or members; removed members' sockets close."""
     _, room = await managed_room(request)
-    data = await body(request, schemas.RoomUpdate())
+    data = await body(request, bodies.RoomUpdate())
     new_members = data.pop("members", None)
     await membership(request).edit(room["id"], data, new_members)
     return await room_answer(request, room["id"], "Room updated successfully.")

@@ -11,7 +11,8 @@ from ..errors import ChatError
 from ..fanout.peer import refuse
 from ..keys import DB, METRICS, REGISTRY
 from ..storage import rooms
-from .socket import authenticated, log_close, serve, upgrade, within_limits
+from .handshake import authenticated, upgrade, within_limits
+from .read_loop import log_close, serve
 
 log = logging.getLogger("chatserver.ws")
 

@@ -1,4 +1,4 @@
-"""REST request bodies: marshmallow schemas that never coerce a type (socket frames: client_frames.py)."""
+"""REST request bodies: marshmallow schemas that never coerce a type, and the parsers of their fields."""
 
 from __future__ import annotations
 
