@@ -61,6 +61,13 @@ async def test_a_preamble_of_many_lines_is_refused_at_once(client, room_of):
     assert await (await client.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json() == []
 
 
+async def test_a_preamble_of_a_few_lines_is_skipped(client, room_of):
+    asha, room, url = room_of
+    body = b"a preamble\r\n\r\n\r\n" + part("attachment", PNG, "dot.png", "image/png") + end()
+    status, answer = await raw_post(client, url, asha, body)
+    assert status == 201, answer[:300]
+
+
 async def test_uploads_past_the_per_user_rate_are_refused(make_client, config, tmp_path, register, make_room):
     config = own(config, tmp_path, upload_rate=1.0, upload_burst=3)
     small = await make_client(config)
