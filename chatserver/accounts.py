@@ -14,8 +14,7 @@ from . import security
 from .config import Config
 from .errors import ChatError, forbidden, invalid
 from .logins import LoginGate
-from .storage import users
-from .storage.db import Database, Row
+from .store import EmailTaken, Row, Store
 from .throttle import Throttle
 
 if TYPE_CHECKING:
@@ -40,8 +39,8 @@ def yield_to_the_loop() -> None:
 class Accounts:
     """Everything about who a caller is; the database keeps only digests of tokens."""
 
-    def __init__(self, db: Database, config: Config) -> None:
-        self.db = db
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
         self.config = config
         self.gate = LoginGate(config)
         self.registrations = Throttle(config.register_rate, window=3600.0)
@@ -75,11 +74,10 @@ class Accounts:
             self.registrations.reserve(address)
         try:
             password_hash = await security.hash_password(data["password"], self.config.scrypt_n, self.hash_pool)
-            user = await users.create_user(
-                self.db, email=email, password_hash=password_hash, first_name=data["first_name"],
+            user = await self.store.create_user(email=email, password_hash=password_hash, first_name=data["first_name"],
                 last_name=data.get("last_name") or "", role=role, photo=data.get("photo"),
                 year=data.get("year"))
-        except users.EmailTaken:
+        except EmailTaken:
             raise invalid({"email": ["A user with this email already exists."]}) from None
         finally:
             if not by_admin:
@@ -89,7 +87,7 @@ class Accounts:
     async def issue_token(self, user_id: int, address: str | None = None) -> str:
         """A new token for the user (several devices may each hold one), issued to a client address."""
         token = security.new_token()
-        await users.add_token(self.db, user_id, security.token_digest(token), token[:6], address)
+        await self.store.add_token(user_id, security.token_digest(token), token[:6], address)
         return token
 
     async def login(self, email: str, password: str, address: str) -> tuple[Row, str]:
@@ -99,7 +97,7 @@ class Accounts:
 
         async def verify() -> bool:
             nonlocal row
-            row = await users.get_login(self.db, email)
+            row = await self.store.get_login(email)
             stored = row["password_hash"] if row else await self._unknown_user_hash()
             return await security.verify_password(password, stored, self.login_pool) and row is not None
 
@@ -115,7 +113,7 @@ class Accounts:
             raise invalid({"current_password": ["The current password is required to set a new one."]})
 
         async def verify() -> bool:
-            row = await users.get_login(self.db, user["email"])
+            row = await self.store.get_login(user["email"])
             return row is not None and await security.verify_password(
                 current, row["password_hash"], self.login_pool)
 
@@ -128,7 +126,7 @@ class Accounts:
         """Store a new password; with revoke, every token but keep_token goes in the same
         transaction (sockets open with them close, 4001): returns their ids."""
         password_hash = await security.hash_password(password, self.config.scrypt_n, self.hash_pool)
-        revoked = await users.set_password(self.db, user_id, password_hash, revoke=revoke, keep_token=keep_token)
+        revoked = await self.store.set_password(user_id, password_hash, revoke=revoke, keep_token=keep_token)
         _close_tokens(revoked, registry)
         return revoked
 
@@ -139,7 +137,7 @@ class Accounts:
 
         Without a registry (an admin command, in another process) a running server closes
         those sockets at its next recheck_tokens."""
-        revoked = await users.delete_tokens(self.db, user_id, token_ids)
+        revoked = await self.store.delete_tokens(user_id, token_ids)
         _close_tokens(revoked, registry)
         return revoked
 
@@ -154,19 +152,19 @@ class Accounts:
         """The user holding this token (with token_id), or None; an expired token is deleted."""
         if not token or len(token) > 128:
             return None
-        row = await users.user_by_token(self.db, security.token_digest(token))
+        row = await self.store.user_by_token(security.token_digest(token))
         if row is None:
             return None
         if self._expired(row["token_created_at"], row["token_used_at"]):
-            await users.delete_tokens(self.db, row["id"], [row["token_id"]])
+            await self.store.delete_tokens(row["id"], [row["token_id"]])
             return None
         if _since(row["token_used_at"]) > TOUCH_EVERY:
-            await users.touch_tokens(self.db, [row["token_id"]], address)
+            await self.store.touch_tokens([row["token_id"]], address)
         return row
 
     async def tokens(self, user: Row) -> list[Row]:
         """The user's tokens that are still valid, oldest first."""
-        rows = await users.list_tokens(self.db, user["id"])
+        rows = await self.store.list_tokens(user["id"])
         return [row for row in rows if not self._expired(row["created_at"], row["last_used_at"])]
 
     def _expired(self, created_at: str, used_at: str | None) -> bool:
@@ -184,11 +182,11 @@ class Accounts:
         ids = registry.token_ids()
         if not ids:
             return 0
-        rows = [row for row in await users.users_by_token_ids(self.db, sorted(ids))
+        rows = [row for row in await self.store.users_by_token_ids(sorted(ids))
                 if not self._expired(row["token_created_at"], row["token_used_at"])]
         stale = [row["token_id"] for row in rows if _since(row["token_used_at"]) > TOUCH_EVERY]
         if stale:
-            await users.touch_tokens(self.db, stale)
+            await self.store.touch_tokens(stale)
         for user in {row["id"]: row for row in rows}.values():
             registry.update_user(user)
         valid = {row["token_id"] for row in rows}

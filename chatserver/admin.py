@@ -17,8 +17,9 @@ from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
 from .membership import Membership
-from .storage import rooms, users
-from .storage.db import SCHEMA_VERSION, Database, Row, backup_file, inspect
+from .storage.db import SCHEMA_VERSION, Database, backup_file, inspect
+from .storage.sqlite_store import SqliteStore
+from .store import Row, Store
 
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
@@ -38,21 +39,21 @@ def _id(raw: str) -> int:
 
 
 @asynccontextmanager
-async def _database(config: Config, create: bool = False) -> AsyncIterator[Database]:
+async def _database(config: Config, create: bool = False) -> AsyncIterator[Store]:
     if not create:
         _existing_db(config)  # a mistyped --db must not leave a new empty database behind
     # Not exclusive: the server holds the one-server lock while it runs, and that is fine.
     db = await Database.open(config.db, config.synchronous, exclusive=False)
     try:
-        yield db
+        yield SqliteStore(db)
     finally:
         await db.close()
 
 
 @asynccontextmanager
 async def _accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
-    async with _database(config, create) as db:
-        accounts = Accounts(db, config)
+    async with _database(config, create) as store:
+        accounts = Accounts(store, config)
         try:
             yield accounts
         finally:
@@ -71,16 +72,16 @@ def _refused(exc: ChatError) -> Refused:
     return Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items()))
 
 
-async def _user(db: Database, email: str) -> Row:
-    row = await users.get_login(db, email)
+async def _user(store: Store, email: str) -> Row:
+    row = await store.get_login(email)
     if row is None:
         raise Refused(f"no user with e-mail {email}")
     return row
 
 
-async def _room(db: Database, ref: str) -> Row:
+async def _room(store: Store, ref: str) -> Row:
     room_id = schemas.parse_id(ref)
-    row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
+    row = await (store.get_room(room_id) if room_id is not None else store.room_by_name(ref))
     if row is None:
         raise Refused(f"no room {ref}")
     return row
@@ -124,7 +125,7 @@ async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
     password = _valid(schemas.ProfileUpdate(), {"password": _new_password(args)})["password"]
     async with _accounts(config) as accounts:
-        user = await _user(accounts.db, args.email)
+        user = await _user(accounts.store, args.email)
         revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
     print(f"password changed for {user['email']}" + (f"; revoked {len(revoked)} token(s)" if revoked else ""))
     return 0
@@ -132,8 +133,8 @@ async def setpassword(config: Config, args: argparse.Namespace) -> int:
 
 async def tokens(config: Config, args: argparse.Namespace) -> int:
     """List a user's tokens: id, first characters, when it was issued."""
-    async with _database(config) as db:
-        rows = await users.list_tokens(db, (await _user(db, args.email))["id"])
+    async with _database(config) as store:
+        rows = await store.list_tokens((await _user(store, args.email))["id"])
     print(f"{'id':>6}  {'prefix':<10}  created")
     for row in rows:
         print(f"{row['id']:>6}  {row['prefix'] + '...':<10}  {row['created_at']}")
@@ -147,9 +148,9 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
     the sockets already open with it (4001) within CHAT_TOKEN_RECHECK seconds.
     """
     async with _accounts(config) as accounts:
-        user = await _user(accounts.db, args.email)
+        user = await _user(accounts.store, args.email)
         if args.token:
-            owned = {row["id"] for row in await users.list_tokens(accounts.db, user["id"])}
+            owned = {row["id"] for row in await accounts.store.list_tokens(user["id"])}
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")
@@ -161,14 +162,14 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
 async def createroom(config: Config, args: argparse.Namespace) -> int:
     """Create a room owned by a user, with more members; prints its id."""
     data = _valid(schemas.RoomCreate(), {"name": args.name, "description": args.description})
-    async with _database(config) as db:
-        owner = await _user(db, args.owner)
-        member_ids = [(await _user(db, email))["id"] for email in args.member]
+    async with _database(config) as store:
+        owner = await _user(store, args.owner)
+        member_ids = [(await _user(store, email))["id"] for email in args.member]
         try:
-            room_id = await Membership(db, config).create(owner["id"], data["name"], data["description"], member_ids)
+            room_id = await Membership(store, config).create(owner["id"], data["name"], data["description"], member_ids)
         except ChatError as exc:
             raise _refused(exc) from None
-        room = await rooms.get_room(db, room_id)
+        room = await store.get_room(room_id)
     print(f"created room id={room_id} name={room['name']} owner={owner['email']} members={room['members_count']}")
     return 0
 
@@ -176,10 +177,10 @@ async def createroom(config: Config, args: argparse.Namespace) -> int:
 async def addmember(config: Config, args: argparse.Namespace) -> int:
     """Add users (by e-mail) to a room (by id or name); a running server tells their user streams
     within CHAT_TOKEN_RECHECK seconds."""
-    async with _database(config) as db:
-        room = await _room(db, args.room)
-        people = [await _user(db, email) for email in args.email]
-        membership = Membership(db, config)
+    async with _database(config) as store:
+        room = await _room(store, args.room)
+        people = [await _user(store, email) for email in args.email]
+        membership = Membership(store, config)
         for user in people:
             try:
                 await membership.add(room["id"], user["id"])

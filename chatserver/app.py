@@ -16,15 +16,15 @@ from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
 from .journal import Journal
-from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, UPLOAD_RATES,
-                   USER_RATES)
+from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
+                   UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
 from .rates import UserRates
 from .request import error_middleware
 from .views.refusals import refusal_budget
 from .routes import add_routes
-from .storage import messages
 from .storage.db import Database
+from .storage.sqlite_store import SqliteStore
 
 log = logging.getLogger("chatserver")
 
@@ -35,9 +35,10 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     db = await Database.open(config.db, config.synchronous, readers=config.db_readers,
                              busy_timeout=config.busy_timeout)
     app[DB] = db
-    await media.sweep(config, await messages.all_attachments(db))
-    app[ACCOUNTS] = Accounts(db, config)
-    journal = Journal(db, app[REGISTRY], app[METRICS], config)
+    store = app[STORE] = SqliteStore(db)
+    await media.sweep(config, await store.all_attachments())
+    app[ACCOUNTS] = Accounts(store, config)
+    journal = Journal(store, app[REGISTRY], app[METRICS], config)
     await journal.start()
     app[JOURNAL] = journal
     yield

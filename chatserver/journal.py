@@ -23,8 +23,8 @@ from .errors import ChatError
 from .fanout.peer import refuse
 from .fanout.registry import Registry
 from .metrics import Metrics
-from .storage import messages
-from .storage.db import Database, not_taking_writes
+from .storage.db import not_taking_writes
+from .storage.sqlite_store import SqliteStore
 
 log = logging.getLogger("chatserver.journal")
 EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
@@ -33,8 +33,8 @@ EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "re
 class Journal:
     """Commits room changes in batches and broadcasts each after its commit."""
 
-    def __init__(self, db: Database, registry: Registry, metrics: Metrics, config: Config) -> None:
-        self.db = db
+    def __init__(self, store: SqliteStore, registry: Registry, metrics: Metrics, config: Config) -> None:
+        self.store = store
         self.registry = registry
         self.metrics = metrics
         self.config = config
@@ -49,7 +49,7 @@ class Journal:
 
     async def start(self) -> None:
         """Learn the next message id and start the writer task."""
-        self._next_id = await messages.max_message_id(self.db) + 1
+        self._next_id = await self.store.max_message_id() + 1
         self._task = asyncio.create_task(self._run(), name="journal")
 
     async def stop(self) -> None:
@@ -76,7 +76,7 @@ class Journal:
     async def writable(self) -> bool:
         """Whether writes work: after a failed batch, an empty transaction tells (and clears the failure)."""
         if self.failing:
-            await self.db.write(_nothing)
+            await self.store.db.write(_nothing)
             self.failing = False
         return True
 
@@ -98,7 +98,7 @@ class Journal:
     async def _commit(self, changes: list[Change]) -> None:
         started = time.perf_counter()
         try:
-            outcomes, batch = await self.db.write(apply, changes, self._next_id, self._seqs, self._names)
+            outcomes, batch = await self.store.db.write(apply, changes, self._next_id, self._seqs, self._names)
         except Exception as exc:  # the whole transaction rolled back: nothing happened
             log.exception("write batch of %d changes failed", len(changes))
             self.failing = True

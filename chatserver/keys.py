@@ -11,9 +11,11 @@ from .journal import Journal
 from .metrics import Metrics
 from .rates import UserRates
 from .storage.db import Database
+from .store import Store
 
 CONFIG = web.AppKey("config", Config)
-DB = web.AppKey("db", Database)
+DB = web.AppKey("db", Database)  # the SQLite file itself: the Store is what the server calls
+STORE = web.AppKey("store", Store)
 REGISTRY = web.AppKey("registry", Registry)
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
 from .schemas import parse_id
-from .storage.db import Row
+from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
 

@@ -6,8 +6,7 @@ from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import DB, JOURNAL, REGISTRY
-from ..storage import rooms
+from ..keys import JOURNAL, REGISTRY, STORE
 
 
 async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always: bool = False) -> int:
@@ -22,7 +21,7 @@ async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always
         ids = sorted({user_id for user_id in user_ids if user_id in registry.streams})
         if not ids:
             return 0
-        following = await rooms.rooms_of_users(app[DB], ids)
+        following = await app[STORE].rooms_of_users(ids)
         told = 0
         for user_id in ids:
             if registry.follow(user_id, following.get(user_id, ())) or always:

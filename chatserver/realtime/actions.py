@@ -13,10 +13,9 @@ from .. import rules, shapes
 from ..changes import Change
 from ..errors import ChatError
 from ..fanout.peer import Peer, overrun, refuse
-from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
+from ..keys import CONFIG, JOURNAL, METRICS, REGISTRY, STORE, USER_RATES
 from ..rates import Bucket
-from ..storage import rooms
-from ..storage.db import Row
+from ..store import Row
 from ..wire import encode, loads
 from .. import client_frames as frames_in
 from ..client_frames import depth
@@ -98,7 +97,7 @@ async def send_message(session: Session, data: dict[str, Any]) -> None:
     message = rules.message_text("message", data["message"], config.max_message_length)
     mentions = rules.check_mentions(data["mentions"], config.max_mentions)
     if mentions:
-        rules.check_mentioned(mentions, await rooms.member_ids(session.app[DB], session.room["id"], mentions))
+        rules.check_mentioned(mentions, await session.app[STORE].member_ids(session.room["id"], mentions))
     parent = rules.parent_of(data["parent_message"], data["parent_message_id"])
     await session.change("send", {
         "message": message, "message_type": "text", "mentions": mentions,

@@ -15,8 +15,8 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 from . import upgrades
 from .sqlite_thread import SqliteThread
 from .. import names
+from ..store import Row
 
-Row = dict[str, Any]
 T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.

@@ -8,7 +8,7 @@ import sqlite3
 
 from aiohttp import web
 
-from ..keys import DB, JOURNAL
+from ..keys import JOURNAL, STORE
 from ..request import json
 
 routes = web.RouteTableDef()
@@ -22,7 +22,7 @@ async def healthz(request: web.Request) -> web.Response:
     detail = "The database does not answer."
     try:
         async with asyncio.timeout(TIMEOUT):
-            healthy = await request.app[DB].ping()
+            healthy = await request.app[STORE].ping()
             if healthy:
                 detail = "The database does not take writes."
                 healthy = await request.app[JOURNAL].writable()

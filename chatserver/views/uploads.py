@@ -10,9 +10,8 @@ from .. import media, rules, shapes
 from ..changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
+from ..keys import CONFIG, JOURNAL, STORE, UPLOAD_RATES, USER_RATES
 from ..request import base_url, json
-from ..storage import messages
 from .history import member_room
 from .upload_form import IMAGE_TYPES, Form, read_form
 
@@ -26,7 +25,7 @@ async def _within_quota(request: web.Request, user_id: int, config: Config) -> i
                         retry_after=60)
     if not config.upload_quota_bytes:
         return 0
-    used = await media.stored_bytes(config, await messages.attachments_of(request.app[DB], user_id))
+    used = await media.stored_bytes(config, await request.app[STORE].attachments_of(user_id))
     if used >= config.upload_quota_bytes:
         raise ChatError("quota_exceeded", f"Your attachments already take {used} of the"
                         f" {config.upload_quota_bytes} bytes allowed; delete some first.", status=413)
@@ -63,7 +62,7 @@ async def upload(request: web.Request) -> web.Response:
         if form.name is not None:
             await media.remove(config, [form.name])
         raise
-    row = await messages.get_message(request.app[DB], committed.message_id)
+    row = await request.app[STORE].get_message(committed.message_id)
     return json(shapes.message(row, base, user["id"]), status=201)
 
 

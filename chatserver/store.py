@@ -1,0 +1,121 @@
+"""Store: every query and write the server makes, as the domain and the transports call them.
+
+SQLite (storage.sqlite_store) is the one implementation; another database is another class
+with these methods. Rows are plain dicts of column values.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Protocol, Sequence
+
+Row = dict[str, Any]
+
+
+class EmailTaken(Exception):
+    """A user with this e-mail address exists."""
+
+
+class RoomNameTaken(Exception):
+    """Another room has this name."""
+
+
+class RoomGone(Exception):
+    """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
+
+
+class Store(Protocol):
+    """The queries and the batched write of the server's storage."""
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query."""
+
+    # users and their tokens
+    async def create_user(self, *, email: str, password_hash: str, first_name: str, last_name: str = "",
+                          role: str = "member", photo: str | None = None, year: str | None = None) -> Row:
+        """Insert a user; the e-mail is stored lower-cased, unique by its email_key."""
+    async def get_user(self, user_id: int) -> Row | None:
+        """A user by id."""
+    async def get_login(self, email: str) -> Row | None:
+        """A user with the stored password hash, by e-mail in any case or width."""
+    async def update_user(self, user_id: int, changes: dict[str, Any]) -> Row | None:
+        """Change some of first_name, last_name, photo, year, role."""
+    async def set_password(self, user_id: int, password_hash: str, revoke: bool = True,
+                           keep_token: int | None = None) -> list[int]:
+        """Store a new password hash and, with revoke, revoke every token but keep_token; returns the ids revoked."""
+    async def list_users(self) -> list[Row]:
+        """Every user, by id."""
+    async def add_token(self, user_id: int, digest: str, prefix: str, address: str | None = None) -> int:
+        """Store a new token's digest, issued to a client address; returns the token's id."""
+    async def touch_tokens(self, token_ids: list[int], address: str | None = None) -> None:
+        """Record that these tokens were used now (and from address, if known)."""
+    async def user_by_token(self, digest: str) -> Row | None:
+        """The user holding the token with this digest, with the token's id as token_id."""
+    async def users_by_token_ids(self, token_ids: list[int]) -> list[Row]:
+        """The users holding these tokens, each row with its token_id; revoked tokens have no row."""
+    async def list_tokens(self, user_id: int) -> list[Row]:
+        """A user's tokens (id, prefix, created_at, last_used_at, address), oldest first."""
+    async def delete_tokens(self, user_id: int, token_ids: list[int] | None = None) -> list[int]:
+        """Revoke some (or all) of a user's tokens; returns the ids revoked."""
+
+    # rooms and membership
+    async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
+        """The ids among user_ids that name no user."""
+    async def create_room(self, *, name: str, description: str, owner_id: int, member_ids: Iterable[int] = ()) -> int:
+        """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
+    async def room_for(self, room_id: int, user_id: int) -> Row | None:
+        """A room as get_room gives it, plus is_member: whether user_id belongs to it."""
+    async def get_room(self, room_id: int) -> Row | None:
+        """A room with its owner's names and members_count."""
+    async def room_by_name(self, name: str) -> Row | None:
+        """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
+    async def list_rooms(self, q: str | None = None) -> list[Row]:
+        """Active rooms, by id; with q, those whose name contains it."""
+    async def user_rooms(self, user_id: int) -> list[Row]:
+        """Rooms the user belongs to, with unread_count and last_message_id."""
+    async def update_room(self, room_id: int, fields: dict[str, Any],
+                          member_ids: Iterable[int] | None = None) -> list[int]:
+        """Change name, description, avatar or owner, and with member_ids replace the members; returns those removed."""
+    async def delete_room(self, room_id: int) -> list[str]:
+        """Delete a room with its members, messages and events; returns its attachments' file names."""
+    async def is_member(self, room_id: int, user_id: int) -> bool:
+        """Whether the user belongs to the room."""
+    async def add_member(self, room_id: int, user_id: int) -> bool:
+        """Add a member; False if they already were one."""
+    async def remove_member(self, room_id: int, user_id: int) -> tuple[int, bool]:
+        """Remove a member unless they own the room: (owner id, whether they were a member), in one transaction."""
+    async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
+        """Make a member the owner; False (and no change) for a non-member."""
+    async def members(self, room_id: int, q: str | None = None) -> list[Row]:
+        """A room's members, by name; with q, those whose first or last name (or both) contain it."""
+    async def member_ids(self, room_id: int, user_ids: Iterable[int]) -> set[int]:
+        """The ids among user_ids that are members of the room."""
+    async def crowded_users(self, user_ids: Iterable[int], limit: int, room_id: int | None = None) -> list[int]:
+        """The users among user_ids who are members of `limit` rooms or more, not counting room_id."""
+    async def rooms_of_users(self, user_ids: list[int]) -> dict[int, set[int]]:
+        """user id -> ids of the rooms that user is a member of (users of no room are left out)."""
+    async def mark_read(self, room_id: int, user_id: int) -> None:
+        """Move the member's read position to the room's newest message."""
+    async def set_active(self, room_id: int, active: bool) -> None:
+        """Open or close a room; an inactive room is hidden from everyone but site admins."""
+
+    # messages and the event log
+    async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
+        """Up to limit messages of the room older than message id `before`, newest first (keyset)."""
+    async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
+        """One numbered page of the room's messages, newest first."""
+    async def message_count(self, room_id: int) -> int:
+        """How many messages the room holds."""
+    async def get_message(self, message_id: int) -> Row | None:
+        """One message in history form."""
+    async def max_message_id(self) -> int:
+        """The largest message id ever handed out (deleted ones included), 0 for none."""
+    async def attachments_of(self, user_id: int) -> list[str]:
+        """The stored file names of the user's messages that still have an attachment."""
+    async def all_attachments(self) -> list[str]:
+        """Every stored file name a message still refers to."""
+    async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:
+        """The room's events with seq > after_seq, oldest first: seq, kind, message_id, frame."""
+    async def room_seq(self, room_id: int) -> int:
+        """The seq of the room's newest event."""
+    async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
+        """Messages by id with their sender's names, for room lists."""
