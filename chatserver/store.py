@@ -6,9 +6,11 @@ with these methods. Rows are plain dicts of column values.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
 
 Row = dict[str, Any]
+T = TypeVar("T")
+Key = tuple[int, int, str]  # a send's (room_id, sender_id, client_id)
 
 
 class EmailTaken(Exception):
@@ -23,11 +25,56 @@ class RoomGone(Exception):
     """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
 
 
+class ChangeBatch(Protocol):
+    """One transaction of room changes as the changes see it; it runs on the writer's side, never awaits."""
+
+    now: str  # the commit time of every change of the batch
+    next_id: int  # the next message id, after the batch
+    seqs: dict[int, int]  # room id -> newest seq, for the rooms the batch changed
+    names: dict[int, str]  # room id -> name, for the same rooms
+
+    def next_seq(self, room_id: int) -> int | None:
+        """The room's next seq, taken; None when the room is gone."""
+    def room_name(self, room_id: int) -> str:
+        """The name of a room this batch took a seq of."""
+    def new_message_id(self) -> int:
+        """The next message id, taken."""
+    def existing_sends(self, keys: Sequence[Key]) -> dict[Key, Row]:
+        """Messages already stored under these keys: room_id, sender_id, client_id, id, seq, frame (parsed)."""
+    def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
+        """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    def reply_target(self, message_id: int) -> Row | None:
+        """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
+    def message_state(self, message_id: int) -> Row | None:
+        """What the rules need of a message: id, room_id, sender_id, is_deleted, attachment."""
+    def message_row(self, message_id: int) -> Row:
+        """One message in history form, as this transaction sees it."""
+    def add_message(self, row: tuple[Any, ...], mentions: Sequence[int]) -> None:
+        """A new message (id, room_id, sender_id, message_type, content, attachment, parent_id, client_id,
+        seq, created_at) and the ids of the users it mentions."""
+    def log_event(self, room_id: int, seq: int, kind: str, message_id: int, frame: dict[str, Any]) -> bytes:
+        """Add an event to the room's log; returns the frame as the log keeps it (JSON)."""
+    def edit_content(self, message_id: int, content: str) -> None:
+        """Replace a message's content and mark it edited."""
+    def erase(self, message_id: int) -> None:
+        """Delete a message, its content, attachment, reactions and mentions, in the log too."""
+    def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
+        """Set the user's reaction (the same one again removes it); returns the counts after."""
+
+
 class Store(Protocol):
     """The queries and the batched write of the server's storage."""
 
     async def ping(self) -> bool:
         """Whether the database answers a trivial query."""
+    async def write_changes(self, work: Callable[[ChangeBatch], T], next_id: int, known_seqs: dict[int, int],
+                            known_names: dict[int, str]) -> tuple[T, ChangeBatch]:
+        """work(batch) in one transaction on the writer's side, committed if it returns; the batch tells
+        the seqs, names and next message id it ended with. known_* are caches the batch only reads."""
+    async def check_writes(self) -> None:
+        """An empty transaction: returns only when the database takes writes."""
+    def not_taking_writes(self, exc: BaseException) -> bool:
+        """Whether a failed write means the database cannot take writes now (locked, full), not a bug."""
 
     # users and their tokens
     async def create_user(self, *, email: str, password_hash: str, first_name: str, last_name: str = "",

@@ -29,9 +29,6 @@ STORAGE_MAY = ("chatserver.storage", "chatserver.names", "chatserver.store")
 
 # Forbidden edges that exist today, each with why; the test fails when one is added or mended.
 KNOWN = {
-    ("chatserver.changes", "sqlite3"): "the change writes run on the writer's connection",
-    ("chatserver.changes", "chatserver.wire"): "a change encodes the frame it broadcasts",
-    ("chatserver.changes", "chatserver.fanout.peer"): "a change answers the socket that asked",
     ("chatserver.accounts", "aiohttp"): "authenticate and request_token read the request",
     ("chatserver.accounts", "chatserver.fanout.registry"): "the token recheck closes revoked sockets",
 }

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+import sqlite3
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import messages, rooms, users
-from .db import Database, Row
+from . import batch, messages, rooms, users
+from .db import Database, Row, not_taking_writes
+
+T = TypeVar("T")
 
 
 class SqliteStore:
@@ -16,6 +19,16 @@ class SqliteStore:
 
     async def ping(self) -> bool:
         return await self.db.ping()
+
+    async def write_changes(self, work: Callable[[batch.SqliteBatch], T], next_id: int,
+                            known_seqs: dict[int, int], known_names: dict[int, str]) -> tuple[T, batch.SqliteBatch]:
+        return await self.db.write(batch.run, work, next_id, known_seqs, known_names)
+
+    async def check_writes(self) -> None:
+        await self.db.write(_nothing)
+
+    def not_taking_writes(self, exc: BaseException) -> bool:
+        return not_taking_writes(exc)
 
     # users and their tokens
     async def create_user(self, **fields: Any) -> Row:
@@ -106,3 +119,7 @@ class SqliteStore:
         return await messages.room_seq(self.db, room_id)
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         return await messages.last_messages(self.db, message_ids)
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    """An empty transaction: it commits only when the database takes writes."""
