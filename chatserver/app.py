@@ -16,7 +16,7 @@ from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
 from .journal import Journal
-from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
+from .keys import (ACCOUNTS, BUS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
                    UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
 from .rates import UserRates
@@ -38,7 +38,7 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE] = SqliteStore(db)
     await media.sweep(config, await store.all_attachments())
     app[ACCOUNTS] = Accounts(store, config)
-    journal = Journal(store, app[REGISTRY], app[METRICS], config)
+    journal = Journal(store, app[BUS], app[METRICS], config)
     await journal.start()
     app[JOURNAL] = journal
     yield
@@ -79,6 +79,7 @@ def create_app(config: Config) -> web.Application:
     registry = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
                         activity_interval=config.activity_interval)
     app[REGISTRY] = registry
+    app[BUS] = registry
     app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
     app[UPLOAD_RATES] = UserRates(config.upload_rate / 60, config.upload_burst)
     app[REFUSED_REQUESTS] = UserRates(config.refused_rate, config.refused_burst)

@@ -21,7 +21,7 @@ from .changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
 from .fanout.peer import Peer, refuse
-from .fanout.registry import Registry
+from .fanout.bus import Bus
 from .metrics import Metrics
 from .store import ChangeBatch, Store
 from .wire import dumps, text_frame
@@ -34,9 +34,9 @@ EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "re
 class Journal:
     """Commits room changes in batches and broadcasts each after its commit."""
 
-    def __init__(self, store: Store, registry: Registry, metrics: Metrics, config: Config) -> None:
+    def __init__(self, store: Store, bus: Bus, metrics: Metrics, config: Config) -> None:
         self.store = store
-        self.registry = registry
+        self.bus = bus
         self.metrics = metrics
         self.config = config
         self._queue: deque[Change] = deque()
@@ -139,10 +139,10 @@ class Journal:
             return
         frame, own, reply = ready or (None, None, None)
         if frame is not None:
-            delivered = self.registry.broadcast(outcome.room_id, frame, own, outcome.sender_id, outcome.seq)
+            delivered = self.bus.broadcast(outcome.room_id, frame, own, outcome.sender_id, outcome.seq)
             self.metrics.inc("chat_broadcasts_total")
             self.metrics.inc("chat_deliveries_total", delivered)
-            self.registry.notify(outcome.room_id, outcome.seq, EVENTS[change.kind], change.user["id"])
+            self.bus.notify(outcome.room_id, outcome.seq, EVENTS[change.kind], change.user["id"])
         if reply is not None and peer is not None:
             peer.deliver(reply)
         if outcome.removed_file:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from .accounts import Accounts
 from .config import Config
+from .fanout.bus import Bus
 from .fanout.registry import Registry
 from .journal import Journal
 from .metrics import Metrics
@@ -16,7 +17,8 @@ from .store import Store
 CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)  # the SQLite file itself: the Store is what the server calls
 STORE = web.AppKey("store", Store)
-REGISTRY = web.AppKey("registry", Registry)
+REGISTRY = web.AppKey("registry", Registry)  # this node's sockets: join, leave, follow
+BUS = web.AppKey("bus", Bus)  # where events and closings are published: the registry, in one process
 JOURNAL = web.AppKey("journal", Journal)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 METRICS = web.AppKey("metrics", Metrics)

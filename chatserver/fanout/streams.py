@@ -6,7 +6,7 @@ from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import JOURNAL, REGISTRY, STORE
+from ..keys import BUS, JOURNAL, REGISTRY, STORE
 
 
 async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always: bool = False) -> int:
@@ -45,11 +45,11 @@ class ServerFanOut:
 
     def close_member(self, room_id: int, user_id: int) -> None:
         """Close a removed member's sockets in the room (4003)."""
-        self.app[REGISTRY].close_member(room_id, user_id)
+        self.app[BUS].close_member(room_id, user_id)
 
     def close_room(self, room_id: int) -> None:
         """Close every socket of a deleted room (4004)."""
-        self.app[REGISTRY].close_room(room_id)
+        self.app[BUS].close_room(room_id)
 
     async def rooms_changed(self, user_ids: Iterable[int], always: bool = False) -> None:
         """Tell these users' streams (see rooms_changed)."""

@@ -31,8 +31,10 @@ class SqliteStore:
         return not_taking_writes(exc)
 
     # users and their tokens
-    async def create_user(self, **fields: Any) -> Row:
-        return await users.create_user(self.db, **fields)
+    async def create_user(self, *, email: str, password_hash: str, first_name: str, last_name: str = "",
+                          role: str = "member", photo: str | None = None, year: str | None = None) -> Row:
+        return await users.create_user(self.db, email=email, password_hash=password_hash, first_name=first_name,
+                                       last_name=last_name, role=role, photo=photo, year=year)
     async def get_user(self, user_id: int) -> Row | None:
         return await users.get_user(self.db, user_id)
     async def get_login(self, email: str) -> Row | None:
@@ -60,8 +62,10 @@ class SqliteStore:
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
         return await rooms.missing_users(self.db, user_ids)
-    async def create_room(self, **fields: Any) -> int:
-        return await rooms.create_room(self.db, **fields)
+    async def create_room(self, *, name: str, description: str, owner_id: int,
+                          member_ids: Iterable[int] = ()) -> int:
+        return await rooms.create_room(self.db, name=name, description=description, owner_id=owner_id,
+                                       member_ids=member_ids)
     async def room_for(self, room_id: int, user_id: int) -> Row | None:
         return await rooms.room_for(self.db, room_id, user_id)
     async def get_room(self, room_id: int) -> Row | None:

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from .. import rules, schemas, shapes
 from ..fanout import streams
-from ..keys import REGISTRY, STORE
+from ..keys import BUS, STORE
 from ..request import body, json, path_id
 from ..store import Row
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, search_query
@@ -66,7 +66,7 @@ async def mark_read(request: web.Request) -> web.Response:
     user, room = await room_in_path(request)
     rules.check_member(room)
     await request.app[STORE].mark_read(room["id"], user["id"])
-    request.app[REGISTRY].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
+    request.app[BUS].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})
 
 
