@@ -15,7 +15,7 @@ from .accounts import Accounts
 from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
-from .journal import Journal
+from .publisher import Journal
 from .keys import (ACCOUNTS, BUS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
                    UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics

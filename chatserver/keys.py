@@ -8,7 +8,7 @@ from .accounts import Accounts
 from .config import Config
 from .fanout.bus import Bus
 from .fanout.registry import Registry
-from .journal import Journal
+from .publisher import Journal
 from .metrics import Metrics
 from .rates import UserRates
 from .storage.db import Database

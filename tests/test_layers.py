@@ -12,13 +12,13 @@ ROOT = Path(chatserver.__file__).parent
 # The domain: rules, change types, wire shapes, errors, request bodies, names, settings, limits,
 # accounts and media. It may call storage (below it), never HTTP, SQL drivers, wire bytes,
 # the fan-out, the publisher or either transport (above it).
-DOMAIN = {"chatserver.rules", "chatserver.changes", "chatserver.shapes", "chatserver.errors",
+DOMAIN = {"chatserver.rules", "chatserver.room_changes", "chatserver.shapes", "chatserver.errors",
           "chatserver.schemas", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
           "chatserver.accounts", "chatserver.membership", "chatserver.client_frames",
           "chatserver.store"}
 DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime",
-                  "chatserver.fanout", "chatserver.wire", "chatserver.journal", "chatserver.request",
+                  "chatserver.fanout", "chatserver.wire", "chatserver.publisher", "chatserver.request",
                   "chatserver.keys", "chatserver.app", "chatserver.routes")
 TRANSPORTS = ("chatserver.views", "chatserver.realtime")
 # Only the assembly mounts the transports; nothing else reaches into them.

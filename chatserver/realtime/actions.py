@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .. import rules, shapes
-from ..changes import Change
+from ..room_changes import Change
 from ..errors import ChatError
 from ..fanout.peer import Peer, overrun, refuse
 from ..keys import CONFIG, JOURNAL, METRICS, REGISTRY, STORE, USER_RATES

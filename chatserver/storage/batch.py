@@ -1,6 +1,6 @@
 """A batch of room changes on the writer's connection: one transaction, one thread hop, sends buffered.
 
-The domain decides what each change means (chatserver.changes); this is the ChangeBatch it does
+The domain decides what each change means (chatserver.room_changes); this is the ChangeBatch it does
 it with. New messages, their mentions and every change's log entry are buffered and each table's
 rows written in one statement when the batch flushes; a read of a message created earlier in the
 same batch, and an erase, flush first.
@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import orjson
 
-from . import changes as writes
+from . import message_writes
 from .db import Row, now_iso
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ class SqliteBatch:
         if room_id not in self.seqs:
             known, name = self.known_seqs.get(room_id), self.known_names.get(room_id)
             if known is None or name is None:
-                room = writes.live_room(self.conn, room_id)
+                room = message_writes.live_room(self.conn, room_id)
                 if room is None:
                     return None
                 known, name = room["last_seq"], room["name"]
@@ -65,32 +65,32 @@ class SqliteBatch:
 
     def existing_sends(self, keys: Sequence[Key]) -> dict[Key, Row]:
         """Messages already stored under (room_id, sender_id, client_id), their creation frame parsed."""
-        rows = writes.existing_sends(self.conn, keys)
+        rows = message_writes.existing_sends(self.conn, keys)
         for row in rows.values():
             row["frame"] = orjson.loads(row["frame"])
         return rows
 
     def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
         """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
-        return writes.memberships(self.conn, pairs)
+        return message_writes.memberships(self.conn, pairs)
 
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
         if message_id in self.new_ids:
             self.flush()
-        return writes.reply_target(self.conn, message_id)
+        return message_writes.reply_target(self.conn, message_id)
 
     def message_state(self, message_id: int) -> Row | None:
         """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
-        state = writes.message_state(self.conn, message_id)
+        state = message_writes.message_state(self.conn, message_id)
         if state is None and message_id in self.new_ids:
             self.flush()
-            state = writes.message_state(self.conn, message_id)
+            state = message_writes.message_state(self.conn, message_id)
         return state
 
     def message_row(self, message_id: int) -> Row:
         """One message in history form, as this transaction sees it."""
-        return writes.message_row(self.conn, message_id)
+        return message_writes.message_row(self.conn, message_id)
 
     def add_message(self, row: tuple[Any, ...], mentions: Sequence[int]) -> None:
         """A new message: (id, room_id, sender_id, message_type, content, attachment, parent_id, client_id,
@@ -107,30 +107,30 @@ class SqliteBatch:
 
     def edit_content(self, message_id: int, content: str) -> None:
         """Replace a message's content and mark it edited."""
-        writes.edit_content(self.conn, message_id, content, self.now)
+        message_writes.edit_content(self.conn, message_id, content, self.now)
 
     def erase(self, message_id: int) -> None:
         """Delete a message, in the log too (every entry logged before it in this batch included)."""
         self.flush()
-        writes.erase(self.conn, message_id, self.now)
+        message_writes.erase(self.conn, message_id, self.now)
 
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""
-        return writes.toggle_reaction(self.conn, message_id, user_id, reaction)
+        return message_writes.toggle_reaction(self.conn, message_id, user_id, reaction)
 
     def flush(self) -> None:
         """Write the buffered messages, mentions and log entries."""
-        writes.insert_messages(self.conn, self.messages)
-        writes.insert_mentions(self.conn, self.mentions)
-        writes.insert_events(self.conn, self.events)
+        message_writes.insert_messages(self.conn, self.messages)
+        message_writes.insert_mentions(self.conn, self.mentions)
+        message_writes.insert_events(self.conn, self.events)
         self.messages, self.mentions, self.events = [], [], []
 
     def finish(self, first_id: int) -> None:
         """Flush, and record each room's newest seq and the message ids handed out."""
         self.flush()
-        writes.set_room_seqs(self.conn, self.seqs)
+        message_writes.set_room_seqs(self.conn, self.seqs)
         if self.next_id > first_id:
-            writes.raise_high_water(self.conn, self.next_id - 1)
+            message_writes.raise_high_water(self.conn, self.next_id - 1)
 
 
 def run(conn: sqlite3.Connection, work: Callable[[SqliteBatch], T], next_id: int, known_seqs: dict[int, int],

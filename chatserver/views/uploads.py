@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .. import media, rules, shapes
-from ..changes import Change
+from ..room_changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, JOURNAL, STORE, UPLOAD_RATES, USER_RATES

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import media
-from .changes import Change, Committed, apply
+from .room_changes import Change, Committed, apply
 from .config import Config
 from .errors import ChatError
 from .fanout.peer import Peer, refuse
