@@ -15,10 +15,10 @@ from .accounts import Accounts
 from .config import Config
 from .fanout import streams
 from .fanout.registry import Registry
-from .publisher import Journal
-from .keys import (ACCOUNTS, BUS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
+from .keys import (ACCOUNTS, BUS, CONFIG, DB, METRICS, PUBLISHER, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, STORE,
                    UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
+from .publisher import Publisher
 from .rates import UserRates
 from .request import error_middleware
 from .views.refusals import refusal_budget
@@ -38,11 +38,11 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE] = SqliteStore(db)
     await media.sweep(config, await store.all_attachments())
     app[ACCOUNTS] = Accounts(store, config)
-    journal = Journal(store, app[BUS], app[METRICS], config)
-    await journal.start()
-    app[JOURNAL] = journal
+    publisher = Publisher(store, app[BUS], app[METRICS], config)
+    await publisher.start()
+    app[PUBLISHER] = publisher
     yield
-    await journal.stop()
+    await publisher.stop()
     await db.close()
     app[ACCOUNTS].close()
 

@@ -8,8 +8,8 @@ from .accounts import Accounts
 from .config import Config
 from .fanout.bus import Bus
 from .fanout.registry import Registry
-from .publisher import Journal
 from .metrics import Metrics
+from .publisher import Publisher
 from .rates import UserRates
 from .storage.db import Database
 from .store import Store
@@ -19,7 +19,7 @@ DB = web.AppKey("db", Database)  # the SQLite file itself: the Store is what the
 STORE = web.AppKey("store", Store)
 REGISTRY = web.AppKey("registry", Registry)  # this node's sockets: join, leave, follow
 BUS = web.AppKey("bus", Bus)  # where events and closings are published: the registry, in one process
-JOURNAL = web.AppKey("journal", Journal)
+PUBLISHER = web.AppKey("publisher", Publisher)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 METRICS = web.AppKey("metrics", Metrics)
 USER_RATES = web.AppKey("user_rates", UserRates)

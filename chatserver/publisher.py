@@ -1,4 +1,4 @@
-"""The journal: every change to a room is committed with the room's next seq, then broadcast.
+"""The publisher: every change to a room is committed with the room's next seq, then broadcast.
 
 One task owns all message writes. Changes queue up while a transaction commits and the
 next transaction takes them all (group commit), so the cost of a commit is shared when
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import media
-from .room_changes import Change, Committed, apply
+from .room_changes import EVENTS, Change, Committed, apply
 from .config import Config
 from .errors import ChatError
 from .fanout.peer import Peer, refuse
@@ -26,12 +26,11 @@ from .metrics import Metrics
 from .store import ChangeBatch, Store
 from .wire import dumps, text_frame
 
-log = logging.getLogger("chatserver.journal")
+log = logging.getLogger("chatserver.publisher")
 Frames = tuple[bytes | None, bytes | None, bytes | None]  # the room's frame, the sender's copy, a reply
-EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
 
 
-class Journal:
+class Publisher:
     """Commits room changes in batches and broadcasts each after its commit."""
 
     def __init__(self, store: Store, bus: Bus, metrics: Metrics, config: Config) -> None:
@@ -51,7 +50,7 @@ class Journal:
     async def start(self) -> None:
         """Learn the next message id and start the writer task."""
         self._next_id = await self.store.max_message_id() + 1
-        self._task = asyncio.create_task(self._run(), name="journal")
+        self._task = asyncio.create_task(self._run(), name="publisher")
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""

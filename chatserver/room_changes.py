@@ -17,6 +17,9 @@ from .errors import ChatError, not_found
 from .store import ChangeBatch, Key, Row
 
 
+EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # kind -> its event
+
+
 @dataclass(slots=True)
 class Change:
     """One requested change: kind is send, edit, delete or react."""
@@ -103,7 +106,7 @@ def _send(batch: ChangeBatch, sends: Sends, change: Change) -> Committed:
     frame = {**shapes.message_frame(state, change.base), "seq": seq}
     batch.add_message((message_id, room["id"], user["id"], frame["message_type"], data["message"],
                        data.get("attachment"), parent, client_id, seq, now), mentions)
-    logged = batch.log_event(room["id"], seq, "created", message_id, _for_log(frame, state))
+    logged = batch.log_event(room["id"], seq, EVENTS["send"], message_id, _for_log(frame, state))
     own = {**frame, "is_self": True}
     if client_id:
         own["client_id"] = client_id
@@ -150,7 +153,7 @@ def _edit(batch: ChangeBatch, change: Change) -> Committed:
     seq = _next_seq(batch, change.room["id"])
     batch.edit_content(state["id"], change.data["new_content"])
     frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"]}
-    return _logged(batch, change, "edited", state["id"], seq, frame)
+    return _logged(batch, change, state["id"], seq, frame)
 
 
 def _delete(batch: ChangeBatch, change: Change) -> Committed:
@@ -158,7 +161,7 @@ def _delete(batch: ChangeBatch, change: Change) -> Committed:
     seq = _next_seq(batch, change.room["id"])
     batch.erase(state["id"])
     frame = {"action": "deleted", "id": state["id"]}
-    committed = _logged(batch, change, "deleted", state["id"], seq, frame)
+    committed = _logged(batch, change, state["id"], seq, frame)
     committed.removed_file = state["attachment"]
     return committed
 
@@ -168,15 +171,14 @@ def _react(batch: ChangeBatch, change: Change) -> Committed:
     seq = _next_seq(batch, change.room["id"])
     counts = batch.toggle_reaction(state["id"], change.user["id"], change.data["reaction"])
     frame = {"action": "reacted", "id": state["id"], "reactions": counts}
-    return _logged(batch, change, "reacted", state["id"], seq, frame)
+    return _logged(batch, change, state["id"], seq, frame)
 
 
-def _logged(batch: ChangeBatch, change: Change, kind: str, message_id: int, seq: int,
-            frame: dict[str, Any]) -> Committed:
+def _logged(batch: ChangeBatch, change: Change, message_id: int, seq: int, frame: dict[str, Any]) -> Committed:
     """Log and broadcast a change with the message's state after it; its sender's copy says is_self."""
     row = batch.message_row(message_id)
     frame = {**frame, **shapes.message_frame(row, change.base), "seq": seq}
-    logged = batch.log_event(change.room["id"], seq, kind, message_id, _for_log(frame, row))
+    logged = batch.log_event(change.room["id"], seq, EVENTS[change.kind], message_id, _for_log(frame, row))
     return Committed(change.room["id"], seq, frame, _same(frame, logged), {**frame, "is_self": True},
                      row["sender_id"], message_id)
 

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import BUS, JOURNAL, REGISTRY, STORE
+from ..keys import BUS, PUBLISHER, REGISTRY, STORE
 
 
 async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always: bool = False) -> int:
@@ -30,7 +30,7 @@ async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always
 
 
 class ServerFanOut:
-    """What a membership change does to this server: the journal's cached room, sockets, user streams."""
+    """What a membership change does to this server: the publisher's cached room, sockets, user streams."""
 
     def __init__(self, app: web.Application) -> None:
         self.app = app
@@ -40,8 +40,8 @@ class ServerFanOut:
         return set(self.app[REGISTRY].followers.get(room_id, ()))
 
     def forget_room(self, room_id: int) -> None:
-        """The room was renamed or deleted: the journal reads it afresh."""
-        self.app[JOURNAL].forget_room(room_id)
+        """The room was renamed or deleted: the publisher reads it afresh."""
+        self.app[PUBLISHER].forget_room(room_id)
 
     def close_member(self, room_id: int, user_id: int) -> None:
         """Close a removed member's sockets in the room (4003)."""

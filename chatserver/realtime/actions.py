@@ -13,7 +13,7 @@ from .. import rules, shapes
 from ..room_changes import Change
 from ..errors import ChatError
 from ..fanout.peer import Peer, overrun, refuse
-from ..keys import CONFIG, JOURNAL, METRICS, REGISTRY, STORE, USER_RATES
+from ..keys import CONFIG, PUBLISHER, METRICS, REGISTRY, STORE, USER_RATES
 from ..rates import Bucket
 from ..store import Row
 from ..wire import encode, loads
@@ -21,11 +21,11 @@ from .. import client_frames as frames_in
 from ..client_frames import depth
 
 log = logging.getLogger("chatserver.ws")
-IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
+IN_FLIGHT = 32  # changes of one socket queued in the publisher before its reading pauses
 
 
 class Session:
-    """One socket's conversation: parse, check, hand changes to the journal."""
+    """One socket's conversation: parse, check, hand changes to the publisher."""
 
     def __init__(self, app: web.Application, peer: Peer, room: Row, base: str) -> None:
         self.app = app
@@ -69,11 +69,11 @@ class Session:
         refuse(self.peer, self.app[METRICS], exc, client_id)
 
     async def change(self, kind: str, data: dict[str, Any]) -> None:
-        """Rate-limit, then queue a change; errors reach the socket from the journal."""
+        """Rate-limit, then queue a change; errors reach the socket from the publisher."""
         if not self.rate.take() or not self.app[USER_RATES].take(self.peer.user["id"]):
             self.app[METRICS].inc("chat_rate_limited_total")
             raise ChatError("rate_limited", "Slow down: too many actions in a short time.")
-        future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))
+        future = self.app[PUBLISHER].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))
         self.in_flight.append(future)
         while self.in_flight and self.in_flight[0].done():
             self.in_flight.popleft()

@@ -10,7 +10,7 @@ from .. import media, rules, shapes
 from ..room_changes import Change
 from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, JOURNAL, STORE, UPLOAD_RATES, USER_RATES
+from ..keys import CONFIG, PUBLISHER, STORE, UPLOAD_RATES, USER_RATES
 from ..request import base_url, json
 from .history import member_room
 from .upload_form import IMAGE_TYPES, Form, read_form
@@ -55,7 +55,7 @@ async def upload(request: web.Request) -> web.Response:
         content = rules.message_text("content", form.fields.get("content", ""), config.max_message_length, blank=True)
         parent = rules.parent_field(form.fields.get("parent_message"))
         base = base_url(request)
-        committed = await request.app[JOURNAL].submit(Change("send", room, user, {
+        committed = await request.app[PUBLISHER].submit(Change("send", room, user, {
             "message": content, "message_type": form.message_type, "attachment": form.name,
             "mentions": [], "parent_message": parent, "client_id": None}, base=base))
     except Exception:
