@@ -116,7 +116,7 @@ def check_reader(member: bool, user: Row) -> None:
 
 
 def check_member(room: Row | None) -> Row:
-    """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
     if room is None or not room["is_active"]:
