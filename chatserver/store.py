@@ -49,9 +49,9 @@ class ChangeBatch(Protocol):
         """What the rules need of a message: id, room_id, sender_id, is_deleted, attachment."""
     def message_row(self, message_id: int) -> Row:
         """One message in history form, as this transaction sees it."""
+    # row: id, room_id, sender_id, message_type, content, attachment, parent_id, client_id, seq, created_at
     def add_message(self, row: tuple[Any, ...], mentions: Sequence[int]) -> None:
-        """A new message (id, room_id, sender_id, message_type, content, attachment, parent_id, client_id,
-        seq, created_at) and the ids of the users it mentions."""
+        """A new message, and the ids of the users it mentions."""
     def log_event(self, room_id: int, seq: int, kind: str, message_id: int, frame: dict[str, Any]) -> bytes:
         """Add an event to the room's log; returns the frame as the log keeps it (JSON)."""
     def edit_content(self, message_id: int, content: str) -> None:
@@ -69,8 +69,7 @@ class Store(Protocol):
         """Whether the database answers a trivial query."""
     async def write_changes(self, work: Callable[[ChangeBatch], T], next_id: int, known_seqs: dict[int, int],
                             known_names: dict[int, str]) -> tuple[T, ChangeBatch]:
-        """work(batch) in one transaction on the writer's side, committed if it returns; the batch tells
-        the seqs, names and next message id it ended with. known_* are caches the batch only reads."""
+        """work(batch) in one transaction (committed if it returns) and the batch, with the seqs it ended at."""
     async def check_writes(self) -> None:
         """An empty transaction: returns only when the database takes writes."""
     def not_taking_writes(self, exc: BaseException) -> bool:

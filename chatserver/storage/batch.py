@@ -93,8 +93,7 @@ class SqliteBatch:
         return message_writes.message_row(self.conn, message_id)
 
     def add_message(self, row: tuple[Any, ...], mentions: Sequence[int]) -> None:
-        """A new message: (id, room_id, sender_id, message_type, content, attachment, parent_id, client_id,
-        seq, created_at), and the ids of the users it mentions."""
+        """A new message, its row as insert_messages takes it, and the ids of the users it mentions."""
         self.messages.append(row)
         self.mentions.extend((row[0], uid) for uid in mentions)
         self.new_ids.add(row[0])
