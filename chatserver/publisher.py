@@ -130,7 +130,7 @@ class Publisher:
                     m.inc("chat_messages_committed_total")
 
     def _publish(self, change: Change, outcome: Committed | ChatError, ready: Frames | None) -> None:
-        peer = cast(Peer | None, change.reply_to)
+        peer = cast("Peer | None", change.reply_to)
         if isinstance(outcome, ChatError):
             if peer is not None:
                 refuse(peer, self.metrics, outcome, change.data.get("client_id") or None)
