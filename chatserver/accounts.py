@@ -9,8 +9,7 @@ from .config import Config
 from .errors import ChatError, forbidden, invalid
 from .logins import LoginGate
 from .sessions import Sessions
-from .storage import users
-from .storage.db import Database, Row
+from .store import EmailTaken, Row, Store
 from .throttle import Throttle
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
@@ -19,11 +18,11 @@ LOGIN_FAILED = "Unable to log in with provided credentials."
 class Accounts:
     """Who may become a user and prove to be one: the passwords, never kept but as scrypt hashes."""
 
-    def __init__(self, db: Database, config: Config,
+    def __init__(self, store: Store, config: Config,
                  on_revoked: Callable[[list[int]], None] | None = None) -> None:
-        self.db = db
+        self.store = store
         self.config = config
-        self.sessions = Sessions(db, config, on_revoked)
+        self.sessions = Sessions(store, config, on_revoked)
         self.gate = LoginGate(config)
         self.registrations = Throttle(config.register_rate, window=3600.0)
         # Separate bounded pools: hashing new passwords can queue without delaying a login.
@@ -54,11 +53,10 @@ class Accounts:
             self.registrations.reserve(address)
         try:
             password_hash = await security.hash_password(data["password"], self.config.scrypt_n, self.hash_pool)
-            user = await users.create_user(
-                self.db, email=email, password_hash=password_hash, first_name=data["first_name"],
+            user = await self.store.create_user(email=email, password_hash=password_hash, first_name=data["first_name"],
                 last_name=data.get("last_name") or "", role=role, photo=data.get("photo"),
                 year=data.get("year"))
-        except users.EmailTaken:
+        except EmailTaken:
             raise invalid({"email": ["A user with this email already exists."]}) from None
         finally:
             if not by_admin:
@@ -72,7 +70,7 @@ class Accounts:
 
         async def verify() -> bool:
             nonlocal row
-            row = await users.get_login(self.db, email)
+            row = await self.store.get_login(email)
             stored = row["password_hash"] if row else await self._unknown_user_hash()
             return await security.verify_password(password, stored, self.login_pool) and row is not None
 
@@ -87,7 +85,7 @@ class Accounts:
             raise invalid({"current_password": ["The current password is required to set a new one."]})
 
         async def verify() -> bool:
-            row = await users.get_login(self.db, user["email"])
+            row = await self.store.get_login(user["email"])
             return row is not None and await security.verify_password(
                 current, row["password_hash"], self.login_pool)
 
@@ -100,7 +98,7 @@ class Accounts:
         """Store a new password; with revoke, every token but keep_token goes in the same
         transaction (sockets open with them close, 4001): returns their ids."""
         password_hash = await security.hash_password(password, self.config.scrypt_n, self.hash_pool)
-        revoked = await users.set_password(self.db, user_id, password_hash, revoke=revoke, keep_token=keep_token)
+        revoked = await self.store.set_password(user_id, password_hash, revoke=revoke, keep_token=keep_token)
         self.sessions.revoked(revoked)
         return revoked
 

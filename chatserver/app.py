@@ -16,18 +16,19 @@ from . import media
 from .accounts import Accounts
 from .config import Config
 from .fanout import streams
+from .fanout.bus import Bus
 from .fanout.registry import Registry
-from .journal import Journal
-from .keys import (ACCOUNTS, CONFIG, DB, JOURNAL, METRICS, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, SESSIONS,
-                   UPLOAD_RATES, USER_RATES)
+from .keys import (ACCOUNTS, BUS, CONFIG, DB, METRICS, PUBLISHER, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, SESSIONS,
+                   STORE, UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
+from .publisher import Publisher
 from .rates import UserRates
 from .request import error_middleware
 from .routes import add_routes, client_headers
 from .views.prometheus import count_response
 from .views.refusals import refusal_budget
-from .storage import messages
 from .storage.db import Database
+from .storage.sqlite_store import SqliteStore
 
 log = logging.getLogger("chatserver")
 
@@ -38,14 +39,15 @@ async def _storage(app: web.Application) -> AsyncIterator[None]:
     db = await Database.open(config.db, config.synchronous, readers=config.db_readers,
                              busy_timeout=config.busy_timeout)
     app[DB] = db
-    await media.sweep(config, await messages.all_attachments(db))
-    app[ACCOUNTS] = Accounts(db, config, on_revoked=partial(_close_tokens, app[REGISTRY]))
+    store = app[STORE] = SqliteStore(db)
+    await media.sweep(config, await store.all_attachments())
+    app[ACCOUNTS] = Accounts(store, config, on_revoked=partial(_close_tokens, app[BUS]))
     app[SESSIONS] = app[ACCOUNTS].sessions
-    journal = Journal(db, app[REGISTRY], app[METRICS], config)
-    await journal.start()
-    app[JOURNAL] = journal
+    publisher = Publisher(store, app[BUS], app[METRICS], config)
+    await publisher.start()
+    app[PUBLISHER] = publisher
     yield
-    await journal.stop()
+    await publisher.stop()
     await db.close()
     app[ACCOUNTS].close()
 
@@ -70,9 +72,9 @@ async def _token_recheck(app: web.Application) -> AsyncIterator[None]:
         await asyncio.gather(task, return_exceptions=True)
 
 
-def _close_tokens(registry: Registry, token_ids: list[int]) -> None:
+def _close_tokens(bus: Bus, token_ids: list[int]) -> None:
     for token_id in token_ids:
-        registry.close_token(token_id)
+        bus.close_token(token_id)
 
 
 async def _close_sockets(app: web.Application) -> None:
@@ -114,6 +116,7 @@ def create_app(config: Config) -> web.Application:
     metrics = app[METRICS] = Metrics()
     registry = app[REGISTRY] = Registry(on_slow=lambda peer: metrics.inc("chat_slow_disconnects_total"),
                                         activity_interval=config.activity_interval)
+    app[BUS] = registry  # the in-process bus: this node's sockets
     app[USER_RATES] = UserRates(config.rate_limit, config.rate_burst)
     app[UPLOAD_RATES] = UserRates(config.upload_rate / 60, config.upload_burst)
     app[REFUSED_REQUESTS] = UserRates(config.refused_rate, config.refused_burst)
@@ -126,7 +129,7 @@ def create_app(config: Config) -> web.Application:
     if config.cors_origins:  # after the routes it covers; it adds its own response hook last
         _allow_cors(app, config.cors_origins)
 
-    app.cleanup_ctx.append(_storage)  # the database, accounts and sessions, the journal
+    app.cleanup_ctx.append(_storage)  # the database and its Store, accounts and sessions, the publisher
     app.cleanup_ctx.append(_token_recheck)
     app.cleanup_ctx.append(_measure_loop_lag)
     app.on_shutdown.append(_close_sockets)

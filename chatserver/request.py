@@ -11,9 +11,9 @@ from aiohttp import web
 from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
-from .keys import CONFIG, SESSIONS
+from .keys import CONFIG, SESSIONS, STORE
 from .bodies import body_limit, load, parse_id
-from .storage.db import Row, not_taking_writes
+from .store import Row
 
 log = logging.getLogger("chatserver")
 USER = web.RequestKey("user", dict)
@@ -145,7 +145,8 @@ async def error_middleware(request: web.Request,
         return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
                                  status=400)
     except Exception as exc:
-        if not_taking_writes(exc):
+        store = request.app.get(STORE)
+        if store is not None and store.not_taking_writes(exc):
             log.warning("database not taking writes on %s %s: %s", request.method, request.path, exc)
             return web.json_response({"detail": "The database is not taking writes right now; try again.",
                                       "code": "unavailable", "retry_after": 1}, status=503,

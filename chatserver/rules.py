@@ -6,7 +6,7 @@ from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
 from .bodies import parse_id
-from .storage.db import Row
+from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
 NOT_A_MESSAGE_ID = "Must be a message id."
@@ -122,7 +122,7 @@ def check_reader(member: bool, user: Row) -> None:
 
 
 def check_member(room: Row | None) -> Row:
-    """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
     if room is None or not room["is_active"]:

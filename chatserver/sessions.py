@@ -7,8 +7,7 @@ from typing import Callable
 
 from . import security
 from .config import Config
-from .storage import users
-from .storage.db import Database, Row
+from .store import Row, Store
 
 TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often, not on every request
 
@@ -16,9 +15,9 @@ TOUCH_EVERY = 60.0  # seconds: a token's last use is written at most this often,
 class Sessions:
     """Tokens and their lifetimes; the database keeps only their digests."""
 
-    def __init__(self, db: Database, config: Config,
+    def __init__(self, store: Store, config: Config,
                  on_revoked: Callable[[list[int]], None] | None = None) -> None:
-        self.db = db
+        self.store = store
         self.config = config
         # Told the ids of every token revoked here, so that a server closes their sockets (4001).
         self.on_revoked = on_revoked
@@ -26,7 +25,7 @@ class Sessions:
     async def issue_token(self, user_id: int, address: str | None = None) -> str:
         """A new token for the user (several devices may each hold one), issued to a client address."""
         token = security.new_token()
-        await users.add_token(self.db, user_id, security.token_digest(token), token[:6], address)
+        await self.store.add_token(user_id, security.token_digest(token), token[:6], address)
         return token
 
     async def revoke(self, user_id: int, token_ids: list[int] | None) -> list[int]:
@@ -35,7 +34,7 @@ class Sessions:
 
         Without on_revoked (an admin command, in another process) a running server closes
         those sockets at its next recheck_tokens."""
-        revoked = await users.delete_tokens(self.db, user_id, token_ids)
+        revoked = await self.store.delete_tokens(user_id, token_ids)
         self.revoked(revoked)
         return revoked
 
@@ -48,19 +47,19 @@ class Sessions:
         """The user holding this token (with token_id), or None; an expired token is deleted."""
         if not token or len(token) > 128:
             return None
-        row = await users.user_by_token(self.db, security.token_digest(token))
+        row = await self.store.user_by_token(security.token_digest(token))
         if row is None:
             return None
         if self._expired(row["token_created_at"], row["token_used_at"]):
-            await users.delete_tokens(self.db, row["id"], [row["token_id"]])
+            await self.store.delete_tokens(row["id"], [row["token_id"]])
             return None
         if _since(row["token_used_at"]) > TOUCH_EVERY:
-            await users.touch_tokens(self.db, [row["token_id"]], address)
+            await self.store.touch_tokens([row["token_id"]], address)
         return row
 
     async def tokens(self, user: Row) -> list[Row]:
         """The user's tokens that are still valid, oldest first."""
-        rows = await users.list_tokens(self.db, user["id"])
+        rows = await self.store.list_tokens(user["id"])
         return [row for row in rows if not self._expired(row["created_at"], row["last_used_at"])]
 
     def _expired(self, created_at: str, used_at: str | None) -> bool:
@@ -76,11 +75,11 @@ class Sessions:
         """
         if not token_ids:
             return []
-        rows = [row for row in await users.users_by_token_ids(self.db, sorted(token_ids))
+        rows = [row for row in await self.store.users_by_token_ids(sorted(token_ids))
                 if not self._expired(row["token_created_at"], row["token_used_at"])]
         stale = [row["token_id"] for row in rows if _since(row["token_used_at"]) > TOUCH_EVERY]
         if stale:
-            await users.touch_tokens(self.db, stale)
+            await self.store.touch_tokens(stale)
         self.revoked(sorted(token_ids - {row["token_id"] for row in rows}))
         return list({row["id"]: row for row in rows}.values())
 

@@ -186,9 +186,9 @@ class Arena:
         return read_rows(self.db, "SELECT content FROM messages WHERE id = ?", (message_id,))[0][0]
 
     async def until_probe(self, ws) -> list[dict[str, Any]]:
-        """Send a probe (a send the journal refuses) and return every frame that came before its answer.
+        """Send a probe (a send the publisher refuses) and return every frame that came before its answer.
 
-        The journal answers in order, so the answers to everything sent earlier arrive first."""
+        The publisher answers in order, so the answers to everything sent earlier arrive first."""
         probe = f"probe-{next(self.probes)}-\u2603"
         await ws.send_json({"message": "probe", "parent_message": MAX_ID, "client_id": probe})
         frames = []

@@ -59,7 +59,7 @@ async def test_identical_client_ids_in_one_batch_make_one_message(member, client
     metrics = client.app[METRICS]
     batches = metrics.value("chat_write_batches_total")
     changes = metrics.value("chat_write_batch_changes_total")
-    for _ in range(3):  # no await between the frames that lets the journal run
+    for _ in range(3):  # no await between the frames that lets the publisher run
         await send(ws, "double tap", "tap-1")
     first = await recv(ws)
     assert await recv(ws) == first and await recv(ws) == first

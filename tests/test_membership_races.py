@@ -76,7 +76,7 @@ async def test_a_change_queued_before_a_removal_and_written_after_it_is_refused(
         while not cl.app[DB].writes_pending:  # wait until the removal's transaction waits for the file
             await asyncio.sleep(0.01)
         await ws_r.send_json({"message": "sent before the removal was written", "client_id": "late"})
-        while not ravi_peer.frames_in:  # received, so queued in the journal behind the removal
+        while not ravi_peer.frames_in:  # received, so queued in the publisher behind the removal
             await asyncio.sleep(0.01)
     finally:
         other.rollback()

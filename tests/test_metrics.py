@@ -102,7 +102,7 @@ async def test_counters_match_the_traffic_sent(client, register):
         'chat_http_requests_total{class="2xx"}': 6, 'chat_http_requests_total{class="4xx"}': 4,
         'chat_http_requests_total{class="1xx"}': 2}
 
-    # every change that reached the journal: 10 sends, edit, react, delete, and the two it refused
+    # every change that reached the publisher: 10 sends, edit, react, delete, and the two it refused
     assert m["chat_write_batch_changes_total"] == 15
     batches = m["chat_write_batches_total"]
     assert 1 <= batches <= 15

@@ -10,8 +10,9 @@ from .. import bodies
 from ..accounts import Accounts
 from ..config import Config
 from ..errors import ChatError
-from ..storage import rooms, users
-from ..storage.db import Database, Row
+from ..storage.db import Database
+from ..storage.sqlite_store import SqliteStore
+from ..store import Row, Store
 
 
 # Exit status: 0 done; 2 refused as given (one line on stderr, nothing changed); 1 the database
@@ -21,14 +22,14 @@ class Refused(Exception):
 
 
 @asynccontextmanager
-async def open_database(config: Config, create: bool = False) -> AsyncIterator[Database]:
+async def open_database(config: Config, create: bool = False) -> AsyncIterator[Store]:
     """The database of config, opened beside a running server (created only with create)."""
     if not create:
         existing_db(config)  # a mistyped --db must not leave a new empty database behind
     # Not exclusive: the server holds the one-server lock while it runs, and that is fine.
     db = await Database.open(config.db, config.synchronous, exclusive=False)
     try:
-        yield db
+        yield SqliteStore(db)
     finally:
         await db.close()
 
@@ -36,8 +37,8 @@ async def open_database(config: Config, create: bool = False) -> AsyncIterator[D
 @asynccontextmanager
 async def open_accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
     """The accounts service on the database of config."""
-    async with open_database(config, create) as db:
-        accounts = Accounts(db, config)
+    async with open_database(config, create) as store:
+        accounts = Accounts(store, config)
         try:
             yield accounts
         finally:
@@ -57,18 +58,18 @@ def refusal(exc: ChatError) -> Refused:
     return Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items()))
 
 
-async def user_by_email(db: Database, email: str) -> Row:
+async def user_by_email(store: Store, email: str) -> Row:
     """The user with this e-mail, or refused."""
-    row = await users.get_login(db, email)
+    row = await store.get_login(email)
     if row is None:
         raise Refused(f"no user with e-mail {email}")
     return row
 
 
-async def room_by_ref(db: Database, ref: str) -> Row:
+async def room_by_ref(store: Store, ref: str) -> Row:
     """The room with this id or name, or refused."""
     room_id = bodies.parse_id(ref)
-    row = await (rooms.get_room(db, room_id) if room_id is not None else rooms.room_by_name(db, ref))
+    row = await (store.get_room(room_id) if room_id is not None else store.room_by_name(ref))
     if row is None:
         raise Refused(f"no room {ref}")
     return row

@@ -9,7 +9,6 @@ import sys
 from .. import bodies
 from ..config import Config
 from ..errors import ChatError
-from ..storage import users
 from .access import Refused, open_accounts, open_database, user_by_email, valid
 
 
@@ -46,7 +45,7 @@ async def setpassword(config: Config, args: argparse.Namespace) -> int:
     """Reset a user's password (from --password, a prompt, or one line of standard input)."""
     password = valid(bodies.ProfileUpdate(), {"password": _new_password(args)})["password"]
     async with open_accounts(config) as accounts:
-        user = await user_by_email(accounts.db, args.email)
+        user = await user_by_email(accounts.store, args.email)
         revoked = await accounts.set_password(user["id"], password, revoke=args.revoke_tokens)
     print(f"password changed for {user['email']}" + (f"; revoked {len(revoked)} token(s)" if revoked else ""))
     return 0
@@ -54,8 +53,8 @@ async def setpassword(config: Config, args: argparse.Namespace) -> int:
 
 async def tokens(config: Config, args: argparse.Namespace) -> int:
     """List a user's tokens: id, first characters, when it was issued."""
-    async with open_database(config) as db:
-        rows = await users.list_tokens(db, (await user_by_email(db, args.email))["id"])
+    async with open_database(config) as store:
+        rows = await store.list_tokens((await user_by_email(store, args.email))["id"])
     print(f"{'id':>6}  {'prefix':<10}  created")
     for row in rows:
         print(f"{row['id']:>6}  {row['prefix'] + '...':<10}  {row['created_at']}")
@@ -69,9 +68,9 @@ async def revoke(config: Config, args: argparse.Namespace) -> int:
     the sockets already open with it (4001) within CHAT_TOKEN_RECHECK seconds.
     """
     async with open_accounts(config) as accounts:
-        user = await user_by_email(accounts.db, args.email)
+        user = await user_by_email(accounts.store, args.email)
         if args.token:
-            owned = {row["id"] for row in await users.list_tokens(accounts.db, user["id"])}
+            owned = {row["id"] for row in await accounts.store.list_tokens(user["id"])}
             strangers = [t for t in args.token if t not in owned]
             if strangers:
                 raise Refused(f"not tokens of {user['email']}: {', '.join(map(str, strangers))}")

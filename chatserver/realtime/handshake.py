@@ -12,7 +12,7 @@ from ..fanout.peer import Peer
 from ..keys import CONFIG, REGISTRY, SESSIONS
 from ..rates import Refusals
 from ..request import client_address, request_token
-from ..storage.db import Row
+from ..store import Row
 
 
 def check_origin(request: web.Request, config: Config) -> None:

@@ -11,10 +11,10 @@ from aiohttp import web
 from .. import rules
 from ..errors import ChatError
 from ..fanout.peer import Peer
-from ..keys import DB, METRICS, REGISTRY
+from ..keys import METRICS, REGISTRY, STORE
 from ..request import base_url, path_id
 from ..bodies import parse_id
-from ..storage import messages, rooms
+from ..store import Store
 from ..wire import dumps, replayed, text_frame
 from .actions import Session
 from .handshake import authenticated, upgrade, within_limits
@@ -38,10 +38,10 @@ def _after_seq(request: web.Request) -> int | None:
 async def chat_socket(request: web.Request) -> web.StreamResponse:
     """`/ws/chat/<room_id>/?token=...[&after_seq=N]`: a member's live connection to a room."""
     app = request.app
-    db, registry = app[DB], app[REGISTRY]
+    store, registry = app[STORE], app[REGISTRY]
     room_id = path_id(request, "room_id")
     user, token = await authenticated(request)
-    room = rules.check_member(await rooms.room_for(db, room_id, user["id"]))
+    room = rules.check_member(await store.room_for(room_id, user["id"]))
     address = within_limits(request, user)
     after_seq = _after_seq(request)
     base = base_url(request)
@@ -55,10 +55,10 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     app[METRICS].inc("chat_ws_sessions_total")
     log.info("ws open room=%s user=%s remote=%s after_seq=%s", room_id, user["id"], address, after_seq)
     try:
-        if not await rooms.is_member(db, room_id, user["id"]):
+        if not await store.is_member(room_id, user["id"]):
             registry.close_member(room_id, user["id"])  # removed while this handshake ran: missed by the removal
         await serve(app, peer, token, session.receive, session.refuse,
-                     None if after_seq is None else lambda: _resume(db, peer, after_seq, base))
+                     None if after_seq is None else lambda: _resume(store, peer, after_seq, base))
     finally:
         if registry.leave(peer) and peer.typing:
             session.broadcast_typing(False)
@@ -67,9 +67,9 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     return peer.ws
 
 
-async def _resume(db, peer: Peer, after_seq: int, base: str) -> None:
+async def _resume(store: Store, peer: Peer, after_seq: int, base: str) -> None:
     """Send every event past after_seq (announced by a `resumed` frame), then the held live ones."""
-    last = await messages.room_seq(db, peer.room_id)
+    last = await store.room_seq(peer.room_id)
     if after_seq > last:
         peer.write(text_frame(dumps({"action": "reset", "last_seq": last})))
         peer.release(last)
@@ -78,7 +78,7 @@ async def _resume(db, peer: Peer, after_seq: int, base: str) -> None:
                                  "count": last - after_seq})))
     cursor = after_seq
     while cursor < last and peer.live:
-        events = await messages.events_after(db, peer.room_id, cursor, min(REPLAY_CHUNK, last - cursor))
+        events = await store.events_after(peer.room_id, cursor, min(REPLAY_CHUNK, last - cursor))
         if not events:
             break
         for event in events:

@@ -6,10 +6,9 @@ from aiohttp import web
 
 from .. import bodies, rules, shapes
 from ..fanout import streams
-from ..keys import DB, REGISTRY
+from ..keys import BUS, STORE
 from ..request import body, json, path_id
-from ..storage import rooms
-from ..storage.db import Row
+from ..store import Row
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, search_query
 
 routes = web.RouteTableDef()
@@ -58,7 +57,7 @@ async def search_members(request: web.Request) -> web.Response:
 async def _readable_members(request: web.Request, q: str | None) -> list[Row]:
     user, room = await room_in_path(request)
     rules.check_reader(bool(room["is_member"]), user)
-    return await rooms.members(request.app[DB], room["id"], q)
+    return await request.app[STORE].members(room["id"], q)
 
 
 @routes.post(f"/api/chat/groups/{ROOM}/mark-as-read/")
@@ -66,8 +65,8 @@ async def mark_read(request: web.Request) -> web.Response:
     """Move the caller's read position to the room's newest message."""
     user, room = await room_in_path(request)
     rules.check_member(room)
-    await rooms.mark_read(request.app[DB], room["id"], user["id"])
-    request.app[REGISTRY].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
+    await request.app[STORE].mark_read(room["id"], user["id"])
+    request.app[BUS].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})
 
 

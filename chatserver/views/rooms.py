@@ -6,9 +6,8 @@ from aiohttp import web
 
 from .. import bodies, shapes
 from ..errors import ChatError
-from ..keys import DB, ROOM_LISTS
+from ..keys import ROOM_LISTS, STORE
 from ..request import body, caller, json
-from ..storage import messages, rooms
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
 
 routes = web.RouteTableDef()
@@ -21,9 +20,9 @@ async def joined(request: web.Request) -> web.Response:
     if not request.app[ROOM_LISTS].take(user["id"]):
         raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
                         retry_after=1)
-    db = request.app[DB]
-    rows = await rooms.user_rooms(db, user["id"])
-    last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
+    store = request.app[STORE]
+    rows = await store.user_rooms(user["id"])
+    last = await store.last_messages([r["last_message_id"] for r in rows if r["last_message_id"]])
     return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
 
@@ -31,14 +30,14 @@ async def joined(request: web.Request) -> web.Response:
 async def every_room(request: web.Request) -> web.Response:
     """Every active room."""
     await caller(request)
-    return json([shapes.room(r) for r in await rooms.list_rooms(request.app[DB])])
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms()])
 
 
 @routes.get("/api/chat/groups/search/")
 async def search_rooms(request: web.Request) -> web.Response:
     """Active rooms whose name contains q."""
     await caller(request)
-    return json([shapes.room(r) for r in await rooms.list_rooms(request.app[DB], search_query(request))])
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms(search_query(request))])
 
 
 @routes.post("/api/chat/create-group/")

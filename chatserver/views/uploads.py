@@ -9,13 +9,12 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from .. import media, rules, shapes
-from ..changes import Change, Committed
+from ..room_changes import Change, Committed
 from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
+from ..keys import CONFIG, PUBLISHER, STORE, UPLOAD_RATES, USER_RATES
 from ..request import base_url, json
-from ..storage import messages
-from ..storage.db import Row
+from ..store import Row
 from .history import member_room
 from .upload_form import IMAGE_TYPES, Form, read_form
 
@@ -29,7 +28,7 @@ async def _within_quota(request: web.Request, user_id: int, config: Config) -> i
                         retry_after=60)
     if not config.upload_quota_bytes:
         return 0
-    used = await media.stored_bytes(config, await messages.attachments_of(request.app[DB], user_id))
+    used = await media.stored_bytes(config, await request.app[STORE].attachments_of(user_id))
     if used >= config.upload_quota_bytes:
         raise ChatError("quota_exceeded", f"Your attachments already take {used} of the"
                         f" {config.upload_quota_bytes} bytes allowed; delete some first.", status=413)
@@ -59,7 +58,7 @@ async def _send(request: web.Request, room: Row, user: Row, form: Form, base: st
     config = request.app[CONFIG]
     content = rules.message_text("content", form.fields.get("content", ""), config.max_message_length, blank=True)
     parent = rules.parent_field(form.fields.get("parent_message"))
-    return await request.app[JOURNAL].submit(Change("send", room, user, {
+    return await request.app[PUBLISHER].submit(Change("send", room, user, {
         "message": content, "message_type": form.message_type, "attachment": form.name,
         "mentions": [], "parent_message": parent, "client_id": None}, base=base))
 
@@ -88,7 +87,7 @@ async def upload(request: web.Request) -> web.Response:
     async with _removed_on_failure(config, form):
         await _read(request, config, form, used)
         committed = await _send(request, room, user, form, base)
-    row = await messages.get_message(request.app[DB], committed.message_id)
+    row = await request.app[STORE].get_message(committed.message_id)
     return json(shapes.message(row, base, user["id"]), status=201)
 
 

@@ -6,9 +6,8 @@ from aiohttp import web
 
 from .. import bodies, shapes
 from ..errors import not_found
-from ..keys import ACCOUNTS, DB, REGISTRY, SESSIONS
+from ..keys import ACCOUNTS, REGISTRY, SESSIONS, STORE
 from ..request import body, caller, client_address, json, path_id
-from ..storage import users
 
 routes = web.RouteTableDef()
 
@@ -72,12 +71,12 @@ async def update_me(request: web.Request) -> web.Response:
     logs out every other token."""
     user = await caller(request)
     data = await body(request, bodies.ProfileUpdate())
-    db, registry = request.app[DB], request.app[REGISTRY]
+    store, registry = request.app[STORE], request.app[REGISTRY]
     current = data.pop("current_password", None)
     if "password" in data:
         await request.app[ACCOUNTS].change_password(
             user, current, data.pop("password"), client_address(request))
-    updated = await users.update_user(db, user["id"], data)
+    updated = await store.update_user(user["id"], data)
     registry.update_user(updated)  # open sockets send the new name and photo at once
     return json(shapes.user(updated))
 
@@ -86,4 +85,4 @@ async def update_me(request: web.Request) -> web.Response:
 async def user_list(request: web.Request) -> web.Response:
     """Every user, briefly."""
     await caller(request)
-    return json([shapes.user_brief(u) for u in await users.list_users(request.app[DB])])
+    return json([shapes.user_brief(u) for u in await request.app[STORE].list_users()])
