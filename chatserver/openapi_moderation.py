@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import schemas
+from . import bodies
 from .openapi_bodies import body_schema
 from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
 
@@ -21,7 +21,7 @@ def suspension_paths() -> dict[str, Schema]:
     """Site admins suspend an account and lift the suspension."""
     account = obj({"message": TEXT, "user": ref("Account"), "deleted_messages": {
         "type": "integer", "minimum": 0, "description": "How many of their messages were deleted (0 unless asked)."}})
-    reason = _optional(body_schema(schemas.Suspension, {
+    reason = _optional(body_schema(bodies.Suspension, {
         "reason": "Why: kept in the audit log.",
         "delete_messages": "With suspend: delete every message of the user, each as its author's deletion is."}))
     return {
@@ -37,7 +37,7 @@ def suspension_paths() -> dict[str, Schema]:
 
 def mute_paths() -> dict[str, Schema]:
     """A room's owner, moderators and site admins mute members."""
-    mute = body_schema(schemas.Mute, {
+    mute = body_schema(bodies.Mute, {
         "duration": "Seconds (at most CHAT_MAX_MUTE_SECONDS); without it, or null, until lifted.",
         "reason": "Why: kept in the audit log."})
     return {
@@ -63,5 +63,5 @@ def pin_paths() -> dict[str, Schema]:
                       (401, 403, 404), params=[ROOM_ID]),
             "post": op("Pin or unpin a message", "messages",
                        (200, "The message, pinned or not; the room gets a message_pinned frame.", ref("Message")),
-                       (401, 403, 404, 503), body(body_schema(schemas.Pin)), [ROOM_ID])},
+                       (401, 403, 404, 503), body(body_schema(bodies.Pin)), [ROOM_ID])},
     }

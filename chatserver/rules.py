@@ -6,10 +6,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
-from .schemas import parse_id
-from .storage.db import Row, iso
+from .bodies import parse_id
+from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
+NOT_A_MESSAGE_ID = "Must be a message id."
 
 
 class FieldError(ValueError):
@@ -26,8 +27,13 @@ def text(value: Any, min_len: int = 1, max_len: int | None = None) -> str:
     if len(value) < min_len:
         raise FieldError("This field may not be blank." if min_len == 1 else f"At least {min_len} characters.")
     if max_len is not None and len(value) > max_len:
-        raise FieldError(f"Ensure this field has no more than {max_len} characters.")
+        raise FieldError(too_long(max_len))
     return value
+
+
+def too_long(limit: int) -> str:
+    """What a client is told of a text over `limit` characters."""
+    return f"Ensure this field has no more than {limit} characters."
 
 
 def message_text(field: str, value: Any, limit: int, *, blank: bool = False) -> str:
@@ -71,7 +77,7 @@ def parent_field(raw: str | None) -> int | None:
     """The message replied to, as a form field gives it (empty: none)."""
     parent = parse_id(raw or None)
     if raw and parent is None:
-        raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
+        raise ChatError("invalid", "Invalid parent.", fields={"parent_message": [NOT_A_MESSAGE_ID]})
     return parent
 
 
@@ -128,7 +134,8 @@ def mute_until(duration: int | None, limit: int) -> str | None:
         return None
     if duration > limit:
         raise invalid({"duration": [f"At most {limit} seconds."]})
-    return iso(datetime.now(timezone.utc) + timedelta(seconds=duration))
+    # as every stored time is written (storage.db.iso): ISO times of one width compare as text
+    return (datetime.now(timezone.utc) + timedelta(seconds=duration)).isoformat(timespec="microseconds")
 
 
 SILENCED = frozenset({"send", "edit", "react", "pin"})  # the changes a muted member may not make
@@ -185,7 +192,7 @@ def check_reader(member: bool, user: Row) -> None:
 
 
 def check_member(room: Row | None) -> Row:
-    """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
     if room is None or not room["is_active"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import rules
-from .storage.db import Row
+from .store import Row
 
 
 def user(row: Row) -> dict[str, Any]:

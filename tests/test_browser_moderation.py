@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-from browser_support import call, register
-from test_browser import (browser, browser_present, expect, expect_stored, message, open_page,  # noqa: F401
-                          open_room, send, server)
+import pytest
+
+from browser_support import call, expect, expect_stored, message, register, send
+
+pytestmark = pytest.mark.usefixtures("browser_present")  # checked before the server starts
 
 
 def club(server, name):
@@ -20,16 +22,16 @@ def club(server, name):
     return olga, mo, asha, room
 
 
-def test_a_moderator_pins_and_mutes_the_member_sees_why_and_the_owner_undoes_both(server, open_room):
-    olga, mo, asha, room = club(server, "Committee")
-    a = open_room(server.url, room, asha)
+def test_a_moderator_pins_and_mutes_the_member_sees_why_and_the_owner_undoes_both(live_server, open_room):
+    olga, mo, asha, room = club(live_server, "Committee")
+    a = open_room(live_server.url, room, asha)
     send(a, "the agenda is on the wiki")
     send(a, "and a second thing")
     expect_stored(a, "and a second thing")
     expect(message(a, "the agenda").get_by_test_id("pin")).to_have_count(0)  # members may not pin here
     expect(message(a, "the agenda").get_by_test_id("mute")).to_have_count(0)
 
-    m = open_room(server.url, room, mo)
+    m = open_room(live_server.url, room, mo)
     message(m, "the agenda").get_by_test_id("pin").click()
     for page in (a, m):
         expect(page.get_by_test_id("pins-bar")).to_be_visible()
@@ -51,7 +53,7 @@ def test_a_moderator_pins_and_mutes_the_member_sees_why_and_the_owner_undoes_bot
     expect(a.get_by_test_id("composer-muted")).to_contain_text("You are muted in this room until")
     expect(a.get_by_test_id("pin-item")).to_have_count(1)
 
-    o = open_room(server.url, room, olga)
+    o = open_room(live_server.url, room, olga)
     o.get_by_test_id("pin-remove").click()
     for page in (a, m, o):
         expect(page.get_by_test_id("pins-bar")).to_be_hidden()
@@ -65,10 +67,10 @@ def test_a_moderator_pins_and_mutes_the_member_sees_why_and_the_owner_undoes_bot
     expect(message(o, "thank you")).to_have_count(1)
 
 
-def test_members_pin_when_the_room_lets_them(server, open_room):
-    olga, _, asha, room = club(server, "Open pins")
-    call(server.url, "PATCH", f"chat/edit-group/{room['id']}/", {"members_may_pin": True}, olga["token"])
-    a = open_room(server.url, room, asha)
+def test_members_pin_when_the_room_lets_them(live_server, open_room):
+    olga, _, asha, room = club(live_server, "Open pins")
+    call(live_server.url, "PATCH", f"chat/edit-group/{room['id']}/", {"members_may_pin": True}, olga["token"])
+    a = open_room(live_server.url, room, asha)
     send(a, "pin me")
     expect_stored(a, "pin me")
     message(a, "pin me").get_by_test_id("pin").click()

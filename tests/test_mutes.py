@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from conftest import recv, recv_until, silent
-from test_openapi import DOC, check
-from test_uploads import PNG, form
+from contract_support import DOC, check
+from upload_support import PNG, form
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import pytest
 
 from chatserver import security
 from chatserver.cli import main
-from chatserver.keys import DB
-from chatserver.storage import users
-from test_openapi import DOC, check
-from test_uploads import PNG, form
+from chatserver.keys import STORE
+from contract_support import DOC, check
+from upload_support import PNG, form
 
 
 async def _login(client, user, password: str = "correct horse") -> aiohttp.ClientResponse:
@@ -78,7 +77,7 @@ async def test_a_token_written_after_the_suspension_is_not_valid(client, registe
     root, ravi = await make_admin(), await register("Ravi")
     assert (await client.post(f"/api/admin/users/{ravi['id']}/suspend/", headers=root.auth)).status == 200
     late = security.new_token()
-    await users.add_token(client.app[DB], ravi["id"], security.token_digest(late), late[:6])
+    await client.app[STORE].add_token(ravi["id"], security.token_digest(late), late[:6])
     assert (await client.get("/api/user/me/", headers={"Authorization": f"Token {late}"})).status == 401
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await client.ws_connect(f"/ws/user/?token={late}")

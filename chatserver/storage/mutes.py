@@ -11,16 +11,13 @@ from typing import Sequence
 
 import orjson
 
+from ..store import NotAMember
 from . import audit
 from .db import Database, Row, now_iso
 
 LIVE = "(mu.until IS NULL OR mu.until > ?)"  # ISO times of one fixed width compare as text
 MUTE_SELECT = ("SELECT mu.user_id, u.first_name, u.last_name, mu.until, mu.created_at, mu.actor_id"
                " FROM mutes mu JOIN users u ON u.id = mu.user_id WHERE mu.room_id = ?")
-
-
-class NotMember(Exception):
-    """The user is not a member of the room (or the room is gone)."""
 
 
 async def mute(db: Database, room_id: int, user_id: int, actor_id: int, until: str | None, reason: str) -> Row:
@@ -32,7 +29,7 @@ async def mute(db: Database, room_id: int, user_id: int, actor_id: int, until: s
 def _mute(conn: sqlite3.Connection, room_id: int, user_id: int, actor_id: int, until: str | None,
           reason: str, now: str) -> Row:
     if conn.execute("SELECT 1 FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id)).fetchone() is None:
-        raise NotMember(user_id)
+        raise NotAMember(user_id)
     conn.execute("INSERT OR REPLACE INTO mutes (room_id, user_id, actor_id, until, created_at) VALUES (?, ?, ?, ?, ?)",
                  (room_id, user_id, actor_id, until, now))
     audit.record(conn, actor_id, "muted", room_id=room_id, target_id=user_id, reason=reason, detail={"until": until})

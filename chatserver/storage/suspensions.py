@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..store import NoSuchUser
 from . import audit
 from .db import Database, now_iso
-
-
-class NoSuchUser(Exception):
-    """No user has this id."""
 
 
 async def set_suspended(db: Database, user_id: int, actor_id: int | None, suspended: bool,

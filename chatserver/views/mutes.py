@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..errors import not_found
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, STORE
 from ..request import body, json, path_id
-from ..storage import mutes, rooms
+from ..store import NotAMember
 from .room_request import ROOM, may_vanish, room_in_path
 
 routes = web.RouteTableDef()
@@ -20,8 +20,8 @@ async def mute_list(request: web.Request) -> web.Response:
     user, room = await room_in_path(request)
     if not rules.may_moderate(room, user):
         rules.check_member(room)
-        return json([shapes.mute(m) for m in await mutes.mutes(request.app[DB], room["id"], user["id"])])
-    return json([shapes.mute(m) for m in await mutes.mutes(request.app[DB], room["id"])])
+        return json([shapes.mute(m) for m in await request.app[STORE].mutes(room["id"], user["id"])])
+    return json([shapes.mute(m) for m in await request.app[STORE].mutes(room["id"])])
 
 
 @routes.post(f"/api/chat/groups/{ROOM}/mutes/")
@@ -30,14 +30,14 @@ async def mute(request: web.Request) -> web.Response:
     """Mute a member for `duration` seconds, or until unmuted: they read but cannot send, edit, react or pin."""
     user, room = await room_in_path(request)
     rules.check_moderator(room, user)
-    data = await body(request, schemas.Mute())
-    db, target_id = request.app[DB], data["user_id"]
+    data = await body(request, bodies.Mute())
+    store, target_id = request.app[STORE], data["user_id"]
     until = rules.mute_until(data["duration"], request.app[CONFIG].max_mute_seconds)
-    target = await rooms.room_for(db, room["id"], target_id)
+    target = await store.room_for(room["id"], target_id)
     rules.check_mutable(room, user, target_id, bool(target and target["is_member"]), bool(target and target["is_moderator"]))
     try:
-        row = await mutes.mute(db, room["id"], target_id, user["id"], until, data["reason"])
-    except mutes.NotMember:  # left or removed meanwhile
+        row = await store.mute(room["id"], target_id, user["id"], until, data["reason"])
+    except NotAMember:  # left or removed meanwhile
         rules.check_mutable(room, user, target_id, member=False, moderator=False)
         raise
     return json({"message": "Member muted.", "mute": shapes.mute(row)}, status=201)
@@ -48,6 +48,6 @@ async def unmute(request: web.Request) -> web.Response:
     """Lift a member's mute (404 when none is in force)."""
     user, room = await room_in_path(request)
     rules.check_moderator(room, user)
-    if not await mutes.unmute(request.app[DB], room["id"], path_id(request, "user_id"), user["id"]):
+    if not await request.app[STORE].unmute(room["id"], path_id(request, "user_id"), user["id"]):
         raise not_found("That member is not muted.")
     return json({"message": "Mute lifted."})

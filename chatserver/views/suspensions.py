@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, shapes
-from ..keys import ACCOUNTS, JOURNAL, REGISTRY
+from .. import bodies, shapes
+from ..keys import ACCOUNTS, PUBLISHER
 from ..request import base_url, body, caller, json, path_id
 
 routes = web.RouteTableDef()
@@ -26,10 +26,9 @@ async def unsuspend(request: web.Request) -> web.Response:
 
 async def _set(request: web.Request, suspended: bool, message: str) -> web.Response:
     actor = await caller(request)
-    data = await body(request, schemas.Suspension())
-    user = await request.app[ACCOUNTS].suspend(path_id(request), actor, suspended, data["reason"],
-                                               request.app[REGISTRY])
+    data = await body(request, bodies.Suspension())
+    user = await request.app[ACCOUNTS].suspend(path_id(request), actor, suspended, data["reason"])
     purge = suspended and data["delete_messages"]
-    deleted = await request.app[JOURNAL].purge(user, base_url(request)) if purge else 0
+    deleted = await request.app[PUBLISHER].purge(user, base_url(request)) if purge else 0
     return json({"message": message, "user": shapes.account(user), "deleted_messages": deleted})
 
