@@ -14,8 +14,11 @@ CREATE TABLE users (
     year          TEXT,
     created_at    TEXT    NOT NULL,
     updated_at    TEXT    NOT NULL,
-    email_key     TEXT                              -- names.email_key(email): NFKC, case-folded
+    email_key     TEXT,
+    suspended_at  TEXT
 );
+-- email_key: names.email_key(email), NFKC, case-folded.
+-- suspended_at set: the account may not log in or connect (a site admin suspended it).
 -- Addresses that differ only in case or width are one address.
 CREATE UNIQUE INDEX users_email_key ON users (email_key);
 
@@ -42,17 +45,28 @@ CREATE TABLE rooms (
     last_seq    INTEGER NOT NULL DEFAULT 0,          -- seq of the room's newest event
     created_at  TEXT    NOT NULL,
     updated_at  TEXT    NOT NULL,
-    name_key    TEXT                                -- names.room_key(name): case, accents and width folded
+    name_key    TEXT,
+    kind        TEXT    NOT NULL DEFAULT 'public' CHECK (kind IN ('public', 'private', 'direct')),
+    read_only   INTEGER NOT NULL DEFAULT 0,
+    members_may_pin INTEGER NOT NULL DEFAULT 0,
+    direct_key  TEXT
 );
-CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE);
-CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);
+-- name_key: names.room_key(name), case, accents and width folded.
+-- kind public: listed, anyone may join; private: members only, joined when added or by invite;
+-- direct: the one room of two users, direct_key '<lower id>:<higher id>'. read_only: only the
+-- owner and moderators post. members_may_pin: members, not only moderators, may pin.
+-- Names are unique among group rooms; direct rooms are known by their two users instead.
+CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE) WHERE kind != 'direct';
+CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key) WHERE kind != 'direct';
+CREATE UNIQUE INDEX rooms_direct ON rooms (direct_key) WHERE direct_key IS NOT NULL;
 
--- last_read_id: the newest message id the member has read.
+-- last_read_id: the newest message id the member has read; moderator: set by the room's owner.
 CREATE TABLE members (
     room_id      INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     last_read_id INTEGER NOT NULL DEFAULT 0,
     joined_at    TEXT    NOT NULL,
+    moderator    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (room_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX members_user ON members (user_id, room_id);
@@ -70,8 +84,12 @@ CREATE TABLE messages (
     is_edited    INTEGER NOT NULL DEFAULT 0,
     seq          INTEGER NOT NULL,                  -- seq of the event that created it
     created_at   TEXT    NOT NULL,
-    updated_at   TEXT    NOT NULL
+    updated_at   TEXT    NOT NULL,
+    pinned_at    TEXT,
+    pinned_by    INTEGER,
+    deleted_by   INTEGER
 );
+-- deleted_by: who deleted a deleted message (its author, a moderator or a site admin).
 CREATE INDEX messages_room ON messages (room_id, id);
 -- Deleting a message blanks what the logged frames of its replies quote of it.
 CREATE INDEX messages_parent ON messages (parent_id) WHERE parent_id IS NOT NULL;
@@ -79,6 +97,7 @@ CREATE INDEX messages_parent ON messages (parent_id) WHERE parent_id IS NOT NULL
 CREATE UNIQUE INDEX messages_client ON messages (room_id, sender_id, client_id) WHERE client_id IS NOT NULL;
 -- A user's stored attachments, summed for their upload quota.
 CREATE INDEX messages_attachments ON messages (sender_id) WHERE attachment IS NOT NULL;
+CREATE INDEX messages_pinned ON messages (room_id, pinned_at) WHERE pinned_at IS NOT NULL;
 
 CREATE TABLE mentions (
     message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
@@ -100,7 +119,7 @@ CREATE TABLE reactions (
 CREATE TABLE events (
     room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     seq        INTEGER NOT NULL,
-    kind       TEXT    NOT NULL CHECK (kind IN ('created', 'edited', 'deleted', 'reacted')),
+    kind       TEXT    NOT NULL CHECK (kind IN ('created', 'edited', 'deleted', 'reacted', 'pinned')),
     message_id INTEGER NOT NULL,
     frame      TEXT    NOT NULL,
     created_at TEXT    NOT NULL,
@@ -115,3 +134,59 @@ CREATE TABLE high_water (
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
 INSERT INTO high_water (name, value) VALUES ('message_id', 0);
+
+-- A banned user is not a member and cannot join, be added, or use an invite until unbanned.
+CREATE TABLE bans (
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    actor_id   INTEGER,
+    reason     TEXT    NOT NULL DEFAULT '',
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+
+-- A muted member reads but cannot send, edit or react until `until` (NULL: until unmuted).
+CREATE TABLE mutes (
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    actor_id   INTEGER,
+    until      TEXT,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+
+-- An invite's code joins its room while it is not revoked, expired or used up.
+CREATE TABLE invites (
+    id         INTEGER PRIMARY KEY,
+    code       TEXT    NOT NULL UNIQUE,
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    creator_id INTEGER,
+    expires_at TEXT,
+    max_uses   INTEGER,
+    uses       INTEGER NOT NULL DEFAULT 0,
+    revoked_at TEXT,
+    created_at TEXT    NOT NULL
+);
+CREATE INDEX invites_room ON invites (room_id);
+
+-- user_id blocks blocked_id: no direct room between them is opened or written to.
+CREATE TABLE blocks (
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    blocked_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+
+-- Append-only: one row per moderation action. No foreign keys: a row outlives its room and users.
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT    NOT NULL,
+    actor_id   INTEGER,
+    action     TEXT    NOT NULL,
+    room_id    INTEGER,
+    target_id  INTEGER,
+    message_id INTEGER,
+    reason     TEXT    NOT NULL DEFAULT '',
+    detail     TEXT                                 -- JSON object, or NULL
+);
+CREATE INDEX audit_room ON audit (room_id, id) WHERE room_id IS NOT NULL;

@@ -98,6 +98,22 @@ def check_manager(room: Row, user: Row) -> None:
         raise forbidden("Only the room's owner or an administrator may do that.")
 
 
+def room_role(room: Row, user_id: int, moderator: bool) -> str:
+    """A member's role in a room: owner, moderator or member."""
+    return "owner" if room["owner_id"] == user_id else "moderator" if moderator else "member"
+
+
+def may_moderate(room: Row, user: Row) -> bool:
+    """The room's owner, its moderators and site admins moderate a room (room: a row with is_moderator)."""
+    return room["owner_id"] == user["id"] or bool(room.get("is_moderator")) or is_admin(user)
+
+
+def check_moderator(room: Row, user: Row) -> None:
+    """Only the room's owner, its moderators or a site admin may moderate it."""
+    if not may_moderate(room, user):
+        raise forbidden("Only the room's owner, its moderators or an administrator may do that.")
+
+
 def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) -> None:
     """Edit, delete and react name a live message of this room; edit and delete only the sender's own."""
     if state is None or state["room_id"] != room_id:

@@ -14,6 +14,20 @@ UNDO = (
     " ALTER TABLE users DROP COLUMN email_key; ALTER TABLE rooms DROP COLUMN name_key;",
     "ALTER TABLE tokens DROP COLUMN last_used_at; ALTER TABLE tokens DROP COLUMN address;",
     "DROP TABLE high_water;",
+    "DROP TABLE audit; DROP TABLE blocks; DROP TABLE invites; DROP TABLE mutes; DROP TABLE bans;"
+    " DROP INDEX messages_pinned; DROP INDEX rooms_direct; DROP INDEX rooms_name; DROP INDEX rooms_name_key;"
+    " CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE);"
+    " CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key);"
+    " ALTER TABLE rooms DROP COLUMN direct_key; ALTER TABLE rooms DROP COLUMN members_may_pin;"
+    " ALTER TABLE rooms DROP COLUMN read_only; ALTER TABLE rooms DROP COLUMN kind;"
+    " ALTER TABLE members DROP COLUMN moderator; ALTER TABLE users DROP COLUMN suspended_at;"
+    " ALTER TABLE messages DROP COLUMN deleted_by; ALTER TABLE messages DROP COLUMN pinned_by;"
+    " ALTER TABLE messages DROP COLUMN pinned_at;"
+    " CREATE TABLE events_old (room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,"
+    " seq INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('created', 'edited', 'deleted', 'reacted')),"
+    " message_id INTEGER NOT NULL, frame TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (room_id, seq))"
+    " WITHOUT ROWID; INSERT INTO events_old SELECT * FROM events; DROP TABLE events;"
+    " ALTER TABLE events_old RENAME TO events; CREATE INDEX events_message ON events (message_id);",
 )
 
 

@@ -29,6 +29,7 @@ MIGRATIONS: tuple[str, ...] = (
     # 5 -> 6: the message id high-water mark (ids are never reused)
     "CREATE TABLE high_water (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     " INSERT INTO high_water (name, value) SELECT 'message_id', coalesce(max(id), 0) FROM messages;",
+    upgrades.TO_7,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

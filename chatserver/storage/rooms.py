@@ -56,10 +56,11 @@ def _create_room(conn: sqlite3.Connection, name: str, description: str, owner_id
 
 
 async def room_for(db: Database, room_id: int, user_id: int) -> Row | None:
-    """A room as get_room gives it, plus is_member: whether user_id belongs to it (one query)."""
+    """A room as get_room gives it, plus is_member and is_moderator: what user_id is in it (one query)."""
     return await db.fetchone(
-        f"SELECT rr.*, EXISTS (SELECT 1 FROM members m WHERE m.room_id = rr.id AND m.user_id = ?)"
-        f" AS is_member FROM ({ROOM_SELECT} WHERE r.id = ?) rr", (user_id, room_id))
+        f"SELECT rr.*, m.user_id IS NOT NULL AS is_member, coalesce(m.moderator, 0) AS is_moderator"
+        f" FROM ({ROOM_SELECT} WHERE r.id = ?) rr LEFT JOIN members m ON m.room_id = rr.id AND m.user_id = ?",
+        (room_id, user_id))
 
 
 async def get_room(db: Database, room_id: int) -> Row | None:

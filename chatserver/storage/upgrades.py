@@ -46,3 +46,68 @@ TO_2 = "\n".join([
     " WHERE m.id = events.message_id AND events.kind != 'created' AND json_type(events.frame, '$.sender') IS NULL;",
     "CREATE INDEX messages_parent ON messages (parent_id) WHERE parent_id IS NOT NULL;",
 ])
+
+# 6 -> 7: governance. Room kinds (public, private, direct) with direct rooms outside the name
+# uniqueness, read-only rooms and who may pin, moderators, suspended accounts, pins and who
+# deleted a message, bans, mutes, invites, blocks and the audit log; the event log also takes
+# pins (SQLite cannot change a CHECK in place, so the table is copied).
+TO_7 = """
+ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'public' CHECK (kind IN ('public', 'private', 'direct'));
+ALTER TABLE rooms ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN members_may_pin INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE rooms ADD COLUMN direct_key TEXT;
+DROP INDEX rooms_name;
+CREATE UNIQUE INDEX rooms_name ON rooms (name COLLATE NOCASE) WHERE kind != 'direct';
+DROP INDEX rooms_name_key;
+CREATE UNIQUE INDEX rooms_name_key ON rooms (name_key) WHERE kind != 'direct';
+CREATE UNIQUE INDEX rooms_direct ON rooms (direct_key) WHERE direct_key IS NOT NULL;
+ALTER TABLE members ADD COLUMN moderator INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN suspended_at TEXT;
+ALTER TABLE messages ADD COLUMN pinned_at TEXT;
+ALTER TABLE messages ADD COLUMN pinned_by INTEGER;
+ALTER TABLE messages ADD COLUMN deleted_by INTEGER;
+CREATE INDEX messages_pinned ON messages (room_id, pinned_at) WHERE pinned_at IS NOT NULL;
+CREATE TABLE events_pinned (
+    room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('created', 'edited', 'deleted', 'reacted', 'pinned')),
+    message_id INTEGER NOT NULL,
+    frame      TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    PRIMARY KEY (room_id, seq)
+) WITHOUT ROWID;
+INSERT INTO events_pinned SELECT room_id, seq, kind, message_id, frame, created_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_pinned RENAME TO events;
+CREATE INDEX events_message ON events (message_id);
+CREATE TABLE bans (
+    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    actor_id INTEGER, reason TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE mutes (
+    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    actor_id INTEGER, until TEXT, created_at TEXT NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+CREATE TABLE invites (
+    id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE,
+    room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+    creator_id INTEGER, expires_at TEXT, max_uses INTEGER, uses INTEGER NOT NULL DEFAULT 0,
+    revoked_at TEXT, created_at TEXT NOT NULL
+);
+CREATE INDEX invites_room ON invites (room_id);
+CREATE TABLE blocks (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    blocked_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, blocked_id)
+) WITHOUT ROWID;
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor_id INTEGER, action TEXT NOT NULL,
+    room_id INTEGER, target_id INTEGER, message_id INTEGER, reason TEXT NOT NULL DEFAULT '', detail TEXT
+);
+CREATE INDEX audit_room ON audit (room_id, id) WHERE room_id IS NOT NULL;
+"""
