@@ -10,7 +10,7 @@ from ..config import Config
 from ..fanout.registry import Registry
 from ..metrics import Metrics
 from ..publisher import Publisher
-from ..storage.db import DatabaseLocked
+from ..storage.files import DatabaseLocked
 from ..store import Row
 from .access import Refused, open_accounts, user_by_ref, valid
 
