@@ -37,6 +37,12 @@ def yield_to_the_loop() -> None:
         pass
 
 
+TAKEN_FOR_ADMINS = "A user with this email already exists."
+# The account and its token are made at once and no e-mail is sent, so a taken address cannot be
+# answered as a success; the refusal names no account and takes as long as a registration.
+ADDRESS_REFUSED = "This address cannot be registered. If you have an account, log in; otherwise ask an administrator."
+
+
 class Accounts:
     """Everything about who a caller is; the database keeps only digests of tokens."""
 
@@ -79,8 +85,8 @@ class Accounts:
                 self.db, email=email, password_hash=password_hash, first_name=data["first_name"],
                 last_name=data.get("last_name") or "", role=role, photo=data.get("photo"),
                 year=data.get("year"))
-        except users.EmailTaken:
-            raise invalid({"email": ["A user with this email already exists."]}) from None
+        except users.EmailTaken:  # to anyone but an admin, worded as no more than a refusal of the address
+            raise invalid({"email": [TAKEN_FOR_ADMINS if by_admin else ADDRESS_REFUSED]}) from None
         finally:
             if not by_admin:
                 self.registrations.settle(address, counted=True)

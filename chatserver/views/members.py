@@ -10,7 +10,8 @@ from ..keys import DB, REGISTRY
 from ..request import body, json, path_id
 from ..storage import rooms
 from ..storage.db import Row
-from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, search_query
+from .room_request import (ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, room_to_join,
+                           search_query)
 
 routes = web.RouteTableDef()
 
@@ -18,9 +19,9 @@ routes = web.RouteTableDef()
 @routes.post(f"/api/chat/group/{ROOM}/add-yourself/")
 @may_vanish
 async def join(request: web.Request) -> web.Response:
-    """The caller joins the room."""
-    user, room = await room_in_path(request)
-    await membership(request).join(room, user["id"])
+    """The caller joins the room: a public one (403 for a private one)."""
+    user, room = await room_to_join(request)
+    await membership(request).join(room, user)
     return await room_answer(request, room["id"], "You joined the room.")
 
 
