@@ -67,15 +67,19 @@ async def accept(db: Database, code: str, user_id: int, room_limit: int) -> tupl
 
 
 def _accept(conn: sqlite3.Connection, code: str, user_id: int, room_limit: int, now: str) -> tuple[str, int | None]:
-    invite = conn.execute(f"SELECT i.id, i.room_id FROM invites i JOIN rooms r ON r.id = i.room_id"
-                          f" WHERE i.code = ? AND r.is_active = 1 AND {LIVE}", (code, now)).fetchone()
+    invite = conn.execute(
+        f"SELECT i.id, i.room_id, {LIVE} AS live, EXISTS (SELECT 1 FROM members m WHERE m.room_id = i.room_id"
+        " AND m.user_id = ?) AS member FROM invites i JOIN rooms r ON r.id = i.room_id"
+        " WHERE i.code = ? AND r.is_active = 1", (now, user_id, code)).fetchone()
     if invite is None:
         return "invalid", None
     room_id = invite["room_id"]
+    if invite["member"]:  # a member learns nothing new of the room, whatever the invite's state
+        return "member", room_id
+    if not invite["live"]:
+        return "invalid", None
     if conn.execute("SELECT 1 FROM bans WHERE room_id = ? AND user_id = ?", (room_id, user_id)).fetchone():
         return "banned", room_id
-    if conn.execute("SELECT 1 FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id)).fetchone():
-        return "member", room_id
     if room_limit and conn.execute("SELECT count(*) AS n FROM members WHERE user_id = ?",
                                    (user_id,)).fetchone()["n"] >= room_limit:
         return "crowded", room_id
