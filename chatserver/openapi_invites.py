@@ -6,13 +6,13 @@ from . import schemas
 from .openapi_bodies import body_schema
 from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
 
+SECRET = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "Unguessable; the link's secret."}
 INVITE = obj({
-    "code": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "Unguessable; the link's secret."},
+    "code": SECRET,
     "room_id": ID, "expires_at": nullable(TIME), "max_uses": nullable({"type": "integer", "minimum": 1}),
     "uses": {"type": "integer", "minimum": 0}, "created_at": TIME,
     "created_by": nullable({**ID, "description": "The user id of whoever made it."})})
-CODE = {"name": "code", "in": "path", "required": True, "description": "The invite's code.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}
+CODE = {"name": "code", "in": "path", "required": True, "description": "The invite's code.", "schema": SECRET}
 
 
 def invite_paths() -> dict[str, Schema]:
