@@ -80,8 +80,7 @@ class Membership:
     async def join(self, room: Row, user: Row) -> None:
         """The user joins a room (a row with is_member, as they see it): a public one, or any as a site admin."""
         rules.check_join(bool(room["is_member"]))
-        if not rules.is_admin(user):
-            rules.check_joinable(room)
+        rules.check_joinable(room, user)
         await self._added(room["id"], user["id"])
 
     async def add(self, room_id: int, user_id: int) -> Row:

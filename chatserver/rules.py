@@ -131,9 +131,10 @@ def hidden(room: Row) -> bool:
     return room["kind"] != "public" and not room["is_member"]
 
 
-def check_joinable(room: Row) -> None:
-    """Only a public room is joined at will; a private one by invite or by its owner or moderators adding one."""
-    if room["kind"] != "public":
+def check_joinable(room: Row, user: Row) -> None:
+    """Only a public room is joined at will (a private one too by a site admin); a private one is joined
+    by invite or by its owner or moderators adding one, a direct room never."""
+    if room["kind"] == "direct" or room["kind"] == "private" and not is_admin(user):
         raise forbidden("This room is private: it is joined with an invite or when its owner adds you.")
 
 
