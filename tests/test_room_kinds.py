@@ -165,3 +165,26 @@ async def test_a_public_room_still_answers_a_non_member_403_where_it_did(client,
     assert resp.status == 403
     resp = await client.get(f"/api/chat/groups/{room['id']}/members/", headers=eve.auth)
     assert resp.status == 403
+
+
+async def test_switching_the_kind_tells_the_members_streams(client, register, make_room):
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    stream = await client.ws_connect(f"/ws/user/?token={ravi.token}")
+    await stream.send_json({"action": "ping"})
+    assert (await recv_until(stream, lambda f: True))["action"] == "error"  # the stream is following now
+    resp = await client.patch(f"/api/chat/edit-group/{room['id']}/", headers=asha.auth, json={"kind": "private"})
+    assert resp.status == 200
+    assert (await recv_until(stream, lambda f: True))["action"] == "rooms_changed"
+    [mine] = await (await client.get("/api/chat/groups/", headers=ravi.auth)).json()
+    assert mine["kind"] == "private"
+
+
+async def test_nobody_joins_a_direct_room_with_add_yourself_not_even_a_site_admin(client, register, make_admin,
+                                                                                 make_room, db_rows):
+    asha, root = await register("Asha"), await make_admin()
+    room = await make_room(asha)
+    await client.app[DB].write(execute, "UPDATE rooms SET kind = 'direct' WHERE id = ?", (room["id"],))
+    resp = await client.post(f"/api/chat/group/{room['id']}/add-yourself/", headers=root.auth)
+    assert resp.status == 403
+    assert db_rows("SELECT user_id FROM members") == [(asha["id"],)]
