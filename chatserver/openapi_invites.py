@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import schemas
+from . import bodies
 from .openapi_bodies import body_schema
 from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
 
@@ -17,7 +17,7 @@ CODE = {"name": "code", "in": "path", "required": True, "description": "The invi
 
 def invite_paths() -> dict[str, Schema]:
     """Invites: a room's (owner, moderators, site admins) and accepting one."""
-    made = body_schema(schemas.InviteCreate, {
+    made = body_schema(bodies.InviteCreate, {
         "expires_in": "Seconds it stays usable (default: until revoked).",
         "max_uses": "Joins it allows (default: no limit)."}, minProperties=0)
     return {

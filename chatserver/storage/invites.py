@@ -5,17 +5,13 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
+from ..store import RoomGone, TooManyInvites
 from . import audit
 from .db import Database, Row, iso, now_iso
-from .rooms import RoomGone
 
 SELECT = ("SELECT code, room_id, expires_at, max_uses, uses, created_at, creator_id AS created_by FROM invites")
 # An invite that can still be used, at time ?.
 LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses IS NULL OR uses < max_uses)"
-
-
-class TooManyInvites(Exception):
-    """The room already has as many live invites as it may."""
 
 
 async def create(db: Database, room_id: int, creator_id: int, code: str, expires_in: int | None,

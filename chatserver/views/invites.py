@@ -6,12 +6,11 @@ import secrets
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, STORE
 from ..request import body, caller, json
-from ..storage import invites
-from ..storage.db import Row
+from ..store import Row, TooManyInvites
 from .room_request import ROOM, may_vanish, membership, room_answer, room_in_path
 
 routes = web.RouteTableDef()
@@ -30,12 +29,12 @@ async def _moderated_room(request: web.Request) -> tuple[Row, Row]:
 async def create(request: web.Request) -> web.Response:
     """A new invite to the room: optional expires_in (seconds) and max_uses; 201 the invite with its code."""
     user, room = await _moderated_room(request)
-    data = await body(request, schemas.InviteCreate())
+    data = await body(request, bodies.InviteCreate())
     limit = request.app[CONFIG].max_invites_per_room
     try:
-        row = await invites.create(request.app[DB], room["id"], user["id"], secrets.token_urlsafe(CODE_BYTES),
-                                   data["expires_in"], data["max_uses"], limit)
-    except invites.TooManyInvites:
+        row = await request.app[STORE].create_invite(room["id"], user["id"], secrets.token_urlsafe(CODE_BYTES),
+                                                     data["expires_in"], data["max_uses"], limit)
+    except TooManyInvites:
         raise ChatError("too_many_invites", f"A room may have at most {limit} live invites; revoke one first.") \
             from None
     return json(shapes.invite(row), status=201)
@@ -45,14 +44,14 @@ async def create(request: web.Request) -> web.Response:
 async def live(request: web.Request) -> web.Response:
     """The room's invites that can still be used, oldest first."""
     _, room = await _moderated_room(request)
-    return json([shapes.invite(row) for row in await invites.live(request.app[DB], room["id"])])
+    return json([shapes.invite(row) for row in await request.app[STORE].live_invites(room["id"])])
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/invites/{CODE}/")
 async def revoke(request: web.Request) -> web.Response:
     """Revoke one of the room's live invites (404 for any other code)."""
     user, room = await _moderated_room(request)
-    if not await invites.revoke(request.app[DB], room["id"], request.match_info["code"], user["id"]):
+    if not await request.app[STORE].revoke_invite(room["id"], request.match_info["code"], user["id"]):
         raise not_found("No such invite in this room.")
     return json({"message": "Invite revoked."})
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..errors import ChatError
-from ..keys import DB, ROOM_LISTS
+from ..keys import ROOM_LISTS, STORE
 from ..request import body, caller, json
 from ..rules import is_admin
-from ..storage import messages, rooms
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
 
 routes = web.RouteTableDef()
@@ -22,9 +21,9 @@ async def joined(request: web.Request) -> web.Response:
     if not request.app[ROOM_LISTS].take(user["id"]):
         raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
                         retry_after=1)
-    db = request.app[DB]
-    rows = await rooms.user_rooms(db, user["id"])
-    last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
+    store = request.app[STORE]
+    rows = await store.user_rooms(user["id"])
+    last = await store.last_messages([r["last_message_id"] for r in rows if r["last_message_id"]])
     return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
 
@@ -32,14 +31,14 @@ async def joined(request: web.Request) -> web.Response:
 async def every_room(request: web.Request) -> web.Response:
     """Every active room the caller may see: public ones, and private ones of theirs (all for a site admin)."""
     user = await caller(request)
-    return json([shapes.room(r) for r in await rooms.list_rooms(request.app[DB], None, user["id"], is_admin(user))])
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms(None, user["id"], is_admin(user))])
 
 
 @routes.get("/api/chat/groups/search/")
 async def search_rooms(request: web.Request) -> web.Response:
     """The rooms of every_room whose name contains q."""
     user = await caller(request)
-    found = await rooms.list_rooms(request.app[DB], search_query(request), user["id"], is_admin(user))
+    found = await request.app[STORE].list_rooms(search_query(request), user["id"], is_admin(user))
     return json([shapes.room(r) for r in found])
 
 
@@ -47,7 +46,7 @@ async def search_rooms(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     """A new room owned (and joined) by the caller, with more members."""
     user = await caller(request)
-    data = await body(request, schemas.RoomCreate())
+    data = await body(request, bodies.RoomCreate())
     room_id = await membership(request).create(user["id"], data["name"], data["description"], data["members"],
                                                data["kind"])
     return await room_answer(request, room_id, "Room created successfully.", status=201)
@@ -59,7 +58,7 @@ async def create(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     """Change a room's name, description, avatar, kind or members; removed members' sockets close."""
     user, room = await managed_room(request)
-    data = await body(request, schemas.RoomUpdate())
+    data = await body(request, bodies.RoomUpdate())
     rules.check_kind_change(room, data.get("kind"))
     new_members = data.pop("members", None)
     await membership(request).edit(room["id"], data, new_members, user["id"])
