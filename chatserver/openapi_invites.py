@@ -22,8 +22,9 @@ def invite_paths() -> dict[str, Schema]:
         "max_uses": "Joins it allows (default: no limit)."}, minProperties=0)
     return {
         "/api/chat/groups/{id}/invites/": {
-            "get": op("List a room's live invites", "members", (200, "Invites neither expired, revoked nor used up,"
-                                                                     " oldest first.", {"type": "array", "items": INVITE}),
+            "get": op("List a room's live invites", "members",
+                      (200, "Invites neither expired, revoked nor used up, oldest first.",
+                       {"type": "array", "items": INVITE}),
                       (401, 403, 404), params=[path()]),
             "post": op("Make an invite", "members", (201, "The invite; its code joins the room.", INVITE),
                        (401, 403, 404), {**body(made), "required": False}, [path()])},

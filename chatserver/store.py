@@ -119,7 +119,8 @@ class Store(Protocol):
         """A room with its owner's names and members_count."""
     async def room_by_name(self, name: str) -> Row | None:
         """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
-    async def list_rooms(self, q: str | None = None, user_id: int | None = None, every_private: bool = False) -> list[Row]:
+    async def list_rooms(self, q: str | None = None, user_id: int | None = None,
+                         every_private: bool = False) -> list[Row]:
         """Active public rooms and private ones of user_id (all with every_private), by id; with q, those whose
         name contains it, by name. Direct rooms are never listed."""
     async def user_rooms(self, user_id: int) -> list[Row]:

@@ -55,7 +55,8 @@ def test_an_owner_invites_a_member_to_a_private_room_by_link(live_server, open_p
 
 def test_a_dead_invite_link_says_so_and_joins_nothing(live_server, open_page):
     asha, eve = register(live_server.url, "Asha", "Rao"), register(live_server.url, "Eve", "Stone")
-    room = call(live_server.url, "POST", "chat/create-group/", {"name": "treasury", "kind": "private"}, asha["token"])["room"]
+    room = call(live_server.url, "POST", "chat/create-group/", {"name": "treasury", "kind": "private"},
+                asha["token"])["room"]
     invite = call(live_server.url, "POST", f"chat/groups/{room['id']}/invites/", {}, asha["token"])
     call(live_server.url, "DELETE", f"chat/groups/{room['id']}/invites/{invite['code']}/", token=asha["token"])
     page = open_page(f"{live_server.url}/#invite={invite['code']}", eve["token"])
