@@ -161,11 +161,12 @@ def check_reader(member: bool, user: Row) -> None:
         raise forbidden("You are not a member of this room.")
 
 
-def check_member(room: Row | None) -> Row:
-    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
+def check_member(room: Row | None, user: Row) -> Row:
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member; a private room
+    is not known to a non-member (404) unless they are a site admin (403, as for any room).
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
-    if room is None or not room["is_active"] or hidden(room):
+    if room is None or not room["is_active"] or hidden(room) and not is_admin(user):
         raise not_found("No such room.")
     if not room["is_member"]:
         raise forbidden("You are not a member of this room.")

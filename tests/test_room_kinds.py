@@ -188,3 +188,18 @@ async def test_nobody_joins_a_direct_room_with_add_yourself_not_even_a_site_admi
     resp = await client.post(f"/api/chat/group/{room['id']}/add-yourself/", headers=root.auth)
     assert resp.status == 403
     assert db_rows("SELECT user_id FROM members") == [(asha["id"],)]
+
+
+async def test_a_site_admin_who_is_not_a_member_is_told_so_in_a_private_room_as_in_any_other(
+        client, register, make_admin, connect):
+    asha, root = await register("Asha"), await make_admin()
+    _, made = await create(client, asha, kind="private")
+    room_id = made["room"]["id"]
+    for path in ("messages/", "events/"):
+        resp = await client.get(f"/api/chat/groups/{room_id}/{path}", headers=root.auth)
+        assert resp.status == 403, path
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await connect(root, room_id)
+    assert refused.value.status == 403
+    members = await client.get(f"/api/chat/groups/{room_id}/members/", headers=root.auth)
+    assert members.status == 200

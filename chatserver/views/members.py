@@ -65,7 +65,7 @@ async def _readable_members(request: web.Request, q: str | None) -> list[Row]:
 async def mark_read(request: web.Request) -> web.Response:
     """Move the caller's read position to the room's newest message."""
     user, room = await room_in_path(request)
-    rules.check_member(room)
+    rules.check_member(room, user)
     await request.app[STORE].mark_read(room["id"], user["id"])
     request.app[BUS].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})
