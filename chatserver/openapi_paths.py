@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import bodies
 from .config import Config
 from .openapi_bodies import body_schema, field_schema
+from .openapi_invites import invite_paths
 from .openapi_moderation import mute_paths, pin_paths, suspension_paths
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
@@ -67,7 +68,7 @@ def _room_paths() -> dict[str, Schema]:
             "Delete a room", "rooms", (200, "Deleted; its sockets close (4004).", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/add-yourself/": {"post": op(
-            "Join a room", "rooms", (200, "Joined.", room), (400, 401, 404), params=[ROOM_ID])},
+            "Join a room", "rooms", (200, "Joined.", room), (400, 401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/remove-yourself/": {"post": op(
             "Leave a room", "rooms", (200, "Left; the caller's sockets in it close (4003).", ref("Confirmation")),
             (400, 401, 403, 404), params=[ROOM_ID])},
@@ -157,5 +158,5 @@ def _server_paths() -> dict[str, Schema]:
 
 def paths(config: Config) -> dict[str, Schema]:
     """Every REST path with its operations, its limits those of config."""
-    return {**_user_paths(), **_room_paths(), **_member_paths(), **_message_paths(config), **_server_paths(),
-            **suspension_paths(), **mute_paths(), **pin_paths()}
+    return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **_message_paths(config),
+            **_server_paths(), **suspension_paths(), **mute_paths(), **pin_paths()}

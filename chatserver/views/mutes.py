@@ -19,7 +19,7 @@ async def mute_list(request: web.Request) -> web.Response:
     """The mutes in force: every one for the room's moderators, a member's own for a member."""
     user, room = await room_in_path(request)
     if not rules.may_moderate(room, user):
-        rules.check_member(room)
+        rules.check_member(room, user)
         return json([shapes.mute(m) for m in await request.app[STORE].mutes(room["id"], user["id"])])
     return json([shapes.mute(m) for m in await request.app[STORE].mutes(room["id"])])
 
