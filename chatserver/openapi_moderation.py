@@ -6,7 +6,7 @@ from . import bodies
 from .openapi_bodies import body_schema
 from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
 
-USER_ID = path("id", "The user's id.")
+USER_ID = path("user_id", "The user's id.")
 ROOM_ID = path()
 MUTE = obj({"user": obj({"id": ID, "first_name": TEXT, "last_name": TEXT}),
             "until": {**nullable(TIME), "description": "When the mute ends by itself; null: when lifted."},
@@ -25,11 +25,11 @@ def suspension_paths() -> dict[str, Schema]:
         "reason": "Why: kept in the audit log.",
         "delete_messages": "With suspend: delete every message of the user, each as its author's deletion is."}))
     return {
-        "/api/admin/users/{id}/suspend/": {"post": op(
+        "/api/admin/users/{user_id}/suspend/": {"post": op(
             "Suspend an account", "accounts",
             (200, "Suspended: every token revoked, their sockets closed (4001), login refused.", account),
             (401, 403, 404), reason, [USER_ID])},
-        "/api/admin/users/{id}/unsuspend/": {"post": op(
+        "/api/admin/users/{user_id}/unsuspend/": {"post": op(
             "Lift a suspension", "accounts", (200, "The user may log in again.", account),
             (401, 403, 404), reason, [USER_ID])},
     }

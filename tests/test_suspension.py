@@ -36,7 +36,7 @@ async def test_an_admin_suspends_a_user_whose_tokens_and_sockets_go_and_whose_lo
     resp = await client.post(f"/api/admin/users/{ravi['id']}/suspend/", json={"reason": "spam"}, headers=root.auth)
     assert resp.status == 200, await resp.text()
     answer = await resp.json()
-    check(DOC["paths"]["/api/admin/users/{id}/suspend/"]["post"]["responses"]["200"]["content"]["application/json"]
+    check(DOC["paths"]["/api/admin/users/{user_id}/suspend/"]["post"]["responses"]["200"]["content"]["application/json"]
           ["schema"], answer)
     assert answer["user"]["id"] == ravi["id"] and answer["user"]["suspended_at"]
     assert await _closed(ws) == 4001 and await _closed(stream) == 4001

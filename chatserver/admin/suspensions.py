@@ -20,7 +20,7 @@ async def suspend(config: Config, args: argparse.Namespace) -> int:
 
     A running server closes the user's open sockets (4001) within CHAT_TOKEN_RECHECK seconds.
     --delete-messages also deletes every message of theirs, each with its event in the room's
-    log; only with the server stopped (while it runs, ask it: POST /api/admin/users/<id>/suspend/).
+    log; only with the server stopped (while it runs, ask it: POST /api/admin/users/<user_id>/suspend/).
     """
     return await _suspension(config, args, True)
 
@@ -39,7 +39,7 @@ async def _suspension(config: Config, args: argparse.Namespace, suspended: bool)
             deleted = await _purge(accounts, config, user) if purge else 0
     except DatabaseLocked:
         raise Refused("the server is running: stop it to delete messages from here, or ask it with"
-                      " POST /api/admin/users/<id>/suspend/ {\"delete_messages\": true}") from None
+                      " POST /api/admin/users/<user_id>/suspend/ {\"delete_messages\": true}") from None
     state = f"suspended since {user['suspended_at']}" if user["suspended_at"] else "not suspended"
     print(f"{user['email']} (id {user['id']}): {state}" + (f"; {deleted} message(s) deleted" if purge else ""))
     return 0
