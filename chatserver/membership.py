@@ -7,7 +7,7 @@ from typing import Any, Iterable, Protocol
 from . import media, rules
 from .config import Config
 from .errors import invalid
-from .storage import rooms, users
+from .storage import direct, rooms, users
 from .storage.db import Database, Row
 
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
@@ -100,6 +100,21 @@ class Membership:
         rules.check_new_owner(await rooms.transfer_owner(self.db, room_id, new_owner_id))
         await self._tell(self._followers(room_id), always=True)
 
+    async def open_direct(self, user: Row, other_id: int) -> tuple[int, bool]:
+        """The direct room of user and another (created unless it exists, never across a block); returns (id, created)."""
+        rules.check_direct_partner(user["id"], other_id)
+        other = await users.get_user(self.db, other_id)
+        rules.check_users_exist([] if other else [other_id], "user_id")
+        await self._check_room_counts([user["id"], other_id], "user_id", await direct.room_of(self.db, user["id"], other_id))
+        try:
+            room_id, created = await direct.open_room(self.db, user["id"], other_id, f"{_full(user)} & {_full(other)}")
+        except direct.Blocked:
+            rules.check_not_blocked(True)
+            raise
+        if created:
+            await self._tell([user["id"], other_id])
+        return room_id, created
+
     async def _added(self, room_id: int, user_id: int) -> None:
         await self._check_room_counts([user_id], "user_id", room_id)
         await rooms.add_member(self.db, room_id, user_id)
@@ -116,3 +131,7 @@ class Membership:
     async def _tell(self, user_ids: Iterable[int], always: bool = False) -> None:
         if self.fanout is not None:
             await self.fanout.rooms_changed(user_ids, always)
+
+
+def _full(user: Row) -> str:
+    return f"{user['first_name']} {user['last_name']}".strip()

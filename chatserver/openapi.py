@@ -26,7 +26,12 @@ COMPONENTS: dict[str, Schema] = {
     "Member": obj({**NAMES, "role": {"enum": ["admin", "member"]}, "photo": nullable(TEXT), "year": nullable(TEXT)}),
     "Room": obj({"id": ID, "name": TEXT, "description": TEXT, "room_avatar": nullable(TEXT), "is_active": {"type": "boolean"},
                  "members_count": {"type": "integer", "minimum": 0},
-                 "created_by": obj(NAMES, description="The current owner."), "created_at": TIME, "updated_at": TIME}),
+                 "created_by": obj(NAMES, description="The current owner."), "created_at": TIME, "updated_at": TIME,
+                 "kind": {"enum": ["public", "private", "direct"]},
+                 "direct_user": nullable(ref("Person")) | {"description": "In a direct room, the other member;"
+                                                            " name and room_avatar are theirs. null in other rooms."}}),
+    "Person": obj({**NAMES, "photo": nullable(TEXT)}, description="Another user, as a direct room or a block names them."),
+    "Block": obj({"user": ref("Person"), "created_at": TIME}, description="One of the caller's blocks."),
     "LastMessage": obj({"id": ID, "content": TEXT, "created_at": TIME, "sender": obj(NAMES),
                         "is_self": {"type": "boolean"}}),
     "Message": obj({"id": ID, "sender": ref("Member"), "attachment": nullable(TEXT),

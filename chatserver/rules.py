@@ -119,10 +119,15 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) 
 
 
 def check_visible(room: Row | None, user: Row) -> Row:
-    """The room, if it exists and is active; a site admin sees inactive rooms too."""
-    if room is None or not (room["is_active"] or is_admin(user)):
+    """The room, if it exists and is active; a site admin sees inactive rooms too; a direct room only its members and site admins."""
+    if room is None or not (room["is_active"] or is_admin(user)) or _strangers_direct(room) and not is_admin(user):
         raise not_found("No such room.")
     return room
+
+
+def _strangers_direct(room: Row) -> bool:
+    """A direct room seen by someone not in it (room: a row with is_member), who may not know it exists."""
+    return room["kind"] == "direct" and not room["is_member"]
 
 
 def check_reader(member: bool, user: Row) -> None:
@@ -135,7 +140,7 @@ def check_member(room: Row | None) -> Row:
     """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
-    if room is None or not room["is_active"]:
+    if room is None or not room["is_active"] or _strangers_direct(room):
         raise not_found("No such room.")
     if not room["is_member"]:
         raise forbidden("You are not a member of this room.")
@@ -181,3 +186,26 @@ def check_users_exist(missing: list[int], field: str) -> None:
     if missing:
         more = f" and {len(missing) - MAX_ERRORS} more" if len(missing) > MAX_ERRORS else ""
         raise invalid({field: [f"No such user: {', '.join(map(str, missing[:MAX_ERRORS]))}{more}."]})
+
+
+# What a room notifies its members of when they have chosen nothing (notifications are not built
+# yet; per-member choices will live beside this default): every message in a direct room.
+NOTIFY_DEFAULT = {"public": "mentions", "private": "mentions", "direct": "all"}
+
+
+def check_not_direct(room: Row) -> None:
+    """A direct room keeps its two members: nobody edits, deletes, joins, leaves, adds to or transfers it."""
+    if room["kind"] == "direct":
+        raise ChatError("direct_room", "A direct room cannot be changed, joined or left.", status=403)
+
+
+def check_direct_partner(user_id: int, other_id: int) -> None:
+    """A direct room, or a block, is between two different users."""
+    if user_id == other_id:
+        raise invalid({"user_id": ["That is you: name another user."]})
+
+
+def check_not_blocked(blocked: bool) -> None:
+    """While either of two users blocks the other, their direct room is not opened or written to."""
+    if blocked:
+        raise ChatError("blocked", "A block stands between you and this user.", status=403)

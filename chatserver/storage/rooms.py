@@ -11,7 +11,7 @@ from .db import Database, Row, execute, now_iso
 
 ROOM_SELECT = (
     "SELECT r.id, r.name, r.description, r.room_avatar, r.is_active, r.owner_id, r.last_seq,"
-    " r.created_at, r.updated_at, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
+    " r.created_at, r.updated_at, r.kind, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
     " (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS members_count"
     " FROM rooms r JOIN users o ON o.id = r.owner_id")
 MEMBER_SELECT = (
@@ -76,17 +76,17 @@ async def get_room(db: Database, room_id: int) -> Row | None:
 
 
 async def room_by_name(db: Database, name: str) -> Row | None:
-    """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
-    return await db.fetchone(f"{ROOM_SELECT} WHERE r.name = ? OR r.name_key = ? ORDER BY r.name = ? DESC LIMIT 1",
+    """A group room by its name (any case, accents or width; the name as stored wins), as get_room."""
+    return await db.fetchone(f"{ROOM_SELECT} WHERE (r.name = ? OR r.name_key = ?) AND r.kind != 'direct' ORDER BY r.name = ? DESC LIMIT 1",
                              (name, room_key(name), name))
 
 
 async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
-    """Active rooms, by id; with q, those whose name contains it."""
+    """Active group rooms (never a direct one), by id; with q, those whose name contains it."""
     if q is None:
-        return await db.fetchall(f"{ROOM_SELECT} WHERE r.is_active = 1 ORDER BY r.id")
+        return await db.fetchall(f"{ROOM_SELECT} WHERE r.is_active = 1 AND r.kind != 'direct' ORDER BY r.id")
     return await db.fetchall(
-        f"{ROOM_SELECT} WHERE r.is_active = 1 AND r.name LIKE ? ESCAPE '\\' ORDER BY r.name, r.id",
+        f"{ROOM_SELECT} WHERE r.is_active = 1 AND r.kind != 'direct' AND r.name LIKE ? ESCAPE '\\' ORDER BY r.name, r.id",
         (_like(q),))
 
 

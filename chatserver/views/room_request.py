@@ -13,7 +13,7 @@ from ..fanout.streams import ServerFanOut
 from ..keys import CONFIG, DB
 from ..membership import Membership
 from ..request import caller, json, path_id
-from ..storage import rooms
+from ..storage import direct, rooms
 from ..storage.db import Row
 
 ROOM = "{id:[0-9]+}"
@@ -30,6 +30,7 @@ async def room_in_path(request: web.Request) -> tuple[Row, Row]:
 async def managed_room(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room, which the caller must own or administer."""
     user, room = await room_in_path(request)
+    rules.check_not_direct(room)
     rules.check_manager(room, user)
     return user, room
 
@@ -52,10 +53,11 @@ def may_vanish(handler: Handler) -> Handler:
 
 
 async def room_answer(request: web.Request, room_id: int, message: str, status: int = 200) -> web.Response:
-    """`{"message", "room"}` with the room as it is now."""
+    """`{"message", "room"}` with the room as it is now, as the caller sees it."""
     room = await rooms.get_room(request.app[DB], room_id)
     if room is None:
         raise rooms.RoomGone(room_id)
+    await direct.with_people(request.app[DB], [room], (await caller(request))["id"])
     return json({"message": message, "room": shapes.room(room)}, status=status)
 
 

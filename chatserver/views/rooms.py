@@ -8,7 +8,7 @@ from .. import schemas, shapes
 from ..errors import ChatError
 from ..keys import DB, ROOM_LISTS
 from ..request import body, caller, json
-from ..storage import messages, rooms
+from ..storage import direct, messages, rooms
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
 
 routes = web.RouteTableDef()
@@ -22,7 +22,7 @@ async def joined(request: web.Request) -> web.Response:
         raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
                         retry_after=1)
     db = request.app[DB]
-    rows = await rooms.user_rooms(db, user["id"])
+    rows = await direct.with_people(db, await rooms.user_rooms(db, user["id"]), user["id"])
     last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
     return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
