@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from . import schemas
+from . import rules, schemas
 from .accounts import Accounts
 from .config import Config
 from .errors import ChatError
@@ -178,6 +178,10 @@ async def addmember(config: Config, args: argparse.Namespace) -> int:
     within CHAT_TOKEN_RECHECK seconds."""
     async with _database(config) as db:
         room = await _room(db, args.room)
+        try:
+            rules.check_not_direct(room)
+        except ChatError as exc:
+            raise Refused(exc.message) from None
         people = [await _user(db, email) for email in args.email]
         membership = Membership(db, config)
         for user in people:
