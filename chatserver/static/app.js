@@ -3,6 +3,7 @@
 import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
 import { loadLimits } from "./limits.js";
+import { DirectMessages } from "./direct.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
 import { UserStream } from "./socket.js";
@@ -27,7 +28,10 @@ function refreshSoon() {
 
 const roomView = new RoomView({
   me: () => me,
-  opened: () => roomList.render(),
+  opened: (room) => {
+    roomList.render();
+    direct.opened(room);
+  },
   roomsChanged: () => roomList.refresh(),
   tokenRevoked: signedOut,
 });
@@ -35,6 +39,16 @@ const roomView = new RoomView({
 const roomList = new RoomList({
   currentId: () => roomView.room?.id,
   open: (room) => roomView.open(room),
+  notice: (text) => roomView.notice(text),
+});
+
+const direct = new DirectMessages({
+  meId: () => me?.id,
+  room: () => roomView.room,
+  openRoom: async (room) => {
+    await roomList.refresh();
+    return roomView.open(roomList.find(room.id) || room);
+  },
   notice: (text) => roomView.notice(text),
 });
 
