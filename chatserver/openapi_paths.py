@@ -66,7 +66,7 @@ def _room_paths() -> dict[str, Schema]:
             "Delete a room", "rooms", (200, "Deleted; its sockets close (4004).", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/add-yourself/": {"post": op(
-            "Join a room", "rooms", (200, "Joined.", room), (400, 401, 404), params=[ROOM_ID])},
+            "Join a room", "rooms", (200, "Joined.", room), (400, 401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/remove-yourself/": {"post": op(
             "Leave a room", "rooms", (200, "Left; the caller's sockets in it close (4003).", ref("Confirmation")),
             (400, 401, 403, 404), params=[ROOM_ID])},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from chatserver import rules
 from conftest import recv, recv_until
 from test_uploads import PNG, form
 
@@ -132,3 +133,19 @@ async def test_a_direct_room_carries_messages_like_any_room(client, register, co
     assert [(await recv(resumed)).get("action", "message") for _ in range(3)] == ["edited", "reacted", "message"]
     await resumed.close()
     await theirs.close()
+
+
+async def test_a_direct_room_counts_towards_the_rooms_a_user_may_be_in(make_client, config, register, make_room, tmp_path):
+    client = await make_client(config.replace(max_rooms_per_user=1, db=str(tmp_path / "one.db")))
+    asha, ravi, mina = [await register(name, cl=client) for name in ("Asha", "Ravi", "Mina")]
+    await make_room(mina, name="Full house", cl=client)
+    resp = await open_direct(client, asha, mina["id"])
+    assert resp.status == 400 and "user_id" in await resp.json()
+    opened = await open_direct(client, asha, ravi["id"])
+    assert opened.status == 201
+    assert (await open_direct(client, ravi, asha["id"])).status == 200  # found again: no room more
+
+
+def test_direct_rooms_notify_every_message_by_default():
+    assert rules.NOTIFY_DEFAULT["direct"] == "all"
+    assert set(rules.NOTIFY_DEFAULT) == {"public", "private", "direct"}
