@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from browser_support import call, register
-from test_browser import (browser, browser_present, expect_live, expect_stored, message, open_page,  # noqa: F401
-                          open_room, send, server)
+import pytest
 
-from playwright.sync_api import expect
+from browser_support import call, expect, expect_live, expect_stored, message, register, send
+
+pytestmark = pytest.mark.usefixtures("browser_present")  # checked before the server starts
 
 
-def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(server, open_page, open_room):
-    asha, ravi = register(server.url, "Asha", "Rao"), register(server.url, "Ravi", "Menon")
-    photo = f"{server.url}/static/ravi.png"
-    call(server.url, "PATCH", "user/me/", {"photo": photo}, ravi["token"])
-    group = call(server.url, "POST", "chat/create-group/", {"name": "Tea corner", "members": [ravi["user"]["id"]]},
+def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(live_server, open_page, open_room):
+    asha, ravi = register(live_server.url, "Asha", "Rao"), register(live_server.url, "Ravi", "Menon")
+    photo = f"{live_server.url}/static/ravi.png"
+    call(live_server.url, "PATCH", "user/me/", {"photo": photo}, ravi["token"])
+    group = call(live_server.url, "POST", "chat/create-group/", {"name": "Tea corner", "members": [ravi["user"]["id"]]},
                  asha["token"])["room"]
-    them = open_page(server.url, ravi["token"])
+    them = open_page(live_server.url, ravi["token"])
     expect(them.get_by_test_id("room-item").filter(has_text="Tea corner")).to_be_visible()
 
-    page = open_room(server.url, group, asha)
+    page = open_room(live_server.url, group, asha)
     page.get_by_test_id("members-open").click()
     members = page.get_by_test_id("member-item")
     expect(members).to_have_count(2)
@@ -43,7 +43,7 @@ def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(s
     expect(block).to_have_text("Block Asha")
     block.click()
     expect(block).to_have_text("Unblock Asha")
-    assert call(server.url, "GET", "user/blocks/", token=ravi["token"])[0]["user"]["id"] == asha["user"]["id"]
+    assert call(live_server.url, "GET", "user/blocks/", token=ravi["token"])[0]["user"]["id"] == asha["user"]["id"]
 
     page.get_by_test_id("room-item").filter(has_text="Tea corner").click()
     expect_live(page)
@@ -54,7 +54,7 @@ def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(s
 
     block.click()
     expect(block).to_have_text("Block Asha")
-    assert call(server.url, "GET", "user/blocks/", token=ravi["token"]) == []
+    assert call(live_server.url, "GET", "user/blocks/", token=ravi["token"]) == []
     page.get_by_test_id("member-item").filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
     expect(page.get_by_test_id("room-title")).to_have_text("Ravi Menon")
     expect(message(page, "Just us two")).to_be_visible()

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from ..store import Blocked
 from .db import Database, Row, execute, now_iso
 
 PERSON = "u.id, u.first_name, u.last_name, u.photo"
-
-
-class Blocked(Exception):
-    """A block stands between the two users (either way)."""
 
 
 def direct_key(user_id: int, other_id: int) -> str:

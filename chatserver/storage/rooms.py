@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from ..names import room_key
+from ..store import RoomGone, RoomNameTaken
 from .db import Database, Row, execute, now_iso
 
 ROOM_SELECT = (
@@ -17,14 +18,6 @@ ROOM_SELECT = (
 MEMBER_SELECT = (
     "SELECT u.id, u.first_name, u.last_name, u.role, u.photo, u.year"
     " FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?")
-
-
-class RoomNameTaken(Exception):
-    """Another room has this name."""
-
-
-class RoomGone(Exception):
-    """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
 
 
 def _like(q: str) -> str:
