@@ -211,6 +211,9 @@ def check_direct_partner(user_id: int, other_id: int) -> None:
         raise invalid({"user_id": ["That is you: name another user."]})
 
 
+BLOCKED_CHANGES = frozenset({"send", "edit", "react"})  # what a block stops; one's own message may still be deleted
+
+
 def check_not_blocked(blocked: bool) -> None:
     """While either of two users blocks the other, their direct room is not opened or written to."""
     if blocked:

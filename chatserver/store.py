@@ -47,6 +47,8 @@ class ChangeBatch(Protocol):
         """Messages already stored under these keys: room_id, sender_id, client_id, id, seq, frame (parsed)."""
     def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
         """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
+        """The rooms among room_ids where one member blocks another."""
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
     def message_state(self, message_id: int) -> Row | None:

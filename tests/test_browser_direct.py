@@ -44,6 +44,9 @@ def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(l
     block.click()
     expect(block).to_have_text("Unblock Asha")
     assert call(live_server.url, "GET", "user/blocks/", token=ravi["token"])[0]["user"]["id"] == asha["user"]["id"]
+    send(page, "Still there?")  # Asha's page still has the direct room open
+    expect(page.get_by_test_id("composer-error")).to_contain_text("A block stands between you")
+    expect(message(page, "Still there?")).to_have_count(0)
 
     page.get_by_test_id("room-item").filter(has_text="Tea corner").click()
     expect_live(page)
