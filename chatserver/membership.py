@@ -100,11 +100,12 @@ class Membership:
         await self._tell(self._followers(room_id), always=True)
 
     async def open_direct(self, user: Row, other_id: int) -> tuple[int, bool]:
-        """The direct room of user and another (created unless it exists, never across a block); returns (id, created)."""
+        """The direct room of user and another, created unless it exists, never across a block: (id, created)."""
         rules.check_direct_partner(user["id"], other_id)
         other = await self.store.get_user(other_id)
         rules.check_users_exist([] if other else [other_id], "user_id")
-        await self._check_room_counts([user["id"], other_id], "user_id", await self.store.direct_room_of(user["id"], other_id))
+        existing = await self.store.direct_room_of(user["id"], other_id)
+        await self._check_room_counts([user["id"], other_id], "user_id", existing)
         try:
             room_id, created = await self.store.open_direct(user["id"], other_id, f"{_full(user)} & {_full(other)}")
         except Blocked:

@@ -125,7 +125,7 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) 
 
 
 def check_visible(room: Row | None, user: Row) -> Row:
-    """The room, if it exists and is active; a site admin sees inactive rooms too; a direct room only its members and site admins."""
+    """The room, if it exists and is active (to a site admin, if it exists); a direct room only to its members and admins."""
     if room is None or not (room["is_active"] or is_admin(user)) or _strangers_direct(room) and not is_admin(user):
         raise not_found("No such room.")
     return room

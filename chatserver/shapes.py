@@ -35,7 +35,7 @@ def sender(row: Row) -> dict[str, Any]:
 
 
 def room(row: Row) -> dict[str, Any]:
-    """The room object; created_by names the current owner; a direct room is named after direct_user, if the row has one."""
+    """The room object; created_by names the current owner; a direct room is named after the row's direct_user."""
     out = {
         "id": row["id"], "name": row["name"], "description": row["description"],
         "room_avatar": row["room_avatar"], "is_active": bool(row["is_active"]),

@@ -119,9 +119,9 @@ class Store(Protocol):
     async def get_room(self, room_id: int) -> Row | None:
         """A room with its owner's names and members_count."""
     async def room_by_name(self, name: str) -> Row | None:
-        """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
+        """A group room by its name (any case, accents or width; the name as stored wins), as get_room."""
     async def list_rooms(self, q: str | None = None) -> list[Row]:
-        """Active rooms, by id; with q, those whose name contains it."""
+        """Active group rooms (never a direct one), by id; with q, those whose name contains it."""
     async def user_rooms(self, user_id: int) -> list[Row]:
         """Rooms the user belongs to, with unread_count and last_message_id."""
     async def update_room(self, room_id: int, fields: dict[str, Any],

@@ -40,7 +40,9 @@ async def block(request: web.Request) -> web.Response:
     store = request.app[STORE]
     rules.check_users_exist(await store.missing_users([other_id]), "user_id")
     created = await store.block_user(user["id"], other_id)
-    return json({"message": "User blocked." if created else "User was already blocked."}, status=201 if created else 200)
+    if not created:
+        return json({"message": "User was already blocked."})
+    return json({"message": "User blocked."}, status=201)
 
 
 @routes.delete("/api/user/blocks/{user_id:[0-9]+}/")
