@@ -29,6 +29,10 @@ class Blocked(Exception):
     """A block stands between two users (either way)."""
 
 
+class TooManyInvites(Exception):
+    """The room already has as many live invites as it may."""
+
+
 class ChangeBatch(Protocol):
     """One transaction of room changes as the changes see it; it runs on the writer's side, never awaits."""
 
@@ -112,21 +116,25 @@ class Store(Protocol):
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
         """The ids among user_ids that name no user."""
-    async def create_room(self, *, name: str, description: str, owner_id: int, member_ids: Iterable[int] = ()) -> int:
-        """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
+    async def create_room(self, *, name: str, description: str, owner_id: int, member_ids: Iterable[int] = (),
+                          kind: str = "public") -> int:
+        """Insert a room (public or private) owned (and joined) by owner_id, with more members; returns its id."""
     async def room_for(self, room_id: int, user_id: int) -> Row | None:
         """A room as get_room gives it, plus is_member: whether user_id belongs to it."""
     async def get_room(self, room_id: int) -> Row | None:
         """A room with its owner's names and members_count."""
     async def room_by_name(self, name: str) -> Row | None:
         """A group room by its name (any case, accents or width; the name as stored wins), as get_room."""
-    async def list_rooms(self, q: str | None = None) -> list[Row]:
-        """Active group rooms (never a direct one), by id; with q, those whose name contains it."""
+    async def list_rooms(self, q: str | None = None, user_id: int | None = None,
+                         every_private: bool = False) -> list[Row]:
+        """Active public rooms and private ones of user_id (all with every_private), by id; with q, those whose
+        name contains it, by name. Direct rooms are never listed."""
     async def user_rooms(self, user_id: int) -> list[Row]:
         """Rooms the user belongs to, with unread_count and last_message_id."""
     async def update_room(self, room_id: int, fields: dict[str, Any],
-                          member_ids: Iterable[int] | None = None) -> list[int]:
-        """Change name, description, avatar or owner, and with member_ids replace the members; returns those removed."""
+                          member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
+        """Change name, description, avatar, owner or kind, and with member_ids replace the members; returns those
+        removed. A change of kind is audited as actor_id's in the same transaction."""
     async def delete_room(self, room_id: int) -> list[str]:
         """Delete a room with its members, messages and events; returns its attachments' file names."""
     async def is_member(self, room_id: int, user_id: int) -> bool:
@@ -164,6 +172,18 @@ class Store(Protocol):
         """user_id no longer blocks blocked_id; False if they did not."""
     async def blocks_of(self, user_id: int) -> list[Row]:
         """The users user_id blocks (id, names, photo), each with the block's created_at, oldest first."""
+
+    # invites
+    async def create_invite(self, room_id: int, creator_id: int, code: str, expires_in: int | None,
+                            max_uses: int | None, limit: int) -> Row:
+        """A new invite, audited; TooManyInvites past `limit` live ones in the room (0: no limit)."""
+    async def live_invites(self, room_id: int) -> list[Row]:
+        """A room's invites that can still be used, oldest first."""
+    async def revoke_invite(self, room_id: int, code: str, actor_id: int) -> bool:
+        """Revoke a live invite of the room, audited; False if there is none by that code."""
+    async def accept_invite(self, code: str, user_id: int, room_limit: int) -> tuple[str, int | None]:
+        """Join the invite's room counting one use, in one transaction: (joined | member | invalid | banned | crowded,
+        room id)."""
 
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:

@@ -2,6 +2,7 @@
 
 import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
+import { RoomSettings, acceptLinkedInvite } from "./invites.js";
 import { loadLimits } from "./limits.js";
 import { DirectMessages } from "./direct.js";
 import { RoomView } from "./room.js";
@@ -30,6 +31,7 @@ const roomView = new RoomView({
   me: () => me,
   opened: (room) => {
     roomList.render();
+    roomSettings.show(room);
     direct.opened(room);
   },
   roomsChanged: () => roomList.refresh(),
@@ -52,8 +54,30 @@ const direct = new DirectMessages({
   notice: (text) => roomView.notice(text),
 });
 
+const roomSettings = new RoomSettings({
+  me: () => me,
+  changed: () => roomList.refresh(),
+  notice: (text) => roomView.notice(text),
+});
+
+/** Join the room of an invite link the page was opened with (or given later), and open it. */
+async function followInvite() {
+  let invited = null;
+  try {
+    invited = await acceptLinkedInvite();
+  } catch (err) {
+    roomView.notice(err.message);
+  }
+  if (invited) {
+    await roomList.refresh();
+    roomView.open(roomList.find(invited.id) || invited);
+  }
+  return invited;
+}
+
 function showAuth() {
   roomView.close();
+  roomSettings.hide();
   stream?.stop();
   stream = null;
   clearTimeout(refreshTimer);
@@ -86,6 +110,7 @@ async function showChat(user) {
     onEnd: (code) => code === 4001 && signedOut(),
   });
   stream.start();
+  if (await followInvite()) return;
   const room = roomList.find(Number(/^#room\/(\d+)$/.exec(location.hash)?.[1]));
   if (room) roomView.open(room);
 }
@@ -134,6 +159,7 @@ $("switch-account").addEventListener("click", () => {
 });
 
 setUnauthorizedHandler(signedOut);
+window.addEventListener("hashchange", () => me && followInvite());
 
 /**
  * Start-up with a stored token: whose it is. Only the server's refusal (a 401, or another 4xx)

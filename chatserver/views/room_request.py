@@ -20,10 +20,21 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 async def room_in_path(request: web.Request) -> tuple[Row, Row]:
-    """The caller and the room of the path (404 when missing or hidden), with is_member."""
+    """The caller and the room of the path (404 when missing or hidden from them), with is_member."""
     user = await caller(request)
     room = await request.app[STORE].room_for(path_id(request), user["id"])
     return user, rules.check_visible(room, user)
+
+
+async def room_to_join(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room of the path (404 when missing or closed, or someone else's direct room),
+    private or not: joining says which."""
+    user = await caller(request)
+    room = await request.app[STORE].room_for(path_id(request), user["id"])
+    stranger = room is not None and room["kind"] == "direct" and rules.hidden(room)
+    if room is None or not rules.is_admin(user) and (not room["is_active"] or stranger):
+        raise not_found("No such room.")
+    return user, room
 
 
 async def managed_room(request: web.Request) -> tuple[Row, Row]:
