@@ -192,6 +192,9 @@ class AddMember(Strict):
     user_id = Id(required=True)
 
 
+OtherUser = AddMember  # the body naming one other user: a direct room's or a block's
+
+
 class Search(Schema):
     """The query string of a search; other parameters are ignored."""
 

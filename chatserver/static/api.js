@@ -96,6 +96,10 @@ export const api = {
   leave: (roomId) => post(`chat/group/${roomId}/remove-yourself/`),
   members: (roomId) => get(`chat/groups/${roomId}/members/`),
   markRead: (roomId) => post(`chat/groups/${roomId}/mark-as-read/`),
+  openDirect: (userId) => post("chat/direct/", { user_id: userId }),
+  blocks: () => get("user/blocks/"),
+  block: (userId) => post("user/blocks/", { user_id: userId }),
+  unblock: (userId) => request("DELETE", `user/blocks/${userId}/`),
 
   /** One page of history, newest first; `before` is the oldest message id already shown. */
   history: (roomId, { limit = 50, before } = {}) => {

@@ -74,6 +74,10 @@ class SqliteBatch:
         """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
         return message_writes.memberships(self.conn, pairs)
 
+    def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
+        """The rooms among room_ids where one member blocks another."""
+        return message_writes.blocked_rooms(self.conn, room_ids)
+
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
         if message_id in self.new_ids:
