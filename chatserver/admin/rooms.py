@@ -34,7 +34,7 @@ async def addmember(config: Config, args: argparse.Namespace) -> int:
         try:
             rules.check_not_direct(room)
         except ChatError as exc:
-            raise Refused(exc.message) from None
+            raise refusal(exc) from None
         people = [await user_by_email(store, email) for email in args.email]
         membership = Membership(store, config)
         for user in people:
