@@ -208,6 +208,9 @@ class AddMember(Strict):
     user_id = Id(required=True)
 
 
+OtherUser = AddMember  # the body naming one other user: a direct room's or a block's
+
+
 class Suspension(Strict):
     reason = Text(max_len=1000, load_default="")
     delete_messages = Flag(load_default=False)

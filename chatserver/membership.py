@@ -7,7 +7,7 @@ from typing import Any, Iterable, Protocol
 from . import media, rules
 from .config import Config
 from .errors import invalid
-from .store import RoomNameTaken, Row, Store
+from .store import Blocked, RoomNameTaken, Row, Store
 
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
@@ -103,6 +103,22 @@ class Membership:
         rules.check_new_owner(await self.store.transfer_owner(room_id, new_owner_id))
         await self._tell(self._followers(room_id), always=True)
 
+    async def open_direct(self, user: Row, other_id: int) -> tuple[int, bool]:
+        """The direct room of user and another, created unless it exists, never across a block: (id, created)."""
+        rules.check_direct_partner(user["id"], other_id)
+        other = await self.store.get_user(other_id)
+        rules.check_users_exist([] if other else [other_id], "user_id")
+        existing = await self.store.direct_room_of(user["id"], other_id)
+        await self._check_room_counts([user["id"], other_id], "user_id", existing)
+        try:
+            room_id, created = await self.store.open_direct(user["id"], other_id, f"{_full(user)} & {_full(other)}")
+        except Blocked:
+            rules.check_not_blocked(True)
+            raise
+        if created:
+            await self._tell([user["id"], other_id])
+        return room_id, created
+
     async def accept_invite(self, code: str, user_id: int) -> tuple[int, bool]:
         """Join the room of a live invite, counting a use; returns (room id, whether the user joined now)."""
         limit = self.config.max_rooms_per_user
@@ -129,3 +145,7 @@ class Membership:
     async def _tell(self, user_ids: Iterable[int], always: bool = False) -> None:
         if self.fanout is not None:
             await self.fanout.rooms_changed(user_ids, always)
+
+
+def _full(user: Row) -> str:
+    return f"{user['first_name']} {user['last_name']}".strip()

@@ -31,7 +31,11 @@ COMPONENTS: dict[str, Schema] = {
                  "read_only": {"type": "boolean", "description": "Only the owner and moderators post."},
                  "members_may_pin": {"type": "boolean", "description": "Members, not only moderators, pin messages."},
                  "members_count": {"type": "integer", "minimum": 0},
-                 "created_by": obj(NAMES, description="The current owner."), "created_at": TIME, "updated_at": TIME}),
+                 "created_by": obj(NAMES, description="The current owner."), "created_at": TIME, "updated_at": TIME,
+                 "direct_user": nullable(ref("Person")) | {"description": "In a direct room, the other member;"
+                                                            " name and room_avatar are theirs. null in other rooms."}}),
+    "Person": obj({**NAMES, "photo": nullable(TEXT)}, description="Another user, as a direct room or a block names them."),
+    "Block": obj({"user": ref("Person"), "created_at": TIME}, description="One of the caller's blocks."),
     "LastMessage": obj({"id": ID, "content": TEXT, "created_at": TIME, "sender": obj(NAMES),
                         "is_self": {"type": "boolean"}}),
     "Message": obj({"id": ID, "sender": ref("Member"), "attachment": nullable(TEXT),

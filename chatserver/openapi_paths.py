@@ -96,6 +96,25 @@ def _member_paths() -> dict[str, Schema]:
     }
 
 
+def _direct_paths() -> dict[str, Schema]:
+    other = body(body_schema(bodies.OtherUser, {"user_id": "The other user."}))
+    opened = op("Open a direct room", "rooms", (200, "The direct room of the caller and user_id, found.",
+                                                ref("RoomAnswer")), (401, 403), other)
+    opened["responses"]["201"] = answer("Created by this call, with both users as its members.", ref("RoomAnswer"))
+    blocked = op("Block a user", "accounts", (200, "The block stood already.", ref("Confirmation")), (401,), other)
+    blocked["responses"]["201"] = answer("Blocked by this call.", ref("Confirmation"))
+    return {
+        "/api/chat/direct/": {"post": opened},
+        "/api/user/blocks/": {
+            "get": op("My blocks", "accounts", (200, "The users the caller blocks, oldest block first.",
+                                                {**ARRAY, "items": ref("Block")})),
+            "post": blocked},
+        "/api/user/blocks/{user_id}/": {"delete": op(
+            "Unblock a user", "accounts", (200, "The block is lifted.", ref("Confirmation")), (401, 404),
+            params=[path("user_id", "The blocked user's id.")])},
+    }
+
+
 def _message_paths(config: Config) -> dict[str, Schema]:
     positive = {"type": "integer", "minimum": 1}
     params = [ROOM_ID,
@@ -158,5 +177,5 @@ def _server_paths() -> dict[str, Schema]:
 
 def paths(config: Config) -> dict[str, Schema]:
     """Every REST path with its operations, its limits those of config."""
-    return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **_message_paths(config),
-            **_server_paths(), **suspension_paths(), **mute_paths(), **pin_paths()}
+    return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **_direct_paths(),
+            **_message_paths(config), **_server_paths(), **suspension_paths(), **mute_paths(), **pin_paths()}

@@ -55,19 +55,29 @@ class Sends:
     stored: dict[Key, Row]
     sent: dict[Key, Committed] = field(default_factory=dict)
 
+    def answered(self, change: Change) -> bool:
+        """A send stored already (before or in this batch): a retry, answered with what was stored."""
+        if change.kind != "send" or not change.data.get("client_id"):
+            return False
+        key = client_key(change)
+        return key in self.sent or key in self.stored
+
 
 def apply(changes: list[Change], batch: ChangeBatch) -> list[Committed | ChatError]:
     """Write every change of a batch; each one's outcome, or the ChatError that refused it."""
     sends = Sends(batch.existing_sends([client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")]))
     pairs = sorted({(c.room["id"], c.user["id"]) for c in changes})
     members, muted = batch.memberships(pairs), batch.muted(pairs)
+    blocked = batch.blocked_rooms(sorted({c.room["id"] for c in changes if c.room["kind"] == "direct"}))
     outcomes: list[Committed | ChatError] = []
     for change in changes:
         try:
             pair = (change.room["id"], change.user["id"])
             # purge: a site admin's deletion of a suspended user's messages, in rooms they left too (never a client's)
             rules.check_still_member(pair in members or change.data.get("purge", False))
-            if change.kind in rules.SILENCED:
+            rules.check_not_blocked(change.room["id"] in blocked and change.kind in rules.BLOCKED_CHANGES
+                                    and not sends.answered(change))
+            if change.kind in rules.SILENCED and not sends.answered(change):
                 rules.check_not_muted(pair in muted, muted.get(pair))
             outcomes.append(_send(batch, sends, change) if change.kind == "send" else APPLY[change.kind](batch, change))
         except ChatError as exc:
@@ -91,7 +101,7 @@ def _send(batch: ChangeBatch, sends: Sends, change: Change) -> Committed:
     data, room, user = change.data, change.room, change.user
     client_id = data.get("client_id")
     key = client_key(change) if client_id else None
-    if key is not None and (key in sends.sent or key in sends.stored):
+    if sends.answered(change):
         return _retry_answer(sends, key, client_id, change.base)
     parent = data.get("parent_message")
     replied = None

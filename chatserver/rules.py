@@ -194,7 +194,8 @@ def hidden(room: Row) -> bool:
 def check_joinable(room: Row, user: Row) -> None:
     """Only a public room is joined at will (a private one too by a site admin); a private one is joined
     by invite or by its owner or moderators adding one, a direct room never."""
-    if room["kind"] == "direct" or room["kind"] == "private" and not is_admin(user):
+    check_not_direct(room)
+    if room["kind"] == "private" and not is_admin(user):
         raise forbidden("This room is private: it is joined with an invite or when its owner adds you.")
 
 
@@ -266,6 +267,32 @@ def check_users_exist(missing: list[int], field: str) -> None:
     if missing:
         more = f" and {len(missing) - MAX_ERRORS} more" if len(missing) > MAX_ERRORS else ""
         raise invalid({field: [f"No such user: {', '.join(map(str, missing[:MAX_ERRORS]))}{more}."]})
+
+
+# What a room notifies its members of when they have chosen nothing (notifications are not built
+# yet; per-member choices will live beside this default): every message in a direct room.
+NOTIFY_DEFAULT = {"public": "mentions", "private": "mentions", "direct": "all"}
+
+
+def check_not_direct(room: Row) -> None:
+    """A direct room keeps its two members: nobody edits, deletes, joins, leaves, adds to or transfers it."""
+    if room["kind"] == "direct":
+        raise ChatError("direct_room", "A direct room cannot be changed, joined or left.", status=403)
+
+
+def check_direct_partner(user_id: int, other_id: int) -> None:
+    """A direct room, or a block, is between two different users."""
+    if user_id == other_id:
+        raise invalid({"user_id": ["That is you: name another user."]})
+
+
+BLOCKED_CHANGES = frozenset({"send", "edit", "react"})  # what a block stops; one's own message may still be deleted
+
+
+def check_not_blocked(blocked: bool) -> None:
+    """While either of two users blocks the other, their direct room is not opened or written to."""
+    if blocked:
+        raise ChatError("blocked", "A block stands between you and this user.", status=403)
 
 
 def check_invite_use(outcome: str, limit: int) -> None:

@@ -46,8 +46,8 @@ def sender(row: Row) -> dict[str, Any]:
 
 
 def room(row: Row) -> dict[str, Any]:
-    """The room object; created_by names the current owner."""
-    return {
+    """The room object; created_by names the current owner; a direct room is named after the row's direct_user."""
+    out = {
         "id": row["id"], "name": row["name"], "description": row["description"],
         "room_avatar": row["room_avatar"], "is_active": bool(row["is_active"]),
         "kind": row["kind"], "read_only": bool(row["read_only"]), "members_may_pin": bool(row["members_may_pin"]),
@@ -55,7 +55,23 @@ def room(row: Row) -> dict[str, Any]:
         "created_by": {"id": row["owner_id"], "first_name": row["owner_first_name"],
                        "last_name": row["owner_last_name"]},
         "created_at": row["created_at"], "updated_at": row["updated_at"],
+        "direct_user": None,
     }
+    other = row.get("direct_user")
+    if other is not None:
+        out.update(name=f"{other['first_name']} {other['last_name']}".strip(), room_avatar=other["photo"],
+                   direct_user=person(other))
+    return out
+
+
+def person(row: Row) -> dict[str, Any]:
+    """Another user as a direct room or a block names them: id, names, photo."""
+    return {k: row[k] for k in ("id", "first_name", "last_name", "photo")}
+
+
+def block(row: Row) -> dict[str, Any]:
+    """One of the caller's blocks: the user blocked and since when."""
+    return {"user": person(row), "created_at": row["created_at"]}
 
 
 def mute(row: Row) -> dict[str, Any]:

@@ -25,6 +25,10 @@ class RoomGone(Exception):
     """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
 
 
+class Blocked(Exception):
+    """A block stands between two users (either way)."""
+
+
 class TooManyInvites(Exception):
     """The room already has as many live invites as it may."""
 
@@ -57,6 +61,8 @@ class ChangeBatch(Protocol):
         """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
     def muted(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
         """(room_id, user_id) -> until (None: until lifted), for the pairs among pairs muted now."""
+    def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
+        """The rooms among room_ids where one member blocks another."""
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
     def message_state(self, message_id: int) -> Row | None:
@@ -138,7 +144,7 @@ class Store(Protocol):
     async def get_room(self, room_id: int) -> Row | None:
         """A room with its owner's names and members_count."""
     async def room_by_name(self, name: str) -> Row | None:
-        """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
+        """A group room by its name (any case, accents or width; the name as stored wins), as get_room."""
     async def list_rooms(self, q: str | None = None, user_id: int | None = None,
                          every_private: bool = False) -> list[Row]:
         """Active public rooms and private ones of user_id (all with every_private), by id; with q, those whose
@@ -177,6 +183,21 @@ class Store(Protocol):
         """Lift a mute in force, audited; False (nothing written) when none holds."""
     async def mutes(self, room_id: int, user_id: int | None = None) -> list[Row]:
         """The room's mutes in force (only user_id's with it), newest first, with the member's names."""
+
+    # direct rooms and blocks
+    async def open_direct(self, user_id: int, other_id: int, name: str) -> tuple[int, bool]:
+        """The two users' direct room, created with both as members unless it exists and unless a block
+        stands (Blocked), in one transaction; returns (room id, whether it was created)."""
+    async def direct_room_of(self, user_id: int, other_id: int) -> int | None:
+        """The id of the two users' direct room, if they have one."""
+    async def with_direct_users(self, rows: list[Row], viewer_id: int) -> list[Row]:
+        """The room rows, each direct room's with `direct_user`: its member other than viewer_id (None for others)."""
+    async def block_user(self, user_id: int, blocked_id: int) -> bool:
+        """user_id blocks blocked_id; False if they already did."""
+    async def unblock_user(self, user_id: int, blocked_id: int) -> bool:
+        """user_id no longer blocks blocked_id; False if they did not."""
+    async def blocks_of(self, user_id: int) -> list[Row]:
+        """The users user_id blocks (id, names, photo), each with the block's created_at, oldest first."""
 
     # invites
     async def create_invite(self, room_id: int, creator_id: int, code: str, expires_in: int | None,

@@ -94,6 +94,16 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     spare = next(t for t in tokens if not t["is_current"])
     await api("DELETE", "/api/user/tokens/{id}/", 200, user=asha, ids={"id": spare["id"]})
     await api("DELETE", "/api/user/tokens/{id}/", 404, user=asha, ids={"id": spare["id"]})
+    direct = {"user_id": meera["id"]}
+    await api("POST", "/api/chat/direct/", 201, user=asha, json=direct)
+    await api("POST", "/api/chat/direct/", 200, user=asha, json=direct)
+    await api("POST", "/api/chat/direct/", 400, user=asha, json={"user_id": asha["id"]})
+    await api("POST", "/api/user/blocks/", 201, user=meera, json={"user_id": asha["id"]})
+    await api("POST", "/api/user/blocks/", 200, user=meera, json={"user_id": asha["id"]})
+    await api("GET", "/api/user/blocks/", 200, user=meera)
+    await api("POST", "/api/chat/direct/", 403, user=asha, json=direct)
+    await api("DELETE", "/api/user/blocks/{user_id}/", 200, user=meera, ids={"user_id": asha["id"]})
+    await api("DELETE", "/api/user/blocks/{user_id}/", 404, user=meera, ids={"user_id": asha["id"]})
 
     room = (await api("POST", "/api/chat/create-group/", 201, user=asha,
                       json={"name": "openapi", "description": "Docs", "members": [ravi["id"]]}))["room"]

@@ -76,7 +76,7 @@ async def test_a_site_admin_switches_any_room_but_a_direct_room_never_changes_ki
     assert resp.status == 200 and (await resp.json())["room"]["kind"] == "private"
     await client.app[DB].write(execute, "UPDATE rooms SET kind = 'direct' WHERE id = ?", (room["id"],))
     resp = await client.patch(f"/api/chat/edit-group/{room['id']}/", headers=root.auth, json={"kind": "public"})
-    assert resp.status == 400 and (await resp.json()) == {"kind": ["A direct room's kind never changes."]}
+    assert resp.status == 403 and (await resp.json())["code"] == "direct_room"  # nobody edits a direct room
     assert db_rows("SELECT kind FROM rooms") == [("direct",)]
 
 

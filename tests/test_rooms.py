@@ -14,7 +14,7 @@ from chatserver.storage import rooms as room_store
 from conftest import recv_until
 
 ROOM_KEYS = {"id", "name", "description", "room_avatar", "is_active", "kind", "read_only", "members_may_pin",
-             "members_count", "created_by", "created_at", "updated_at"}
+             "members_count", "created_by", "created_at", "updated_at", "direct_user"}
 
 
 async def get(client, path, user):

@@ -57,6 +57,8 @@ def valid(schema: bodies.Schema, data: dict[str, Any]) -> dict[str, Any]:
 
 def refusal(exc: ChatError) -> Refused:
     """A refusal of the server's rules, said on one line."""
+    if exc.fields is None:
+        return Refused(exc.message)
     return Refused("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.body().items()))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from .. import bodies
+from .. import bodies, rules
 from ..config import Config
 from ..errors import ChatError
 from ..membership import Membership
-from .access import open_database, refusal, room_by_ref, user_by_email, valid
+from .access import Refused, open_database, refusal, room_by_ref, user_by_email, valid
 
 
 async def createroom(config: Config, args: argparse.Namespace) -> int:
@@ -31,6 +31,10 @@ async def addmember(config: Config, args: argparse.Namespace) -> int:
     within CHAT_TOKEN_RECHECK seconds."""
     async with open_database(config) as store:
         room = await room_by_ref(store, args.room)
+        try:
+            rules.check_not_direct(room)
+        except ChatError as exc:
+            raise refusal(exc) from None
         people = [await user_by_email(store, email) for email in args.email]
         membership = Membership(store, config)
         for user in people:

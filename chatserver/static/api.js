@@ -100,6 +100,10 @@ export const api = {
   mute: (roomId, userId, duration) => post(`chat/groups/${roomId}/mutes/`, { user_id: userId, duration }),
   unmute: (roomId, userId) => request("DELETE", `chat/groups/${roomId}/mutes/${userId}/`),
   pins: (roomId) => get(`chat/groups/${roomId}/pins/`),
+  openDirect: (userId) => post("chat/direct/", { user_id: userId }),
+  blocks: () => get("user/blocks/"),
+  block: (userId) => post("user/blocks/", { user_id: userId }),
+  unblock: (userId) => request("DELETE", `user/blocks/${userId}/`),
 
   /** One page of history, newest first; `before` is the oldest message id already shown. */
   history: (roomId, { limit = 50, before } = {}) => {

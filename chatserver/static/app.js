@@ -4,6 +4,7 @@ import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
 import { RoomSettings, acceptLinkedInvite } from "./invites.js";
 import { loadLimits } from "./limits.js";
+import { DirectMessages } from "./direct.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
 import { UserStream } from "./socket.js";
@@ -31,6 +32,7 @@ const roomView = new RoomView({
   opened: (room) => {
     roomList.render();
     roomSettings.show(room);
+    direct.opened(room);
   },
   roomsChanged: () => roomList.refresh(),
   tokenRevoked: signedOut,
@@ -39,6 +41,16 @@ const roomView = new RoomView({
 const roomList = new RoomList({
   currentId: () => roomView.room?.id,
   open: (room) => roomView.open(room),
+  notice: (text) => roomView.notice(text),
+});
+
+const direct = new DirectMessages({
+  meId: () => me?.id,
+  room: () => roomView.room,
+  openRoom: async (room) => {
+    await roomList.refresh();
+    return roomView.open(roomList.find(room.id) || room);
+  },
   notice: (text) => roomView.notice(text),
 });
 

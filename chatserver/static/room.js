@@ -80,7 +80,7 @@ export class RoomView {
     this.composer.reset();
     this.pins.set([]);
     this.mutes.set([]);
-    for (const id of ["composer", "leave-room", "load-older"]) show($(id), false);
+    for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
     $("connection").textContent = "";
@@ -111,7 +111,7 @@ export class RoomView {
       return;
     }
     show($("composer"), true);
-    show($("leave-room"), true);
+    show($("leave-room"), room.kind !== "direct");
     $("message-input").focus();
     this.markRead();
   }

@@ -1,7 +1,7 @@
 // The sidebar: my rooms with unread counts, the room browser, and the new-room form.
 
 import { api, ApiError } from "./api.js";
-import { $, el, show } from "./dom.js";
+import { $, el, safeUrl, show } from "./dom.js";
 import { kindBadge } from "./invites.js";
 
 function lastMessageLine(last) {
@@ -51,7 +51,9 @@ export class RoomList {
       return el("li", {},
         el("button", { type: "button", class: "room-item", "aria-current": this.hooks.currentId() === room.id ? "true" : null,
           dataset: { testid: "room-item", roomId: String(room.id) }, onclick: () => this.hooks.open(room) },
-        el("span", { class: "room-name", text: room.name }, kindBadge(room)),
+        el("span", { class: "room-name" }, safeUrl(room.room_avatar)
+          ? el("img", { class: "room-avatar", src: safeUrl(room.room_avatar), alt: "", dataset: { testid: "room-avatar" } }) : null,
+        room.name, kindBadge(room)),
         unread ? el("span", { class: "badge", "aria-label": `${unread} unread`, dataset: { testid: "unread-count" }, text: String(unread) }) : null,
         room.last_message ? el("span", { class: "room-last", text: lastMessageLine(room.last_message) }) : null));
     });

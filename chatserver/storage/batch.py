@@ -78,6 +78,10 @@ class SqliteBatch:
         """(room_id, user_id) -> until (None: until lifted), for the pairs among pairs muted now."""
         return mutes.muted(self.conn, pairs, self.now)
 
+    def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
+        """The rooms among room_ids where one member blocks another."""
+        return message_writes.blocked_rooms(self.conn, room_ids)
+
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
         if message_id in self.new_ids:

@@ -58,6 +58,17 @@ def memberships(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]]) -> s
     return {(r["room_id"], r["user_id"]) for r in rows}
 
 
+def blocked_rooms(conn: sqlite3.Connection, room_ids: Sequence[int]) -> set[int]:
+    """The rooms among room_ids whose members include two users one of whom blocks the other."""
+    if not room_ids:
+        return set()
+    rows = conn.execute("SELECT DISTINCT a.room_id FROM members a"
+                        " JOIN blocks b ON b.user_id = a.user_id"
+                        " JOIN members o ON o.room_id = a.room_id AND o.user_id = b.blocked_id"
+                        " WHERE a.room_id IN (SELECT value FROM json_each(?))", (_rows(room_ids),)).fetchall()
+    return {r["room_id"] for r in rows}
+
+
 def existing_sends(conn: sqlite3.Connection,
                    keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int, int, str], Row]:
     """Messages already stored under (room_id, sender_id, client_id), with their creation frame."""

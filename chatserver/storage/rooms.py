@@ -70,8 +70,8 @@ async def get_room(db: Database, room_id: int) -> Row | None:
 
 
 async def room_by_name(db: Database, name: str) -> Row | None:
-    """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
-    return await db.fetchone(f"{ROOM_SELECT} WHERE r.name = ? OR r.name_key = ? ORDER BY r.name = ? DESC LIMIT 1",
+    """A group room by its name (any case, accents or width; the name as stored wins), as get_room."""
+    return await db.fetchone(f"{ROOM_SELECT} WHERE (r.name = ? OR r.name_key = ?) AND r.kind != 'direct' ORDER BY r.name = ? DESC LIMIT 1",
                              (name, room_key(name), name))
 
 

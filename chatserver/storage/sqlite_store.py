@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import batch, invites, messages, mutes, rooms, suspensions, users
+from . import batch, direct, invites, messages, mutes, rooms, suspensions, users
 from .db import Database, Row, not_taking_writes
 
 T = TypeVar("T")
@@ -112,6 +112,20 @@ class SqliteStore:
         return await mutes.unmute(self.db, room_id, user_id, actor_id, reason)
     async def mutes(self, room_id: int, user_id: int | None = None) -> list[Row]:
         return await mutes.mutes(self.db, room_id, user_id)
+
+    # direct rooms and blocks
+    async def open_direct(self, user_id: int, other_id: int, name: str) -> tuple[int, bool]:
+        return await direct.open_room(self.db, user_id, other_id, name)
+    async def direct_room_of(self, user_id: int, other_id: int) -> int | None:
+        return await direct.room_of(self.db, user_id, other_id)
+    async def with_direct_users(self, rows: list[Row], viewer_id: int) -> list[Row]:
+        return await direct.with_people(self.db, rows, viewer_id)
+    async def block_user(self, user_id: int, blocked_id: int) -> bool:
+        return await direct.block(self.db, user_id, blocked_id)
+    async def unblock_user(self, user_id: int, blocked_id: int) -> bool:
+        return await direct.unblock(self.db, user_id, blocked_id)
+    async def blocks_of(self, user_id: int) -> list[Row]:
+        return await direct.blocked_by(self.db, user_id)
 
     # invites
     async def create_invite(self, room_id: int, creator_id: int, code: str, expires_in: int | None,

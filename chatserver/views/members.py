@@ -20,6 +20,7 @@ routes = web.RouteTableDef()
 async def join(request: web.Request) -> web.Response:
     """The caller joins the room: a public one (403 for a private one)."""
     user, room = await room_to_join(request)
+    rules.check_not_direct(room)
     await membership(request).join(room, user)
     return await room_answer(request, room["id"], "You joined the room.")
 
@@ -29,6 +30,7 @@ async def join(request: web.Request) -> web.Response:
 async def leave(request: web.Request) -> web.Response:
     """The caller leaves the room (not its owner); their sockets in it close (4003)."""
     user, room = await room_in_path(request)
+    rules.check_not_direct(room)
     await membership(request).remove(room["id"], user["id"], 400)
     return json({"message": "You left the room."})
 

@@ -27,10 +27,12 @@ async def room_in_path(request: web.Request) -> tuple[Row, Row]:
 
 
 async def room_to_join(request: web.Request) -> tuple[Row, Row]:
-    """The caller and the room of the path (404 when missing or closed), private or not: joining says which."""
+    """The caller and the room of the path (404 when missing or closed, or someone else's direct room),
+    private or not: joining says which."""
     user = await caller(request)
     room = await request.app[STORE].room_for(path_id(request), user["id"])
-    if room is None or not (room["is_active"] or rules.is_admin(user)):
+    stranger = room is not None and room["kind"] == "direct" and rules.hidden(room)
+    if room is None or not rules.is_admin(user) and (not room["is_active"] or stranger):
         raise not_found("No such room.")
     return user, room
 
@@ -38,6 +40,7 @@ async def room_to_join(request: web.Request) -> tuple[Row, Row]:
 async def managed_room(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room, which the caller must own or administer."""
     user, room = await room_in_path(request)
+    rules.check_not_direct(room)
     rules.check_manager(room, user)
     return user, room
 
@@ -60,10 +63,12 @@ def may_vanish(handler: Handler) -> Handler:
 
 
 async def room_answer(request: web.Request, room_id: int, message: str, status: int = 200) -> web.Response:
-    """`{"message", "room"}` with the room as it is now."""
-    room = await request.app[STORE].get_room(room_id)
+    """`{"message", "room"}` with the room as it is now, as the caller sees it."""
+    store = request.app[STORE]
+    room = await store.get_room(room_id)
     if room is None:
         raise RoomGone(room_id)
+    await store.with_direct_users([room], (await caller(request))["id"])
     return json({"message": message, "room": shapes.room(room)}, status=status)
 
 

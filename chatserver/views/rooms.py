@@ -22,7 +22,7 @@ async def joined(request: web.Request) -> web.Response:
         raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
                         retry_after=1)
     store = request.app[STORE]
-    rows = await store.user_rooms(user["id"])
+    rows = await store.with_direct_users(await store.user_rooms(user["id"]), user["id"])
     last = await store.last_messages([r["last_message_id"] for r in rows if r["last_message_id"]])
     return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
