@@ -173,3 +173,18 @@ async def test_a_mute_holds_across_a_restart_and_ends_at_its_time_even_while_the
         await ws.close()
     listed = await (await second.get(f"/api/chat/groups/{room['id']}/mutes/", headers=owner.auth)).json()
     assert [m["user"]["id"] for m in listed] == [ravi["id"]]
+
+
+async def test_a_send_stored_before_the_mute_is_answered_on_retry_not_refused(client, register, make_room, connect):
+    owner, asha = await register("Olga"), await register("Asha")
+    room = await make_room(owner, asha)
+    ws = await connect(asha, room["id"])
+    await ws.send_json({"message": "sent just before", "client_id": "c1"})
+    stored = await recv(ws)
+    assert (await client.post(f"/api/chat/groups/{room['id']}/mutes/", json={"user_id": asha["id"]},
+                              headers=owner.auth)).status == 201
+    await ws.send_json({"message": "sent just before", "client_id": "c1"})  # the retry of a client that missed the echo
+    assert await recv(ws) == stored
+    await ws.send_json({"message": "a new one", "client_id": "c2"})
+    assert (await recv(ws))["code"] == "muted"
+    await ws.close()
