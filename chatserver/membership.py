@@ -47,16 +47,20 @@ class Membership:
         await self._tell([owner_id, *member_ids])
         return room_id
 
-    async def edit(self, room_id: int, fields: dict[str, Any], member_ids: list[int] | None) -> None:
-        """Change a room's name, description, avatar or (with member_ids) its members; removed members' sockets close."""
+    async def edit(self, room_id: int, fields: dict[str, Any], member_ids: list[int] | None,
+                   actor_id: int | None = None) -> None:
+        """Change a room's name, description, avatar, read_only or (with member_ids) its members (never
+        adding a banned user); removed members' sockets close."""
         told = self._followers(room_id)
         if member_ids is not None:
             rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
             await self._check_room_counts(member_ids, "members", room_id)
         try:
-            removed = await rooms.update_room(self.db, room_id, fields, member_ids)
+            removed = await rooms.update_room(self.db, room_id, fields, member_ids, actor_id)
         except rooms.RoomNameTaken:
             raise invalid(NAME_TAKEN) from None
+        except rooms.Banned as exc:
+            rules.check_not_banned(exc.args[0])
         if self.fanout is not None:
             self.fanout.forget_room(room_id)  # new messages carry the new name
             for user_id in removed:
@@ -87,10 +91,14 @@ class Membership:
         await self._added(room_id, user_id)
         return member
 
-    async def remove(self, room_id: int, user_id: int, absent_status: int = 400) -> None:
-        """A member leaves or is removed (never the owner); their sockets in the room close (4003)."""
-        owner_id, member = await rooms.remove_member(self.db, room_id, user_id)
-        rules.check_leave(owner_id, user_id, member, absent_status)  # nothing was removed if this refuses
+    async def remove(self, room_id: int, user_id: int, absent_status: int = 400, actor_id: int | None = None,
+                     spare_moderators: bool = False) -> None:
+        """A member leaves or is removed by actor_id (never the owner, nor a moderator with
+        spare_moderators); their sockets in the room close (4003)."""
+        seen = await rooms.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
+        # nothing was removed if these refuse
+        rules.check_leave(seen["owner_id"], user_id, bool(seen["is_member"]), absent_status)
+        rules.check_spared(bool(seen["moderator"]), spare_moderators)
         if self.fanout is not None:
             self.fanout.close_member(room_id, user_id)
         await self._tell([user_id])
@@ -102,7 +110,10 @@ class Membership:
 
     async def _added(self, room_id: int, user_id: int) -> None:
         await self._check_room_counts([user_id], "user_id", room_id)
-        await rooms.add_member(self.db, room_id, user_id)
+        try:
+            await rooms.add_member(self.db, room_id, user_id)
+        except rooms.Banned as exc:
+            rules.check_not_banned(exc.args[0])
         await self._tell([user_id])
 
     async def _check_room_counts(self, user_ids: Iterable[int], field: str, room_id: int | None = None) -> None:

@@ -11,7 +11,7 @@ from aiohttp import web
 from .keys import CONFIG
 from .realtime.socket import chat_socket
 from .realtime.streams import user_stream
-from .views import health, history, limits, members, meta, rooms, uploads, users
+from .views import health, history, limits, members, meta, moderation, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -44,7 +44,7 @@ async def _client_headers(request: web.Request, response: web.StreamResponse) ->
 def add_routes(app: web.Application) -> None:
     """Mount REST, WebSocket, media and the web client."""
     for table in (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-                  limits.routes):
+                  limits.routes, moderation.routes):
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
     app.router.add_get("/ws/user/", user_stream)

@@ -86,6 +86,12 @@ def is_admin(user: Row) -> bool:
     return user["role"] == "admin"
 
 
+def check_site_admin(user: Row) -> None:
+    """Only a site admin may do that."""
+    if not is_admin(user):
+        raise forbidden("Only an administrator may do that.")
+
+
 def check_manager(room: Row, user: Row) -> None:
     """Only the room's owner or a site admin may change the room or its members."""
     if room["owner_id"] != user["id"] and not is_admin(user):
@@ -106,6 +112,41 @@ def check_moderator(room: Row, user: Row) -> None:
     """Only the room's owner, its moderators or a site admin may moderate it."""
     if not may_moderate(room, user):
         raise forbidden("Only the room's owner, its moderators or an administrator may do that.")
+
+
+def spares_moderators(room: Row, user: Row) -> bool:
+    """A moderator who is neither the owner nor a site admin cannot remove or ban another moderator."""
+    return room["owner_id"] != user["id"] and not is_admin(user)
+
+
+def check_spared(moderator: bool, spared: bool) -> None:
+    """Refuse a moderator's removal or ban of another moderator (nothing was changed)."""
+    if moderator and spared:
+        raise forbidden("Only the room's owner or an administrator may remove or ban a moderator.")
+
+
+def check_role_change(target: Row, user_id: int) -> None:
+    """Only a member other than the owner is made a moderator or stops being one."""
+    if not target["is_member"]:
+        raise ChatError("not_member", "That user is not a member of this room.", status=404)
+    if target["owner_id"] == user_id:
+        raise invalid({"user_id": ["The owner has every power of a moderator already."]})
+
+
+def check_ban(target: Row, user_id: int, spared: bool) -> None:
+    """The owner is never banned, nobody twice; a moderator bans another only as owner or site admin."""
+    if target["owner_id"] == user_id:
+        raise forbidden("The owner cannot be banned.")
+    if target["banned"]:
+        raise ChatError("already_banned", "That user is banned from this room already.")
+    check_spared(bool(target["moderator"]), spared)
+
+
+def check_not_banned(banned: list[int]) -> None:
+    """A banned user cannot join or be added until unbanned."""
+    if banned:
+        raise ChatError("banned", "Banned from this room until a moderator lifts the ban.", status=403,
+                        user_ids=banned)
 
 
 def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) -> None:

@@ -41,6 +41,15 @@ class Id(fields.Integer):
         return value
 
 
+class Flag(fields.Boolean):
+    """true or false, and nothing else (not 1, "true" or "yes")."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise self.make_error("invalid")
+        return value
+
+
 class IdList(fields.Field):
     """A list of ids whose length is checked before its items; only the first bad items are named."""
 
@@ -144,6 +153,7 @@ class RoomUpdate(Strict):
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
+    read_only = Flag()
 
 
 BODY_BASE = 64 * 1024  # every text field of a body at its longest, escaped, with room to spare
@@ -163,6 +173,12 @@ class TransferOwnership(Strict):
 
 class AddMember(Strict):
     user_id = Id(required=True)
+
+
+class Ban(Strict):
+    user_id = Id(required=True)
+    reason = Text(max_len=500, load_default="")
+    delete_messages = Flag(load_default=False)
 
 
 class Search(Schema):

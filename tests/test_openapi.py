@@ -16,6 +16,8 @@ from chatserver.config import Config
 from chatserver.keys import CONFIG
 from chatserver.openapi import FRAMES, document
 
+from test_moderation import documented_moderation_calls
+
 DOC = document(Config.from_env({}))
 UNDOCUMENTED = {"/", "/api/docs/", "/media/{name}"}  # the web client, this page, attachments (binary)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -149,6 +151,7 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("GET", "/api/chat/groups/{id}/messages/", 404, user=asha, ids={"id": 999})
     events = await api("GET", "/api/chat/groups/{id}/events/", 200, user=asha, ids=ids, params={"after_seq": "0"})
     assert [e["seq"] for e in events["events"]] == [1, 2]
+    await documented_moderation_calls(api, asha, ravi, meera, room["id"])
     await api("POST", "/api/chat/group/{id}/transfer-ownership/", 200, user=asha, ids=ids,
               json={"new_owner_id": ravi["id"]})
     await api("DELETE", "/api/chat/delete-group/{id}/", 403, user=asha, ids=ids)

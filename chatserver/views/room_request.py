@@ -12,6 +12,7 @@ from ..errors import not_found
 from ..fanout.streams import ServerFanOut
 from ..keys import CONFIG, DB
 from ..membership import Membership
+from ..moderation import Moderation
 from ..request import caller, json, path_id
 from ..storage import rooms
 from ..storage.db import Row
@@ -34,10 +35,23 @@ async def managed_room(request: web.Request) -> tuple[Row, Row]:
     return user, room
 
 
+async def moderated_room(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room, which the caller must own, moderate or administer."""
+    user, room = await room_in_path(request)
+    rules.check_moderator(room, user)
+    return user, room
+
+
 def membership(request: web.Request) -> Membership:
     """The membership service, with this server's sockets and streams to tell."""
     app = request.app
     return Membership(app[DB], app[CONFIG], ServerFanOut(app))
+
+
+def moderation(request: web.Request) -> Moderation:
+    """The moderation service, with this server's sockets and streams to tell."""
+    app = request.app
+    return Moderation(app[DB], app[CONFIG], ServerFanOut(app))
 
 
 def may_vanish(handler: Handler) -> Handler:

@@ -54,11 +54,11 @@ async def create(request: web.Request) -> web.Response:
 @routes.route("PATCH", f"/api/chat/edit-group/{ROOM}/")
 @may_vanish
 async def edit(request: web.Request) -> web.Response:
-    """Change a room's name, description, avatar or members; removed members' sockets close."""
-    _, room = await managed_room(request)
+    """Change a room's name, description, avatar, read_only or members; removed members' sockets close."""
+    user, room = await managed_room(request)
     data = await body(request, schemas.RoomUpdate())
     new_members = data.pop("members", None)
-    await membership(request).edit(room["id"], data, new_members)
+    await membership(request).edit(room["id"], data, new_members, user["id"])
     return await room_answer(request, room["id"], "Room updated successfully.")
 
 

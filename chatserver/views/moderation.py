@@ -1,0 +1,87 @@
+"""REST: a room's moderators, bans and audit log."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .. import rules, schemas, shapes
+from ..keys import DB
+from ..request import body, caller, json, path_id
+from ..storage import audit, moderation as moderation_store
+from .history import _int_param as query_int
+from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation
+
+routes = web.RouteTableDef()
+USER = "{user_id:[0-9]+}"
+AUDIT_PAGE = 1000  # rows of the audit log in one answer, at most
+
+
+@routes.post(f"/api/chat/groups/{ROOM}/moderators/")
+@may_vanish
+async def add_moderator(request: web.Request) -> web.Response:
+    """The owner or a site admin makes a member a moderator."""
+    return await _set_moderator(request, (await body(request, schemas.AddMember()))["user_id"], True)
+
+
+@routes.delete(f"/api/chat/groups/{ROOM}/moderators/{USER}/")
+@may_vanish
+async def remove_moderator(request: web.Request) -> web.Response:
+    """The owner or a site admin makes a moderator a plain member again."""
+    return await _set_moderator(request, path_id(request, "user_id"), False)
+
+
+async def _set_moderator(request: web.Request, user_id: int, moderator: bool) -> web.Response:
+    user, room = await managed_room(request)
+    await moderation(request).set_moderator(room, user, user_id, moderator)
+    return json({"message": "Moderator added." if moderator else "Moderator removed.",
+                 "user_id": user_id, "room_role": "moderator" if moderator else "member"})
+
+
+@routes.get(f"/api/chat/groups/{ROOM}/bans/")
+async def ban_list(request: web.Request) -> web.Response:
+    """The room's bans, newest first (for its owner, moderators and site admins)."""
+    _, room = await moderated_room(request)
+    return json([shapes.ban(row) for row in await moderation_store.bans(request.app[DB], room["id"])])
+
+
+@routes.post(f"/api/chat/groups/{ROOM}/bans/")
+@may_vanish
+async def ban(request: web.Request) -> web.Response:
+    """Ban a user from the room: removed now (sockets close 4003), and kept out until unbanned."""
+    user, room = await moderated_room(request)
+    data = await body(request, schemas.Ban())
+    await moderation(request).ban(room, user, data["user_id"], data["reason"])
+    return json({"message": "User banned.", "user_id": data["user_id"]}, status=201)
+
+
+@routes.delete(f"/api/chat/groups/{ROOM}/bans/{USER}/")
+@may_vanish
+async def unban(request: web.Request) -> web.Response:
+    """Lift a ban: the user may join or be added again."""
+    user, room = await moderated_room(request)
+    await moderation(request).unban(room, user, path_id(request, "user_id"))
+    return json({"message": "Ban lifted."})
+
+
+@routes.get(f"/api/chat/groups/{ROOM}/audit/")
+async def room_audit(request: web.Request) -> web.Response:
+    """The room's audit log after after_id, oldest first (for its owner, moderators and site admins)."""
+    _, room = await moderated_room(request)
+    return await audit_page(request, room["id"])
+
+
+async def audit_page(request: web.Request, room_id: int | None) -> web.Response:
+    """`{"entries", "last_id", "has_more"}`: audit rows after ?after_id=, at most ?limit= (1000)."""
+    after = query_int(request, "after_id", 0, minimum=0)
+    limit = min(query_int(request, "limit", AUDIT_PAGE), AUDIT_PAGE)
+    rows = await audit.entries(request.app[DB], after, room_id, limit + 1)
+    page = [shapes.audit_entry(row) for row in rows[:limit]]
+    return json({"entries": page, "last_id": page[-1]["id"] if page else after, "has_more": len(rows) > limit})
+
+
+@routes.get("/api/admin/audit/")
+async def site_audit(request: web.Request) -> web.Response:
+    """The whole audit log, or one room's with ?room= (site admins only)."""
+    user = await caller(request)
+    rules.check_site_admin(user)
+    return await audit_page(request, query_int(request, "room", None))
