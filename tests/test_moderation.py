@@ -200,3 +200,11 @@ async def documented_moderation_calls(api, owner, member, outsider, room_id: int
     await api("GET", "/api/chat/groups/{id}/audit/", 400, user=owner, ids=ids, params={"limit": "0"})
     await api("GET", "/api/chat/groups/{id}/audit/", 403, user=member, ids=ids)
     await api("GET", "/api/admin/audit/", 403, user=owner)
+
+
+async def test_members_left_out_of_an_edit_are_removed_on_the_record(client, club, db_rows):
+    room, asha, mira, ravi, tara, _ = club
+    status, _ = await call(client, "PATCH", f"/api/chat/edit-group/{room['id']}/", asha, {"members": [mira["id"]]})
+    assert status == 200
+    assert sorted(row[:3] for row in audit_rows(db_rows, room["id"]) if row[1] == "member_removed") == sorted([
+        (asha["id"], "member_removed", ravi["id"]), (asha["id"], "member_removed", tara["id"])])

@@ -111,7 +111,7 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
                       member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
     """Change name/description/room_avatar/owner_id/read_only, and with member_ids replace the members
     (the owner always stays; banned users are refused with Banned); returns the ids of members removed.
-    A change of read_only is audited as actor_id's."""
+    A change of read_only and each removal are audited as actor_id's."""
     allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id", "read_only")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
@@ -142,6 +142,8 @@ def _update_room(conn: sqlite3.Connection, room_id: int, allowed: dict[str, Any]
     keep = {before["owner_id"], *member_ids}
     removed = sorted(current - keep)
     conn.executemany("DELETE FROM members WHERE room_id = ? AND user_id = ?", [(room_id, uid) for uid in removed])
+    for uid in removed:
+        audit.record(conn, actor_id, "member_removed", room_id=room_id, target_id=uid, detail={"by": "edit"})
     conn.executemany("INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
                      [(room_id, uid, now) for uid in sorted(keep - current)])
     return removed
