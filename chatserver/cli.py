@@ -37,9 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="create demo users and rooms (idempotent) and print how to connect")
     sub = parser.add_subparsers(dest="command", metavar="command")
-    from . import admin, audit_export
+    from . import admin
     admin.add_commands(sub, _server_flags)
-    audit_export.add_command(sub, _server_flags)
     return parser
 
 

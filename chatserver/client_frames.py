@@ -12,7 +12,7 @@ from typing import Any, Callable
 from . import rules
 from .errors import ChatError
 from .rules import FieldError
-from .schemas import MAX_ID, REACTIONS, is_id
+from .bodies import MAX_ID, REACTIONS, is_id
 
 Check = Callable[[Any], Any]
 REQUIRED = object()
@@ -20,7 +20,7 @@ ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def described(check: Check, schema: dict[str, Any]) -> Check:
-    """check, carrying the JSON Schema of what it accepts (tests hold schema_files/client.*.json to it)."""
+    """check, carrying the JSON Schema of what it accepts (tests hold frame_schemas/client.*.json to it)."""
     setattr(check, "schema", schema)
     return check
 

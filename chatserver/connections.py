@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
 from .config import Config
 from .errors import HTTP_CODES
@@ -24,6 +23,8 @@ FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files 
 # An address past its budget of refused requests waits this long, unread, for its 429: a client
 # that reconnects at once to refuse again makes a few connections a second, not thousands.
 TURN_AWAY_DELAY = 1.0
+HEADERS_END = b"\r\n\r\n"  # the parser takes nothing else as a request's end of headers
+RUNNER_ONLY = ("handle_signals", "shutdown_timeout")  # settings of the runner, not of each connection
 
 
 def _refusal(answer: dict[str, str], status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
@@ -45,9 +46,101 @@ def connection_limit(config: Config) -> int:
     return config.max_connections or max(fit, 1)
 
 
-class Handler(RequestHandler):
-    """aiohttp's connection handler; a request it cannot parse (a request line or header over the
-    size limit, garbage) is answered in JSON that repeats nothing of it, and logged in one line."""
+class Gate:
+    """Counts open connections per client address and in all, and decides which one to turn away;
+    called as a protocol factory, it makes the connection's Handler."""
+
+    def __init__(self, server: web.Server, config: Config, refused: UserRates | None,
+                 settings: dict[str, Any]) -> None:
+        self.server = server
+        self.settings = settings
+        self.header_timeout = config.header_timeout
+        self.refused = refused
+        self.cap = config.max_connections_per_ip
+        self.limit = connection_limit(config)
+        self.exempt = frozenset(config.trusted_proxies)
+        self.open: Counter[str] = Counter()
+        self.address: dict[Handler, str] = {}
+
+    def __call__(self) -> Handler:
+        return Handler(self)
+
+    def admit(self, handler: Handler, transport: asyncio.Transport) -> bytes | None:
+        """The refusal a new connection gets (None to serve it); one not refused at once is counted."""
+        peer = transport.get_extra_info("peername")
+        address = peer[0] if isinstance(peer, tuple) else ""
+        guarded = address not in self.exempt
+        if len(self.address) >= self.limit:
+            return IN_ALL
+        if self.cap and guarded and self.open[address] >= self.cap:
+            return FROM_ADDRESS
+        self.open[address] += 1  # a connection turned away counts here while it waits
+        self.address[handler] = address
+        # past its budget of refused requests: turned away before a byte of it is parsed
+        return REFUSED_TOO_OFTEN if guarded and self.refused is not None and self.refused.spent(address) else None
+
+    def release(self, handler: Handler) -> None:
+        """Forget a closed connection."""
+        address = self.address.pop(handler, None)
+        if address is not None:
+            self.open[address] -= 1
+            if not self.open[address]:
+                del self.open[address]
+
+
+class Handler(web.RequestHandler):
+    """aiohttp's connection handler behind the gate: closed if its first request's headers are not whole
+    within CHAT_HEADER_TIMEOUT; a request it cannot parse (a request line or header over the size limit,
+    garbage) is answered in JSON that repeats nothing of it, and logged in one line."""
+
+    def __init__(self, gate: Gate) -> None:
+        super().__init__(gate.server, loop=asyncio.get_running_loop(), **gate.settings)
+        self.gate = gate
+        self.header_deadline: asyncio.TimerHandle | None = None
+        self.header_tail = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert isinstance(transport, asyncio.Transport)
+        refusal = self.gate.admit(self, transport)
+        loop = asyncio.get_running_loop()
+        if refusal is REFUSED_TOO_OFTEN:
+            transport.pause_reading()
+            loop.call_later(TURN_AWAY_DELAY, self.turn_away, transport)
+        elif refusal is not None:
+            transport.write(refusal)
+            self.force_close()
+        elif self.gate.header_timeout:
+            self.header_deadline = loop.call_later(self.gate.header_timeout, self.too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        if self.header_deadline is not None:
+            # blank lines before the request line are skipped by the parser: they are not headers
+            seen = self.header_tail + data if self.header_tail else data.lstrip(b"\r\n")
+            if HEADERS_END in seen:  # the first request's headers are whole: the deadline is met
+                self.header_deadline.cancel()
+                self.header_deadline = None
+            self.header_tail = seen[-len(HEADERS_END) + 1:]
+        super().data_received(data)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
+            self.header_deadline = None
+        self.gate.release(self)
+
+    def turn_away(self, transport: asyncio.Transport) -> None:
+        """Answer 429 to a connection from an address past its refusal budget, and close it."""
+        if not transport.is_closing():
+            transport.write(REFUSED_TOO_OFTEN)
+            self.force_close()
+            transport.close()
+
+    def too_slow(self) -> None:
+        """Close a connection whose first request's headers did not arrive in time."""
+        self.header_deadline = None
+        self.force_close()
 
     def handle_error(self, request: web.BaseRequest, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
@@ -65,85 +158,35 @@ class Handler(RequestHandler):
         return response
 
 
-class Gate(web.Server):
-    """aiohttp's server, refusing a connection past CHAT_MAX_CONNECTIONS or CHAT_MAX_CONNECTIONS_PER_IP
-    and closing one that has not sent its first request's headers within CHAT_HEADER_TIMEOUT."""
-
-    def __init__(self, server: web.Server, config: Config, refused: UserRates | None = None, **kwargs: Any) -> None:
-        super().__init__(server.request_handler, request_factory=self._request, **kwargs)
-        self._refused = refused
-        self._make_request = server.request_factory
-        self._cap = config.max_connections_per_ip
-        self._limit = connection_limit(config)
-        self._exempt = frozenset(config.trusted_proxies)
-        self._header_timeout = config.header_timeout
-        self._open: Counter[str] = Counter()
-        self._address: dict[RequestHandler, str] = {}
-        self._waiting: dict[RequestHandler, asyncio.TimerHandle] = {}
-
-    def __call__(self) -> RequestHandler:
-        return Handler(self, loop=self._loop, **self._kwargs)
-
-    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
-        super().connection_made(handler, transport)
-        peer = transport.get_extra_info("peername")
-        address = peer[0] if isinstance(peer, tuple) else ""
-        guarded = address not in self._exempt
-        refusal = (IN_ALL if len(self._address) >= self._limit else
-                   FROM_ADDRESS if self._cap and guarded and self._open[address] >= self._cap else
-                   # past its budget of refused requests: turned away before a byte of it is parsed
-                   REFUSED_TOO_OFTEN if guarded and self._refused is not None and self._refused.spent(address)
-                   else None)
-        if refusal is not None and refusal is not REFUSED_TOO_OFTEN:
-            transport.write(refusal)
-            handler.force_close()
-            return
-        self._open[address] += 1  # a connection turned away counts here while it waits
-        self._address[handler] = address
-        if refusal is REFUSED_TOO_OFTEN:
-            transport.pause_reading()
-            asyncio.get_running_loop().call_later(TURN_AWAY_DELAY, self._turn_away, handler, transport)
-            return
-        if self._header_timeout:
-            self._waiting[handler] = asyncio.get_running_loop().call_later(
-                self._header_timeout, self._too_slow, handler)
-
-    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
-        super().connection_lost(handler, exc)
-        timer = self._waiting.pop(handler, None)
-        if timer is not None:
-            timer.cancel()
-        address = self._address.pop(handler, None)
-        if address is not None:
-            self._open[address] -= 1
-            if not self._open[address]:
-                del self._open[address]
-
-    def _request(self, message: Any, payload: Any, protocol: RequestHandler, writer: Any, task: Any) -> web.BaseRequest:
-        # Called once a request's headers are whole: the first one ends the header deadline.
-        timer = self._waiting.pop(protocol, None)
-        if timer is not None:
-            timer.cancel()
-        return self._make_request(message, payload, protocol, writer, task)
-
-    @staticmethod
-    def _turn_away(handler: RequestHandler, transport: asyncio.Transport) -> None:
-        if not transport.is_closing():
-            transport.write(REFUSED_TOO_OFTEN)
-            handler.force_close()
-            transport.close()
-
-    def _too_slow(self, handler: RequestHandler) -> None:
-        self._waiting.pop(handler, None)
-        handler.force_close()
-
-
 class Runner(web.AppRunner):
-    """The application's runner with the connection settings of config: keep-alive, the gate above."""
+    """The application's runner with the connection settings of config: keep-alive, and connections
+    accepted by `listen` through the gate above (a `web.TCPSite` on this runner would bypass it)."""
 
     def __init__(self, app: web.Application, config: Config, **kwargs: Any) -> None:
-        super().__init__(app, keepalive_timeout=config.keepalive_timeout, **kwargs)
-        self._config = config
+        kwargs = {"keepalive_timeout": config.keepalive_timeout, **kwargs}
+        super().__init__(app, **kwargs)
+        self.config = config
+        self.handler_settings = {k: v for k, v in kwargs.items() if k not in RUNNER_ONLY}
+        self.listeners: list[asyncio.Server] = []
+        self.gate: Gate | None = None
 
-    async def _make_server(self) -> web.Server:
-        return Gate(await super()._make_server(), self._config, self.app[REFUSED_REQUESTS], **self._kwargs)
+    async def setup(self) -> None:
+        await super().setup()
+        assert self.server is not None
+        settings = {"debug": asyncio.get_running_loop().get_debug(), **self.handler_settings}
+        self.gate = Gate(self.server, self.config, self.app[REFUSED_REQUESTS], settings)
+
+    async def listen(self, host: str | None, port: int, **options: Any) -> None:
+        """Accept connections on host:port, each through the gate (after `setup`)."""
+        assert self.gate is not None, "listen() before setup()"
+        self.listeners.append(await asyncio.get_running_loop().create_server(self.gate, host, port, **options))
+
+    @property
+    def addresses(self) -> list[Any]:
+        return super().addresses + [s.getsockname() for listener in self.listeners for s in listener.sockets]
+
+    async def cleanup(self) -> None:
+        for listener in self.listeners:  # stop accepting first, as a site does when it stops
+            listener.close()
+        self.listeners.clear()
+        await super().cleanup()

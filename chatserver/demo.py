@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .keys import ACCOUNTS, DB
-from .storage import rooms, users
+from .keys import ACCOUNTS, SESSIONS, STORE
 
 PASSWORD = "demo-password"
 USERS = [("asha@example.org", "Asha", "Rao"), ("ravi@example.org", "Ravi", "Kumar"),
@@ -15,25 +14,24 @@ ROOMS = [("general", "Everyone, everything"), ("2nd_year", "Second-year members"
 
 async def seed_demo(app: web.Application, runner: web.AppRunner) -> None:
     """Create what is missing and print credentials and a WebSocket URL."""
-    db, accounts = app[DB], app[ACCOUNTS]
+    store, accounts = app[STORE], app[ACCOUNTS]
     people = []
     for email, first, last in USERS:
-        row = await users.get_login(db, email)
+        row = await store.get_login(email)
         if row is None:
             row, _ = await accounts.register(
                 {"email": email, "password": PASSWORD, "first_name": first, "last_name": last},
                 by_admin=True)
-        people.append((row, await accounts.issue_token(row["id"])))
-    existing = {r["name"]: r for r in await rooms.list_rooms(db)}
+        people.append((row, await app[SESSIONS].issue_token(row["id"])))
+    existing = {r["name"]: r for r in await store.list_rooms()}
     room_ids = []
     for name, description in ROOMS:
         if name in existing:
             room_ids.append(existing[name]["id"])
             for row, _ in people:
-                await rooms.add_member(db, existing[name]["id"], row["id"])
+                await store.add_member(existing[name]["id"], row["id"])
         else:
-            room_ids.append(await rooms.create_room(
-                db, name=name, description=description, owner_id=people[0][0]["id"],
+            room_ids.append(await store.create_room(name=name, description=description, owner_id=people[0][0]["id"],
                 member_ids=[row["id"] for row, _ in people]))
     host, port = runner.addresses[0][:2]
     lines = ["", "Demo users (password: %s):" % PASSWORD]

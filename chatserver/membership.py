@@ -7,8 +7,7 @@ from typing import Any, Iterable, Protocol
 from . import media, rules
 from .config import Config
 from .errors import invalid
-from .storage import rooms, users
-from .storage.db import Database, Row
+from .store import Banned, RoomNameTaken, Row, Store
 
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
@@ -30,19 +29,19 @@ class Membership:
     fan-out (an admin command, in another process) the server catches up on its periodic recheck.
     """
 
-    def __init__(self, db: Database, config: Config, fanout: FanOut | None = None) -> None:
-        self.db = db
+    def __init__(self, store: Store, config: Config, fanout: FanOut | None = None) -> None:
+        self.store = store
         self.config = config
         self.fanout = fanout
 
     async def create(self, owner_id: int, name: str, description: str, member_ids: list[int]) -> int:
         """A new room owned (and joined) by owner_id, with more members; returns its id."""
-        rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+        rules.check_users_exist(await self.store.missing_users(member_ids), "members")
         await self._check_room_counts([owner_id, *member_ids], "members")
         try:
-            room_id = await rooms.create_room(self.db, name=name, description=description,
+            room_id = await self.store.create_room(name=name, description=description,
                                               owner_id=owner_id, member_ids=member_ids)
-        except rooms.RoomNameTaken:
+        except RoomNameTaken:
             raise invalid(NAME_TAKEN) from None
         await self._tell([owner_id, *member_ids])
         return room_id
@@ -53,13 +52,13 @@ class Membership:
         adding a banned user); removed members' sockets close."""
         told = self._followers(room_id)
         if member_ids is not None:
-            rules.check_users_exist(await rooms.missing_users(self.db, member_ids), "members")
+            rules.check_users_exist(await self.store.missing_users(member_ids), "members")
             await self._check_room_counts(member_ids, "members", room_id)
         try:
-            removed = await rooms.update_room(self.db, room_id, fields, member_ids, actor_id)
-        except rooms.RoomNameTaken:
+            removed = await self.store.update_room(room_id, fields, member_ids, actor_id)
+        except RoomNameTaken:
             raise invalid(NAME_TAKEN) from None
-        except rooms.Banned as exc:
+        except Banned as exc:
             rules.check_not_banned(exc.args[0])
         if self.fanout is not None:
             self.fanout.forget_room(room_id)  # new messages carry the new name
@@ -70,7 +69,7 @@ class Membership:
     async def delete(self, room_id: int) -> None:
         """Delete a room with everything in it, its attachments' files too; its sockets close (4004)."""
         told = self._followers(room_id)
-        files = await rooms.delete_room(self.db, room_id)
+        files = await self.store.delete_room(room_id)
         if self.fanout is not None:
             self.fanout.forget_room(room_id)
         await media.remove(self.config, files)
@@ -85,9 +84,9 @@ class Membership:
 
     async def add(self, room_id: int, user_id: int) -> Row:
         """Add a user to a room; returns the user."""
-        member = await users.get_user(self.db, user_id)
+        member = await self.store.get_user(user_id)
         rules.check_users_exist([] if member else [user_id], "user_id")
-        rules.check_join(await rooms.is_member(self.db, room_id, user_id))
+        rules.check_join(await self.store.is_member(room_id, user_id))
         await self._added(room_id, user_id)
         return member
 
@@ -95,7 +94,7 @@ class Membership:
                      spare_moderators: bool = False) -> None:
         """A member leaves or is removed by actor_id (never the owner, nor a moderator with
         spare_moderators); their sockets in the room close (4003)."""
-        seen = await rooms.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
+        seen = await self.store.remove_member(room_id, user_id, actor_id, spare_moderators)
         # nothing was removed if these refuse
         rules.check_leave(seen["owner_id"], user_id, bool(seen["is_member"]), absent_status)
         rules.check_spared(bool(seen["moderator"]), spare_moderators)
@@ -105,21 +104,21 @@ class Membership:
 
     async def transfer(self, room_id: int, new_owner_id: int) -> None:
         """Make another member the owner."""
-        rules.check_new_owner(await rooms.transfer_owner(self.db, room_id, new_owner_id))
+        rules.check_new_owner(await self.store.transfer_owner(room_id, new_owner_id))
         await self._tell(self._followers(room_id), always=True)
 
     async def _added(self, room_id: int, user_id: int) -> None:
         await self._check_room_counts([user_id], "user_id", room_id)
         try:
-            await rooms.add_member(self.db, room_id, user_id)
-        except rooms.Banned as exc:
+            await self.store.add_member(room_id, user_id)
+        except Banned as exc:
             rules.check_not_banned(exc.args[0])
         await self._tell([user_id])
 
     async def _check_room_counts(self, user_ids: Iterable[int], field: str, room_id: int | None = None) -> None:
         limit = self.config.max_rooms_per_user
         if limit:
-            rules.check_room_counts(await rooms.crowded_users(self.db, user_ids, limit, room_id), limit, field)
+            rules.check_room_counts(await self.store.crowded_users(user_ids, limit, room_id), limit, field)
 
     def _followers(self, room_id: int) -> set[int]:
         return self.fanout.followers(room_id) if self.fanout is not None else set()

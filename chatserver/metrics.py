@@ -19,7 +19,7 @@ HELP = {
     "chat_error_frames_dropped_total": "Error frames not sent: the socket was past its error budget.",
     "chat_refused_requests_cut_total": "REST requests answered 429 unread: their address was past its budget of refused requests.",
     "chat_refused_disconnects_total": "Sockets closed for sending refused frames past their error budget (4029).",
-    "chat_write_batches_total": "Write transactions of the journal.",
+    "chat_write_batches_total": "Write transactions of the publisher.",
     "chat_write_batch_changes_total": "Changes committed by those transactions.",
     "chat_write_batch_seconds_total": "Time spent in those transactions.",
     "chat_http_requests_total": "HTTP responses by status class (a WebSocket handshake is 1xx).",

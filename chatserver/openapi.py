@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the REST API, served at /api/schema/; frame schemas come from schema_files/."""
+"""The OpenAPI 3.1 document of the REST API, served at /api/schema/; frame schemas come from frame_schemas/."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from .config import Config
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, nullable, obj, ref
 from .openapi_moderation import COMPONENTS as MODERATION
 from .openapi_paths import paths
-from .schemas import REACTIONS
+from .bodies import REACTIONS
 
-FRAMES = Path(__file__).resolve().parent / "schema_files"
+FRAMES = Path(__file__).resolve().parent / "frame_schemas"
 EVENT_FRAMES = ("message", "edited", "deleted", "reacted")
 
 NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
@@ -97,7 +97,7 @@ def document(config: Config) -> Schema:
             "the key comes from register or login. Real-time traffic goes over "
             "`ws://HOST/ws/chat/<room_id>/?token=<key>` (and a user's stream of room activity over "
             "`ws://HOST/ws/user/?token=<key>`): their frames are the `ClientFrame_*` and "
-            "`ServerFrame_*` schemas below (also shipped as JSON Schema files in chatserver/schema_files/).")},
+            "`ServerFrame_*` schemas below (also shipped as JSON Schema files in chatserver/frame_schemas/).")},
         "servers": [{"url": "/"}],
         "security": [{"Token": []}, {"Bearer": []}],
         "tags": [{"name": n} for n in ("accounts", "rooms", "members", "messages", "server")],

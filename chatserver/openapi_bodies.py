@@ -1,4 +1,4 @@
-"""OpenAPI request bodies derived from the marshmallow schemas that check them (schemas.py), never written twice."""
+"""OpenAPI request bodies derived from the marshmallow schemas that check them (bodies.py), never written twice."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 from marshmallow import Schema as Body
 from marshmallow import fields, validate
 
-from . import schemas
+from . import bodies
 from .openapi_parts import ID, Schema, nullable, obj
 
 
 def field_schema(field: fields.Field) -> Schema:
     """What one marshmallow field accepts, as JSON Schema."""
-    if isinstance(field, schemas.Id):
+    if isinstance(field, bodies.Id):
         return ID
-    if isinstance(field, schemas.IdList):
+    if isinstance(field, bodies.IdList):
         out: Schema = {"type": "array", "items": ID, "maxItems": field.max_len}
     elif isinstance(field, fields.Email):
         out = {"type": "string", "format": "email"}

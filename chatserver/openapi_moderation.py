@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import schemas
+from . import bodies
 from .openapi_bodies import body_schema
 from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, query, ref
 from .storage.audit import ACTIONS
@@ -28,8 +28,8 @@ COMPONENTS: dict[str, Schema] = {
 
 def moderation_paths() -> dict[str, Schema]:
     """Moderators, bans and the audit log."""
-    user_body = body(body_schema(schemas.AddMember))
-    ban_body = body(body_schema(schemas.Ban, {
+    user_body = body(body_schema(bodies.AddMember))
+    ban_body = body(body_schema(bodies.Ban, {
         "reason": "Shown to moderators in the ban list and the audit log.",
         "delete_messages": "Also delete every message of theirs in the room (default false)."}))
     banned = (201, "Banned: removed from the room (sockets close 4003) and kept out until unbanned.",

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from . import schemas
+from . import bodies
 from .config import Config
 from .openapi_bodies import body_schema, field_schema
 from .openapi_moderation import moderation_paths
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
-Q = query("q", field_schema(schemas.Search().fields["q"]),
+Q = query("q", field_schema(bodies.Search().fields["q"]),
           "Part of the name to look for (any case); empty lists all.")
 ARRAY = {"type": "array"}
 
 
 def _user_paths() -> dict[str, Schema]:
-    register, login = body_schema(schemas.Register), body_schema(schemas.Login)
-    profile = body_schema(schemas.ProfileUpdate, {
+    register, login = body_schema(bodies.Register), body_schema(bodies.Login)
+    profile = body_schema(bodies.ProfileUpdate, {
         "current_password": "Required with `password`: the password it replaces."}, minProperties=0)
     token = obj({"id": ID, "prefix": {"type": "string", "description": "The token's first 6 characters."},
                  "created_at": TIME, "last_used_at": nullable(TIME),
@@ -48,8 +48,8 @@ def _user_paths() -> dict[str, Schema]:
 
 
 def _room_paths() -> dict[str, Schema]:
-    create = body_schema(schemas.RoomCreate)
-    edit = body_schema(schemas.RoomUpdate, {"members": "The new member list; the owner always stays."})
+    create = body_schema(bodies.RoomCreate)
+    edit = body_schema(bodies.RoomUpdate, {"members": "The new member list; the owner always stays."})
     rooms = (200, "Rooms.", {**ARRAY, "items": ref("Room")})
     room = ref("RoomAnswer")
     return {
@@ -73,7 +73,7 @@ def _room_paths() -> dict[str, Schema]:
             (400, 401, 403, 404), params=[ROOM_ID])},
         "/api/chat/group/{id}/transfer-ownership/": {"post": op(
             "Transfer ownership", "rooms", (200, "The room with its new owner.", room), (401, 403, 404),
-            body(body_schema(schemas.TransferOwnership)), [ROOM_ID])},
+            body(body_schema(bodies.TransferOwnership)), [ROOM_ID])},
         "/api/chat/groups/{id}/mark-as-read/": {"post": op(
             "Mark a room as read", "rooms", (200, "The read position is the newest message.", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID])},
@@ -86,7 +86,7 @@ def _member_paths() -> dict[str, Schema]:
         "/api/chat/groups/{id}/members/": {
             "get": op("List members", "members", listing, (401, 403, 404), params=[ROOM_ID]),
             "post": op("Add a member", "members", (201, "Added.", obj({"message": TEXT, "member": ref("RoomMember")})),
-                       (401, 403, 404), body(body_schema(schemas.AddMember)), [ROOM_ID])},
+                       (401, 403, 404), body(body_schema(bodies.AddMember)), [ROOM_ID])},
         "/api/chat/groups/{id}/members/{user_id}/": {"delete": op(
             "Remove a member", "members", (200, "Removed; their sockets in the room close (4003).", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID, path("user_id", "The member's user id.")])},

@@ -11,9 +11,9 @@ from aiohttp import web
 from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
-from .keys import ACCOUNTS, CONFIG
-from .schemas import body_limit, load, parse_id
-from .storage.db import Row, not_taking_writes
+from .keys import CONFIG, SESSIONS, STORE
+from .bodies import body_limit, load, parse_id
+from .store import Row
 
 log = logging.getLogger("chatserver")
 USER = web.RequestKey("user", dict)
@@ -22,8 +22,21 @@ USER = web.RequestKey("user", dict)
 async def caller(request: web.Request) -> Row:
     """The authenticated user of this request (401 otherwise), looked up once."""
     if USER not in request:
-        request[USER] = await request.app[ACCOUNTS].authenticate(request, client_address(request))
+        user = await request.app[SESSIONS].user_for_token(request_token(request), client_address(request))
+        if user is None:
+            raise ChatError("unauthorized", "Authentication credentials were not provided or are invalid.")
+        request[USER] = user
     return request[USER]
+
+
+def request_token(request: web.Request, query: bool = False) -> str | None:
+    """The token of a request: `Authorization: Token|Bearer <key>`, or with query=True also ?token=."""
+    if query and request.query.get("token"):
+        return request.query["token"]
+    scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() in ("token", "bearer") and key.strip():
+        return key.strip()
+    return None
 
 
 async def body(request: web.Request, schema: Schema) -> dict[str, Any]:
@@ -132,7 +145,8 @@ async def error_middleware(request: web.Request,
         return web.json_response({"detail": "The request body could not be read.", "code": "bad_request"},
                                  status=400)
     except Exception as exc:
-        if not_taking_writes(exc):
+        store = request.app.get(STORE)
+        if store is not None and store.not_taking_writes(exc):
             log.warning("database not taking writes on %s %s: %s", request.method, request.path, exc)
             return web.json_response({"detail": "The database is not taking writes right now; try again.",
                                       "code": "unavailable", "retry_after": 1}, status=503,

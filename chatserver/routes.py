@@ -1,4 +1,4 @@
-"""Every URL of the server, mounted in one place."""
+"""Every URL of the server, and the web client's page with the headers it is served with."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from .keys import CONFIG
-from .realtime.socket import chat_socket
-from .realtime.streams import user_stream
-from .views import health, history, limits, members, meta, moderation, rooms, uploads, users
+from .realtime.room_socket import chat_socket
+from .realtime.user_stream import user_stream
+from .views import api_docs, health, history, limits, members, moderation, prometheus, rooms, uploads, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,21 +34,25 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-async def _client_headers(request: web.Request, response: web.StreamResponse) -> None:
+async def client_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The web client's page and files go out with its CSP and no sniffing (an on_response_prepare hook)."""
     if request.path == "/" or request.path.startswith("/static/"):
         response.headers.setdefault("Content-Security-Policy", client_policy(request))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
 
 
+REST = (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
+        limits.routes, moderation.routes)
+
+
 def add_routes(app: web.Application) -> None:
-    """Mount REST, WebSocket, media and the web client."""
-    for table in (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-                  limits.routes, moderation.routes):
+    """Mount REST, WebSocket, metrics, the API's description and the web client."""
+    for table in REST:
         app.router.add_routes(table)
     app.router.add_get("/ws/chat/{room_id}/", chat_socket)
     app.router.add_get("/ws/user/", user_stream)
-    meta.mount(app)
+    app.router.add_routes(prometheus.routes)
+    app.router.add_routes(api_docs.routes)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)
-    app.on_response_prepare.append(_client_headers)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
-from .schemas import parse_id
-from .storage.db import Row
+from .bodies import parse_id
+from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send
+NOT_A_MESSAGE_ID = "Must be a message id."
 
 
 class FieldError(ValueError):
@@ -25,8 +26,13 @@ def text(value: Any, min_len: int = 1, max_len: int | None = None) -> str:
     if len(value) < min_len:
         raise FieldError("This field may not be blank." if min_len == 1 else f"At least {min_len} characters.")
     if max_len is not None and len(value) > max_len:
-        raise FieldError(f"Ensure this field has no more than {max_len} characters.")
+        raise FieldError(too_long(max_len))
     return value
+
+
+def too_long(limit: int) -> str:
+    """What a client is told of a text over `limit` characters."""
+    return f"Ensure this field has no more than {limit} characters."
 
 
 def message_text(field: str, value: Any, limit: int, *, blank: bool = False) -> str:
@@ -70,7 +76,7 @@ def parent_field(raw: str | None) -> int | None:
     """The message replied to, as a form field gives it (empty: none)."""
     parent = parse_id(raw or None)
     if raw and parent is None:
-        raise ChatError("invalid", "Invalid parent.", fields={"parent_message": ["Must be a message id."]})
+        raise ChatError("invalid", "Invalid parent.", fields={"parent_message": [NOT_A_MESSAGE_ID]})
     return parent
 
 
@@ -173,7 +179,7 @@ def check_reader(member: bool, user: Row) -> None:
 
 
 def check_member(room: Row | None) -> Row:
-    """A room (from storage.rooms.room_for) that exists, is active, and has the caller as a member.
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
     if room is None or not room["is_active"]:

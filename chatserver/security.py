@@ -6,10 +6,13 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import secrets
-from concurrent.futures import Executor
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 R, P, DKLEN = 8, 1, 32
+HASHING_NICENESS = 10
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -36,6 +39,20 @@ def verify_password_sync(password: str, stored: str) -> bool:
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
+
+
+def yield_to_the_loop() -> None:
+    """Run this password-hashing thread below the event loop's priority (Linux: per thread), so
+    that a flood of expensive hashes takes spare CPU, not the CPU every open socket waits on."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not permitted: the thread keeps its priority
+        pass
+
+
+def hashing_pool(workers: int, name: str) -> ThreadPoolExecutor:
+    """A bounded pool of hashing threads that yield to the event loop."""
+    return ThreadPoolExecutor(workers, thread_name_prefix=name, initializer=yield_to_the_loop)
 
 
 async def hash_password(password: str, n: int, pool: Executor | None = None) -> str:

@@ -6,8 +6,6 @@ import asyncio
 import logging
 import signal
 
-from aiohttp import web
-
 from .app import create_app
 from .config import Config
 from .connections import Runner
@@ -21,8 +19,7 @@ async def _serve(config: Config, demo: bool) -> None:
     runner = Runner(app, config, access_log_class=AccessLogger, handle_signals=False, shutdown_timeout=10)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
-        await site.start()
+        await runner.listen(config.host, config.port, reuse_address=True)
         if demo:
             from .demo import seed_demo
             await seed_demo(app, runner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .storage.db import Row
+from .store import Row
 
 
 def user(row: Row) -> dict[str, Any]:

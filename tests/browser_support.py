@@ -1,14 +1,14 @@
-"""A live server in a subprocess, a cuttable TCP proxy and REST calls for the browser tests."""
+"""A live server in a subprocess, a cuttable TCP proxy, REST calls and page helpers for the browser tests."""
 
 from __future__ import annotations
 
 import collections
 import json
 import os
+import re
 import select
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -17,13 +17,20 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from crash_support import REPO, server_command
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # reported by the `browser_present` fixture
+    expect = sync_playwright = None
+
 CHROMIUM = os.environ.get("CHAT_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 START_TIMEOUT = 30.0
+TIMEOUT_MS = 10_000
 
 
 def unavailable(reason: str) -> None:
@@ -52,13 +59,9 @@ class LiveServer:
         self.reader: threading.Thread | None = None
 
     def start(self) -> None:
-        env = dict(os.environ, CHAT_SCRYPT_N="1024", CHAT_RATE_LIMIT="0", PYTHONUNBUFFERED="1", **self.settings)
-        command = [
-            sys.executable, str(ROOT / "run.py"), "--host", "127.0.0.1", "--port", str(self.port),
-            "--db", str(self.workdir / "chat.db"), "--media-dir", str(self.workdir / "media"),
-        ]
+        command, env = server_command(self.workdir, self.port, PYTHONUNBUFFERED="1", **self.settings)
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+            command, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         ready = threading.Event()
@@ -192,3 +195,30 @@ class CuttableProxy:
         self.closing = True
         self.cut()
         self.listener.close()
+
+
+def shared_room(base, name):
+    """Two members (Asha owns the room, Ravi joined) made over REST; returns (asha, ravi, room)."""
+    asha, ravi = register(base, "Asha", "Rao"), register(base, "Ravi", "Menon")
+    room = call(base, "POST", "chat/create-group/", {"name": name}, asha["token"])["room"]
+    call(base, "POST", f"chat/group/{room['id']}/add-yourself/", {}, ravi["token"])
+    return asha, ravi, room
+
+
+def expect_live(page, timeout=TIMEOUT_MS):
+    expect(page.get_by_test_id("connection-status")).to_have_text("Connected", timeout=timeout)
+
+
+def message(page, text):
+    """The message whose own text (not a quote of it) contains `text`."""
+    return page.get_by_test_id("message").filter(has=page.get_by_test_id("message-content").filter(has_text=text))
+
+
+def expect_stored(page, text):
+    """The server's copy of the message has replaced the page's pending bubble."""
+    expect(message(page, text)).to_have_attribute("data-message-id", re.compile(r"\d+"))
+
+
+def send(page, text):
+    page.get_by_test_id("message-input").fill(text)
+    page.get_by_test_id("message-input").press("Enter")

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import logging
+import os
 import sqlite3
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from browser_support import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LiveServer, expect, expect_live,
+                             sync_playwright, unavailable)
 from chatserver.app import create_app
 from chatserver.config import Config
 from chatserver.keys import DB
 from chatserver.storage.users import update_user
+from crash_support import Server
 
 FAST_HASH = 2**10  # scrypt cost for test users only: the stored hash records it
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # a WebSocket handshake's headers, for a plain GET
 _emails = itertools.count(1)
 
 
@@ -87,6 +95,26 @@ def connect(client):
     return open_
 
 
+@pytest.fixture
+async def member(register, make_room, connect):
+    """Asha and Ravi in one room, Ravi's socket open: (asha, ravi, room, Ravi's socket)."""
+    asha, ravi = await register("Asha"), await register("Ravi")
+    room = await make_room(asha, ravi)
+    ws = await connect(ravi, room["id"])
+    yield asha, ravi, room, ws
+    await ws.close()
+
+
+@pytest.fixture
+def seat_two(register, make_room, connect):
+    """Seat Asha and Ravi in a new room of a server (the test's own unless given), each with a socket open."""
+    async def seat(cl: TestClient | None = None) -> tuple:
+        asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
+        room = await make_room(asha, ravi, cl=cl)
+        return asha, ravi, room, await connect(asha, room["id"], cl=cl), await connect(ravi, room["id"], cl=cl)
+    return seat
+
+
 async def recv(ws, timeout: float = 3.0) -> dict:
     """The next JSON frame on a client socket."""
     return await ws.receive_json(timeout=timeout)
@@ -98,6 +126,16 @@ async def recv_until(ws, match: Callable[[dict], bool], timeout: float = 3.0) ->
         frame = await recv(ws, timeout)
         if match(frame):
             return frame
+
+
+async def drain(ws, quiet: float = 0.4) -> list[dict]:
+    """Every frame that arrives until the socket has been quiet for a moment."""
+    frames = []
+    while True:
+        try:
+            frames.append(await ws.receive_json(timeout=quiet))
+        except TimeoutError:
+            return frames
 
 
 async def silent(ws, timeout: float = 0.2) -> bool:
@@ -123,13 +161,16 @@ def make_admin(client, register) -> Callable[..., Awaitable[User]]:
 @pytest.fixture
 def db_rows(config) -> Callable[..., list[tuple]]:
     """Rows of a query run on the test's SQLite file by a separate connection, as an outsider sees it."""
-    def query(sql: str, params: tuple = ()) -> list[tuple]:
-        conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
-    return query
+    return lambda sql, params=(): read_rows(config.db, sql, params)
+
+
+def read_rows(db: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a query on a database file, read by a read-only connection of our own."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 async def until(condition: Callable[[], bool], timeout: float = 3.0) -> None:
@@ -235,3 +276,86 @@ async def opened_sockets(handshakes) -> list:
     import asyncio
     return [ws for ws in await asyncio.gather(*handshakes, return_exceptions=True)
             if not isinstance(ws, BaseException)]
+
+
+@pytest.fixture(scope="module")
+def browser_present():
+    """Skip (fail in CI) without Playwright or Chromium; browser test modules use it before their server starts."""
+    if sync_playwright is None:
+        unavailable("Playwright for Python is not installed (pip install playwright)")
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHAT_TEST_CHROMIUM)")
+
+
+@pytest.fixture(scope="module")
+def browser(browser_present):
+    """Headless Chromium, shared by one module's tests."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """`python run.py` started once for one module's browser tests, on its own database."""
+    live = LiveServer(tmp_path_factory.mktemp("browser-server"))
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url, token=None, beside=None, setup=None): a page in a fresh browser context,
+    logged in when given a token; or, with `beside`, another window of that page's browser.
+    `setup(page)` runs before the page loads (to route or watch its requests).
+
+    Any uncaught exception or unhandled rejection in a page fails the test.
+    """
+    contexts = []
+    page_errors = []
+
+    def open_(url, token=None, beside=None, setup=None):
+        if beside:
+            context = beside.context
+        else:
+            context = browser.new_context(viewport={"width": 1100, "height": 760})
+            context.set_default_timeout(TIMEOUT_MS)
+            contexts.append(context)
+        if token:
+            context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        if setup:
+            setup(page)
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert page_errors == []
+
+
+@pytest.fixture
+def open_room(open_page):
+    """open_room(base, room, member): the member's page with that room open and its socket live."""
+
+    def open_(base, room, member):
+        page = open_page(f"{base}/#room/{room['id']}", member["token"])
+        expect_live(page)
+        return page
+
+    return open_
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[Server]:
+    """`python run.py` on a temporary database, in a subprocess the test starts; never left running after it."""
+    srv = Server(tmp_path)
+    try:
+        yield srv
+    finally:
+        srv.kill()

@@ -11,16 +11,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 READY = re.compile(r"Serving on (http://\S+)")
 START_TIMEOUT = 20.0
+
+
+def server_command(workdir: Path, port: int, *args: str, **settings: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `python run.py` for a test: its database and media folder in workdir,
+    fast password hashing, no rate limit, and more CHAT_* settings."""
+    command = [sys.executable, str(REPO / "run.py"), "--host", "127.0.0.1", "--port", str(port),
+               "--db", str(workdir / "chat.db"), "--media-dir", str(workdir / "media"), *args]
+    return command, {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_RATE_LIMIT": "0", **settings}
 
 
 class Server:
@@ -38,12 +45,9 @@ class Server:
         returns its base URL."""
         self.runs += 1
         self.log_path = self.tmp / f"server-{self.runs}.log"
-        env = {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_RATE_LIMIT": "0", "CHAT_LOG_LEVEL": "info"}
+        command, env = server_command(self.tmp, 0, *args, CHAT_LOG_LEVEL="info")
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "run.py", "--host", "127.0.0.1", "--port", "0", "--db", self.db,
-                 "--media-dir", str(self.tmp / "media"), *args],
-                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             found = READY.search(self.log())
@@ -203,13 +207,3 @@ class RawSocket(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.abort()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """`python run.py` on a temporary database, in a subprocess; never left running after the test."""
-    srv = Server(tmp_path)
-    try:
-        yield srv
-    finally:
-        srv.kill()

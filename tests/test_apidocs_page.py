@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chatserver.config import Config
 from chatserver.openapi import document
-from test_browser import browser, browser_present, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("browser_present")  # checked before the server starts
 
 
-def test_the_docs_page_renders_every_endpoint_and_schema(browser, server):  # noqa: F811
+def test_the_docs_page_renders_every_endpoint_and_schema(browser, live_server):
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("requestfailed", lambda request: errors.append(f"{request.url} failed"))
     try:
-        page.goto(f"{server.url}/api/docs/#create_a_room")
+        page.goto(f"{live_server.url}/api/docs/#create_a_room")
         page.wait_for_selector("#create_a_room[open]")
         doc = document(Config.from_env({}))
         operations = page.locator("details.op")

@@ -10,9 +10,9 @@ import pytest
 
 from chatserver.storage.db import SCHEMA_VERSION, iso
 from conftest import recv
+from contract_support import check, server_frame
 from older_files import as_version
-from test_openapi import DOC, check, server_frame
-from test_uploads import PNG, form
+from upload_support import PNG, form
 
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$")
 STATE_KEYS = {"message", "sender", "message_type", "id", "attachment", "created_at", "room", "room_name",

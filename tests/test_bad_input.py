@@ -7,7 +7,7 @@ import io
 import orjson
 import pytest
 
-from chatserver import schemas
+from chatserver import bodies
 
 TABLES = ("users", "tokens", "rooms", "members", "messages", "mentions", "reactions", "events")
 
@@ -182,7 +182,7 @@ async def test_bodies_over_one_mib_are_413(client, world, snapshot, method, path
 
 async def test_a_body_just_under_the_limit_arriving_in_pieces_is_read_whole(client, world):
     """A body of many packets is parsed whole: the description is too long, not the JSON malformed."""
-    big = b'{"name": "long", "description": "' + b"x" * (schemas.body_limit(schemas.RoomCreate()) - 100) + b'"}'
+    big = b'{"name": "long", "description": "' + b"x" * (bodies.body_limit(bodies.RoomCreate()) - 100) + b'"}'
 
     async def chunks():
         for i in range(0, len(big), 4096):

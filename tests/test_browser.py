@@ -3,110 +3,19 @@
 from __future__ import annotations
 
 import base64
-import json
-import os
 import re
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, CuttableProxy, LiveServer, call, register, unavailable
+from browser_support import (CuttableProxy, LiveServer, call, expect, expect_live, expect_stored, message, register,
+                             send, shared_room)
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # reported by the `browser` fixture
-    sync_playwright = None
-
-TIMEOUT_MS = 10_000
+pytestmark = pytest.mark.usefixtures("browser_present")  # checked before the server starts
 LIVE_MS = 5_000  # what "live" allows; the client has no timer that would catch up within it
 # A 2x2 red PNG.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def browser_present():
-    """Checked before the server starts: skip (fail in CI) without Playwright or Chromium."""
-    if sync_playwright is None:
-        unavailable("Playwright for Python is not installed (pip install playwright)")
-    if not os.path.exists(CHROMIUM):
-        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHAT_TEST_CHROMIUM)")
-
-
-@pytest.fixture(scope="module")
-def browser(browser_present):
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    live = LiveServer(tmp_path_factory.mktemp("browser-server"))
-    live.start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture
-def open_page(browser):
-    """open_page(url, token=None, beside=None, setup=None): a page in a fresh browser context,
-    logged in when given a token; or, with `beside`, another window of that page's browser.
-    `setup(page)` runs before the page loads (to route or watch its requests).
-
-    Any uncaught exception or unhandled rejection in a page fails the test.
-    """
-    contexts = []
-    page_errors = []
-
-    def open_(url, token=None, beside=None, setup=None):
-        if beside:
-            context = beside.context
-        else:
-            context = browser.new_context(viewport={"width": 1100, "height": 760})
-            context.set_default_timeout(TIMEOUT_MS)
-            contexts.append(context)
-        if token:
-            context.add_init_script(f"localStorage.setItem('chat.token', {json.dumps(token)})")
-        page = context.new_page()
-        page.on("pageerror", lambda error: page_errors.append(str(error)))
-        if setup:
-            setup(page)
-        page.goto(url)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert page_errors == []
-
-
-@pytest.fixture
-def open_room(open_page):
-    """open_room(base, room, member): the member's page with that room open and its socket live."""
-
-    def open_(base, room, member):
-        page = open_page(f"{base}/#room/{room['id']}", member["token"])
-        expect_live(page)
-        return page
-
-    return open_
-
-
-def expect_live(page, timeout=TIMEOUT_MS):
-    expect(page.get_by_test_id("connection-status")).to_have_text("Connected", timeout=timeout)
-
-
-def message(page, text):
-    """The message whose own text (not a quote of it) contains `text`."""
-    return page.get_by_test_id("message").filter(has=page.get_by_test_id("message-content").filter(has_text=text))
-
-
-def expect_stored(page, text):
-    """The server's copy of the message has replaced the page's pending bubble."""
-    expect(message(page, text)).to_have_attribute("data-message-id", re.compile(r"\d+"))
 
 
 def sign_up(page, first_name, last_name, email):
@@ -117,11 +26,6 @@ def sign_up(page, first_name, last_name, email):
     page.get_by_test_id("register-password").fill("correct horse battery")
     page.get_by_test_id("register-submit").click()
     expect(page.get_by_test_id("me-name")).to_have_text(f"{first_name} {last_name}")
-
-
-def send(page, text):
-    page.get_by_test_id("message-input").fill(text)
-    page.get_by_test_id("message-input").press("Enter")
 
 
 def send_at_once(page, room, member, prefix, total):
@@ -138,19 +42,11 @@ def send_at_once(page, room, member, prefix, total):
     )
 
 
-def shared_room(base, name):
-    """Two members (Asha owns the room, Ravi joined) made over REST; returns (asha, ravi, room)."""
-    asha, ravi = register(base, "Asha", "Rao"), register(base, "Ravi", "Menon")
-    room = call(base, "POST", "chat/create-group/", {"name": name}, asha["token"])["room"]
-    call(base, "POST", f"chat/group/{room['id']}/add-yourself/", {}, ravi["token"])
-    return asha, ravi, room
-
-
-def test_two_members_chat_live_and_history_survives_reload(server, open_page):
+def test_two_members_chat_live_and_history_survives_reload(live_server, open_page):
     """Two windows of one browser, as the README tells a newcomer to try."""
-    asha = open_page(server.url)
+    asha = open_page(live_server.url)
     sign_up(asha, "Asha", "Rao", "asha@example.org")
-    ravi = open_page(server.url, beside=asha)
+    ravi = open_page(live_server.url, beside=asha)
     expect(ravi.get_by_test_id("me-name")).to_have_text("Asha Rao")  # a new window takes the last log-in
     ravi.get_by_test_id("switch-account").click()
     sign_up(ravi, "Ravi", "Menon", "ravi@example.org")
@@ -215,19 +111,19 @@ def test_two_members_chat_live_and_history_survives_reload(server, open_page):
     expect(ravi.get_by_test_id("room-item").filter(has_text="Book club")).to_be_visible()
 
 
-def list_beside_sender(server, open_page, open_room, name):
+def list_beside_sender(live_server, open_page, open_room, name):
     """Ravi's page showing a shared room in his list (nothing unread) and Asha's page with it open:
     (ravi, room, Ravi's page, the room's list item, Asha's page)."""
-    asha, ravi, room = shared_room(server.url, name)
-    page = open_page(server.url, ravi["token"])
+    asha, ravi, room = shared_room(live_server.url, name)
+    page = open_page(live_server.url, ravi["token"])
     item = page.get_by_test_id("room-item").filter(has_text=name)
     expect(item).to_be_visible()
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
-    return ravi, room, page, item, open_room(server.url, room, asha)
+    return ravi, room, page, item, open_room(live_server.url, room, asha)
 
 
-def test_unread_counts_in_the_room_list(server, open_page, open_room):
-    _, _, page, item, sender = list_beside_sender(server, open_page, open_room, "Unread corner")
+def test_unread_counts_in_the_room_list(live_server, open_page, open_room):
+    _, _, page, item, sender = list_beside_sender(live_server, open_page, open_room, "Unread corner")
     send(sender, "one")
     send(sender, "two")
     expect_stored(sender, "two")
@@ -239,27 +135,27 @@ def test_unread_counts_in_the_room_list(server, open_page, open_room):
     expect(item.get_by_test_id("unread-count")).to_have_count(0)
 
 
-def test_the_room_list_stays_live_without_reloading(server, open_page, open_room):
+def test_the_room_list_stays_live_without_reloading(live_server, open_page, open_room):
     """Unread counts, new rooms and read marks arrive over the user's stream, not a reload or a poll."""
-    ravi, room, page, item, sender = list_beside_sender(server, open_page, open_room, "Live corner")
+    ravi, room, page, item, sender = list_beside_sender(live_server, open_page, open_room, "Live corner")
     send(sender, "one")
     expect(item.get_by_test_id("unread-count")).to_have_text("1", timeout=LIVE_MS)
     send(sender, "two")
     expect(item.get_by_test_id("unread-count")).to_have_text("2", timeout=LIVE_MS)
     expect(item).to_contain_text("Asha: two", timeout=LIVE_MS)
 
-    call(server.url, "POST", "chat/create-group/", {"name": "Surprise party", "members": [ravi["user"]["id"]]},
-         register(server.url, "Chen")["token"])
+    call(live_server.url, "POST", "chat/create-group/", {"name": "Surprise party", "members": [ravi["user"]["id"]]},
+         register(live_server.url, "Chen")["token"])
     expect(page.get_by_test_id("room-item").filter(has_text="Surprise party")).to_be_visible(timeout=LIVE_MS)
 
-    phone = open_page(f"{server.url}/#room/{room['id']}", ravi["token"])  # Ravi reads the room elsewhere
+    phone = open_page(f"{live_server.url}/#room/{room['id']}", ravi["token"])  # Ravi reads the room elsewhere
     expect(message(phone, "two")).to_be_visible()
     expect(item.get_by_test_id("unread-count")).to_have_count(0, timeout=LIVE_MS)
 
 
-def test_mention_picker_reply_and_image_upload(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Photo club")
-    a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
+def test_mention_picker_reply_and_image_upload(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Photo club")
+    a, r = open_room(live_server.url, room, asha), open_room(live_server.url, room, ravi)
 
     a.get_by_test_id("message-input").press_sequentially("look @Ra")
     option = a.get_by_test_id("mention-option")
@@ -271,7 +167,7 @@ def test_mention_picker_reply_and_image_upload(server, open_room):
 
     mentioned = message(r, "look @Ravi at this")
     expect(mentioned).to_have_class("message mentions-me")
-    history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])
+    history = call(live_server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])
     assert history[0]["mentions"] == [ravi["user"]["id"]]
 
     mentioned.get_by_test_id("reply").click()
@@ -292,9 +188,9 @@ def test_mention_picker_reply_and_image_upload(server, open_room):
     expect(a.get_by_test_id("message-file")).to_have_count(1)
 
 
-def test_a_reply_quotes_a_parent_older_than_the_loaded_page(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Long memory")
-    page = open_room(server.url, room, ravi)
+def test_a_reply_quotes_a_parent_older_than_the_loaded_page(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Long memory")
+    page = open_room(live_server.url, room, ravi)
     page.evaluate(
         """([roomId, token, total]) => new Promise((resolve, reject) => {
             const ws = new WebSocket(`ws://${location.host}/ws/chat/${roomId}/?token=${token}`);
@@ -321,9 +217,9 @@ def test_a_reply_quotes_a_parent_older_than_the_loaded_page(server, open_room):
     expect(quote).to_contain_text("Asha Rao: where it began")
 
 
-def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
-    asha, _, room = shared_room(server.url, "Archive")
-    page = open_room(server.url, room, asha)
+def test_scrolling_back_loads_older_pages_without_gaps(live_server, open_room):
+    asha, _, room = shared_room(live_server.url, "Archive")
+    page = open_room(live_server.url, room, asha)
     send_at_once(page, room, asha, "old", 120)
     page.reload()
     messages = page.get_by_test_id("message")
@@ -339,11 +235,11 @@ def test_scrolling_back_loads_older_pages_without_gaps(server, open_room):
     assert texts == [f"old {i}" for i in range(1, 121)]
 
 
-def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Flaky wifi")
-    proxy = CuttableProxy(server.port)
+def test_reconnects_after_a_network_drop_and_loses_nothing(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Flaky wifi")
+    proxy = CuttableProxy(live_server.port)
     try:
-        a, r = open_room(proxy.url, room, asha), open_room(server.url, room, ravi)
+        a, r = open_room(proxy.url, room, asha), open_room(live_server.url, room, ravi)
         send(r, "before the drop")
         expect(message(a, "before the drop")).to_be_visible()
 
@@ -369,33 +265,33 @@ def test_reconnects_after_a_network_drop_and_loses_nothing(server, open_room):
         proxy.close()
 
 
-def test_reconnects_after_a_server_restart(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Restarts")
-    a = open_room(server.url, room, asha)
-    server.stop()
+def test_reconnects_after_a_server_restart(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Restarts")
+    a = open_room(live_server.url, room, asha)
+    live_server.stop()
     expect(a.get_by_test_id("connection-status")).to_have_text("Reconnecting...")
-    server.start()
-    r = open_room(server.url, room, ravi)
+    live_server.start()
+    r = open_room(live_server.url, room, ravi)
     send(r, "back again")
     expect_live(a, timeout=15_000)
     expect(message(a, "back again")).to_have_count(1)
 
 
-def test_revoked_token_returns_to_login_and_leaving_closes_the_room(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Short stay")
-    r = open_room(server.url, room, ravi)
+def test_revoked_token_returns_to_login_and_leaving_closes_the_room(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Short stay")
+    r = open_room(live_server.url, room, ravi)
     r.get_by_test_id("leave-room").click()
     expect(r.get_by_test_id("room-title")).to_have_text("Pick a room")
     expect(r.get_by_test_id("room-item").filter(has_text="Short stay")).to_have_count(0)
 
-    a = open_room(server.url, room, asha)
-    call(server.url, "POST", "user/logout/", {}, asha["token"])  # the same token, from another device
+    a = open_room(live_server.url, room, asha)
+    call(live_server.url, "POST", "user/logout/", {}, asha["token"])  # the same token, from another device
     expect(a.get_by_test_id("login-form")).to_be_visible()
 
 
-def test_browser_offline_and_online_again_loses_nothing(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Airplane mode")
-    a, r = open_room(server.url, room, asha), open_room(server.url, room, ravi)
+def test_browser_offline_and_online_again_loses_nothing(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Airplane mode")
+    a, r = open_room(live_server.url, room, asha), open_room(live_server.url, room, ravi)
     send(r, "before")
     expect(message(a, "before")).to_have_count(1)
     a.context.set_offline(True)
@@ -413,12 +309,12 @@ def test_browser_offline_and_online_again_loses_nothing(server, open_room):
     expect(message(r, "and back")).to_have_count(1)
 
 
-def test_typing_line_names_everyone_typing(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Chatterbox")
-    sam = register(server.url, "Sam", "Lee")
-    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
-    watcher = open_room(server.url, room, asha)
-    typists = [open_room(server.url, room, ravi), open_room(server.url, room, sam)]
+def test_typing_line_names_everyone_typing(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Chatterbox")
+    sam = register(live_server.url, "Sam", "Lee")
+    call(live_server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
+    watcher = open_room(live_server.url, room, asha)
+    typists = [open_room(live_server.url, room, ravi), open_room(live_server.url, room, sam)]
     for page in typists:
         page.get_by_test_id("message-input").press_sequentially("hm")
     expect(watcher.get_by_test_id("typing")).to_have_text(re.compile(r"^(Ravi and Sam|Sam and Ravi) are typing\.\.\.$"))
@@ -427,11 +323,11 @@ def test_typing_line_names_everyone_typing(server, open_room):
     expect(watcher.get_by_test_id("typing")).to_have_text("Sam is typing...")
 
 
-def test_mention_picker_tells_members_with_the_same_first_name_apart(server, open_room):
-    asha, ravi, room = shared_room(server.url, "Namesakes")
-    other = register(server.url, "Ravi", "Shah")
-    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, other["token"])
-    a = open_room(server.url, room, asha)
+def test_mention_picker_tells_members_with_the_same_first_name_apart(live_server, open_room):
+    asha, ravi, room = shared_room(live_server.url, "Namesakes")
+    other = register(live_server.url, "Ravi", "Shah")
+    call(live_server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, other["token"])
+    a = open_room(live_server.url, room, asha)
     box = a.get_by_test_id("message-input")
     box.press_sequentially("@Ravi")
     expect(a.get_by_test_id("mention-option")).to_have_count(2)
@@ -444,27 +340,27 @@ def test_mention_picker_tells_members_with_the_same_first_name_apart(server, ope
     box.press_sequentially("meet")
     box.press("Enter")
     expect_stored(a, "@Ravi and @Ravi meet")
-    history = call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
+    history = call(live_server.url, "GET", f"chat/groups/{room['id']}/messages/", token=asha["token"])
     assert sorted(history[0]["mentions"]) == sorted([ravi["user"]["id"], other["user"]["id"]])
 
 
-def test_a_burst_from_a_new_member_costs_one_member_list_request(server, open_page, open_room):
-    asha, _, room = shared_room(server.url, "Open house")
-    a = open_room(server.url, room, asha)
+def test_a_burst_from_a_new_member_costs_one_member_list_request(live_server, open_page, open_room):
+    asha, _, room = shared_room(live_server.url, "Open house")
+    a = open_room(live_server.url, room, asha)
     asked = []
     a.on("request", lambda request: "/members/" in request.url and asked.append(request.url))
-    sam = register(server.url, "Sam", "Lee")
-    call(server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
-    send_at_once(open_page(server.url, sam["token"]), room, sam, "burst", 10)
+    sam = register(live_server.url, "Sam", "Lee")
+    call(live_server.url, "POST", f"chat/group/{room['id']}/add-yourself/", {}, sam["token"])
+    send_at_once(open_page(live_server.url, sam["token"]), room, sam, "burst", 10)
     expect(message(a, "burst 10")).to_be_visible()
     expect(a.get_by_test_id("message")).to_have_count(10)
     assert len(asked) == 1
 
 
-def test_a_network_error_on_load_keeps_the_user_logged_in(server, open_page):
+def test_a_network_error_on_load_keeps_the_user_logged_in(live_server, open_page):
     """The server cannot be reached at first: the page says so and tries again, not the log-in form."""
-    asha = register(server.url, "Asha", "Rao")
-    page = open_page(server.url, asha["token"], setup=lambda page: page.route("**/api/**", lambda route: route.abort()))
+    asha = register(live_server.url, "Asha", "Rao")
+    page = open_page(live_server.url, asha["token"], setup=lambda page: page.route("**/api/**", lambda route: route.abort()))
     expect(page.get_by_test_id("unreachable")).to_be_visible()
     expect(page.get_by_test_id("login-form")).to_be_hidden()
     page.unroute("**/api/**")
@@ -474,12 +370,12 @@ def test_a_network_error_on_load_keeps_the_user_logged_in(server, open_page):
     expect(page.get_by_test_id("me-name")).to_have_text("Asha Rao")
 
 
-def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(server, open_room):
+def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(live_server, open_room):
     """A change made while the socket is down is shown as waiting, then reaches the server once it is back."""
-    asha, ravi, room = shared_room(server.url, "Patchy signal")
-    proxy = CuttableProxy(server.port)
+    asha, ravi, room = shared_room(live_server.url, "Patchy signal")
+    proxy = CuttableProxy(live_server.port)
     try:
-        a, r = open_room(proxy.url, room, asha), open_room(server.url, room, ravi)
+        a, r = open_room(proxy.url, room, asha), open_room(live_server.url, room, ravi)
         for text in ("a typo heer", "react to me", "delete me"):
             send(a, text)
             expect_stored(a, text)
@@ -506,7 +402,7 @@ def test_edits_deletes_and_reactions_made_offline_are_sent_on_reconnect(server, 
         expect(message(r, "a typo here").get_by_test_id("message-edited")).to_be_visible()
         expect(message(r, "react to me").get_by_test_id("reaction-Like")).to_have_attribute("data-count", "1")
         expect(r.locator(f"#message-{ids['delete me']}")).to_have_attribute("data-deleted", "true")
-        stored = {item["id"]: item for item in call(server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])}
+        stored = {item["id"]: item for item in call(live_server.url, "GET", f"chat/groups/{room['id']}/messages/", token=ravi["token"])}
         assert stored[ids["a typo heer"]]["content"] == "a typo here"
         assert stored[ids["react to me"]]["reactions"].get("Like") == 1
         assert stored[ids["delete me"]]["is_deleted"] is True

@@ -13,6 +13,7 @@ from chatserver.openapi import FRAMES
 from chatserver.realtime.actions import ACTIONS
 from chatserver.client_frames import LIMITS, REQUIRED
 from conftest import recv
+from contract_support import frame_schema
 
 DEFAULTS = Config.from_env({})
 WORDS = ("description", "default", "examples")  # for people; the checks below compare the rest
@@ -24,11 +25,6 @@ def config(config):
     return config.replace(activity_interval=0)
 
 
-def shipped(side: str, name: str) -> dict[str, Any]:
-    """One of the frame schemas in schema_files/."""
-    return json.loads((FRAMES / f"{side}.{name}.json").read_text(encoding="utf-8"))
-
-
 def spec_schema(action: str, field: str, check: Any) -> dict[str, Any]:
     """What a spec's check accepts, with the limits that are settings at their default values."""
     limits = {word: getattr(DEFAULTS, setting) for word, setting in LIMITS.get((action, field), {}).items()}
@@ -37,7 +33,7 @@ def spec_schema(action: str, field: str, check: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_each_client_frame_schema_agrees_with_its_spec_field_by_field(action):
-    schema, spec = shipped("client", action), ACTIONS[action][0]
+    schema, spec = frame_schema("client", action), ACTIONS[action][0]
     fields = {name: prop for name, prop in schema["properties"].items() if name != "action"}
     assert set(fields) == set(spec.fields), "fields the schema and the spec do not share"
     assert schema["properties"]["action"]["const"] == action
@@ -115,7 +111,7 @@ async def test_every_kind_of_server_frame_a_live_server_sends_matches_its_schema
 
     assert set(seen) == {p.stem.split(".")[1] for p in FRAMES.glob("server.*.json")}
     for name, frames in seen.items():
-        schema = shipped("server", name)
+        schema = frame_schema("server", name)
         for frame in frames:
             errors = [e.message for e in Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(frame)]
             assert errors == [], f"{name}: {errors}"
@@ -140,7 +136,7 @@ async def test_a_client_reads_the_limits_it_keeps_to_without_a_token(make_client
     answer = await resp.json()
     assert resp.status == 200
     assert answer == {"max_message_length": 20, "max_mentions": 3, "max_upload_bytes": 1000,
-                      "reactions": shipped("client", "react_message")["properties"]["reaction"]["enum"]}
+                      "reactions": frame_schema("client", "react_message")["properties"]["reaction"]["enum"]}
     doc = await (await cl.get("/api/schema/")).json()
     schema = doc["paths"]["/api/config/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     errors = list(Draft202012Validator({**schema, "components": doc["components"]}).iter_errors(answer))

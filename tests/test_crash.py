@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import signal
-import sqlite3
 import time
 from typing import Any
 
@@ -13,8 +12,8 @@ import aiohttp
 import orjson
 import pytest
 
-from conftest import recv, silent
-from crash_support import Member, RawSocket, provision, server  # noqa: F401  (server: a fixture)
+from conftest import read_rows, recv, silent
+from crash_support import Member, RawSocket, provision
 
 TRAFFIC_SECONDS = 1.5
 WINDOW = 40  # unacknowledged sends per sender socket
@@ -104,28 +103,20 @@ def normal(frame: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in frame.items() if k not in ("is_self", "client_id")}
 
 
-def query(db: str, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
 def logged_events(db: str, room_id: int) -> dict[int, dict[str, Any]]:
     return {seq: normal(orjson.loads(frame)) for seq, frame in
-            query(db, "SELECT seq, frame FROM events WHERE room_id = ? ORDER BY seq", (room_id,))}
+            read_rows(db, "SELECT seq, frame FROM events WHERE room_id = ? ORDER BY seq", (room_id,))}
 
 
 def assert_sound(db: str, rooms: list[int]) -> None:
     """integrity_check passes; each room's log is 1..last_seq without holes; every message has its event."""
-    assert query(db, "PRAGMA integrity_check") == [("ok",)]
-    assert query(db, "PRAGMA foreign_key_check") == []
+    assert read_rows(db, "PRAGMA integrity_check") == [("ok",)]
+    assert read_rows(db, "PRAGMA foreign_key_check") == []
     for room_id in rooms:
-        (last_seq,), = query(db, "SELECT last_seq FROM rooms WHERE id = ?", (room_id,))
-        seqs = [s for (s,) in query(db, "SELECT seq FROM events WHERE room_id = ? ORDER BY seq", (room_id,))]
+        (last_seq,), = read_rows(db, "SELECT last_seq FROM rooms WHERE id = ?", (room_id,))
+        seqs = [s for (s,) in read_rows(db, "SELECT seq FROM events WHERE room_id = ? ORDER BY seq", (room_id,))]
         assert seqs == list(range(1, last_seq + 1))
-    orphans = query(db, "SELECT m.id FROM messages m LEFT JOIN events e ON e.room_id = m.room_id"
+    orphans = read_rows(db, "SELECT m.id FROM messages m LEFT JOIN events e ON e.room_id = m.room_id"
                         " AND e.seq = m.seq AND e.kind = 'created' AND e.message_id = m.id WHERE e.seq IS NULL")
     assert orphans == []
 
@@ -186,17 +177,17 @@ async def retry_unacknowledged(senders: list[Client]) -> None:
             await ws.close()
 
 
-async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
-    base = await server.start()
+async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server_process):
+    base = await server_process.start()
     async with aiohttp.ClientSession() as http:
         members, rooms = await provision(http, base, users=6, rooms=2)
         senders, receivers = await open_clients(members, rooms, [(0, 0), (1, 0), (2, 0), (3, 1)],
                                                 [(4, 0), (5, 0), (5, 1)])
         clients = senders + receivers
         tasks = await traffic(senders, TRAFFIC_SECONDS)
-        server.signal(signal.SIGKILL)
+        server_process.signal(signal.SIGKILL)
         await finish(clients, tasks)
-        assert await server.exited(5) == -signal.SIGKILL
+        assert await server_process.exited(5) == -signal.SIGKILL
 
         in_flight = {cid for s in senders for cid in s.pending}
         acked = {cid for s in senders for cid in s.acked}
@@ -207,49 +198,49 @@ async def test_sigkill_mid_traffic_loses_nothing_anyone_saw(server):
             assert c.sock.close_code in (None, 4008), c.name
             assert c.seqs() == list(range(1, len(c.seqs()) + 1)), f"{c.name} saw a gap live"
 
-        base = await server.start()
+        base = await server_process.start()
         for m in members:
             m.base = base
-        assert_sound(server.db, rooms)
-        assert_all_logged(server.db, clients)
+        assert_sound(server_process.db, rooms)
+        assert_all_logged(server_process.db, clients)
         for room_id in rooms:
             stored = await history(members[0], room_id)
             for frame in (f for c in clients if c.room_id == room_id for f in c.frames
                           if "message" in f and "action" not in f):
                 kept = stored[frame["id"]]
                 assert (kept["seq"], kept["sender"]["id"]) == (frame["seq"], frame["sender"]["id"])
-        committed = {cid for (cid,) in query(server.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
+        committed = {cid for (cid,) in read_rows(server_process.db, "SELECT client_id FROM messages WHERE client_id IS NOT NULL")}
         assert acked <= committed
-        await resume_all(clients, server.db)
+        await resume_all(clients, server_process.db)
         await retry_unacknowledged(senders)
-        stored = dict(query(server.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
+        stored = dict(read_rows(server_process.db, "SELECT client_id, count(*) FROM messages WHERE client_id IS NOT NULL"
                                        " GROUP BY client_id"))
         assert {cid: stored.get(cid) for cid in in_flight} == {cid: 1 for cid in in_flight}
         print(f"\nSIGKILL: {sum(len(c.frames) for c in clients)} frames seen, {len(acked)} sends acknowledged, "
               f"{len(in_flight)} in flight ({len(committed & in_flight)} of them committed before the kill), "
               f"all {len(in_flight)} stored once after their retry")
-        server.signal(signal.SIGTERM)
-        assert await server.exited(15) == 0
+        server_process.signal(signal.SIGTERM)
+        assert await server_process.exited(15) == 0
 
 
-async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_and_exits_0(server):
-    base = await server.start()
+async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_and_exits_0(server_process):
+    base = await server_process.start()
     async with aiohttp.ClientSession() as http:
         members, rooms = await provision(http, base, users=4, rooms=1)
         senders, receivers = await open_clients(members, rooms, [(0, 0), (1, 0), (2, 0)], [(3, 0)])
         clients = senders + receivers
         tasks = await traffic(senders, 0.7)
         stopped = time.monotonic()
-        server.signal(signal.SIGTERM)
+        server_process.signal(signal.SIGTERM)
         deadline = stopped + 10
         while all(c.sock.close_code is None for c in clients):
             assert time.monotonic() < deadline, "no socket was closed"
             await asyncio.sleep(0.005)
-        alive = server.alive()
+        alive = server_process.alive()
         with pytest.raises(OSError):  # the listener is closed before the sockets are
             await asyncio.open_connection(*base.removeprefix("http://").rsplit(":", 1))
         await finish(clients, tasks)
-        assert await server.exited(10) == 0
+        assert await server_process.exited(10) == 0
         took = time.monotonic() - stopped
 
     # Every socket gets 1001, the ones still sending when the server stopped included.
@@ -259,11 +250,11 @@ async def test_sigterm_stops_accepting_closes_sockets_with_1001_keeps_every_ack_
         assert not [f for f in c.frames if f.get("action") == "error" and f.get("code") != "unavailable"], c.name
     acked = {cid: (f["id"], f["seq"]) for s in senders for cid, f in s.acked.items()}
     assert len(acked) > 50, "too little traffic to prove anything"
-    stored = {cid: (i, seq) for cid, i, seq in query(server.db, "SELECT client_id, id, seq FROM messages")}
+    stored = {cid: (i, seq) for cid, i, seq in read_rows(server_process.db, "SELECT client_id, id, seq FROM messages")}
     assert {cid: stored.get(cid) for cid in acked} == acked
-    assert_all_logged(server.db, clients)
-    assert_sound(server.db, rooms)
-    assert "Traceback" not in server.log()
+    assert_all_logged(server_process.db, clients)
+    assert_sound(server_process.db, rooms)
+    assert "Traceback" not in server_process.log()
     in_flight = {cid for s in senders for cid in s.pending}
     print(f"\nSIGTERM: {len(acked)} acknowledged sends all stored, {len(in_flight)} unacknowledged "
           f"({len(in_flight & set(stored))} of them stored), listener refused while alive={alive}, "

@@ -9,7 +9,6 @@ import aiohttp
 
 from chatserver.demo import PASSWORD, USERS
 from conftest import recv, recv_until
-from crash_support import server  # noqa: F401  (the fixture: run.py in a subprocess)
 
 USER_LINE = re.compile(r"^  (\S+@\S+)\s+id=(\d+)\s+token=([0-9a-f]{40})$", re.M)
 
@@ -22,9 +21,9 @@ def printed(log: str) -> tuple[dict[str, tuple[int, str]], str, str]:
     return people, socket_url, web_url
 
 
-async def test_the_demo_prints_working_credentials_and_starts_again_on_the_same_file(server):
-    base = await server.start("--demo")
-    people, socket_url, web_url = printed(server.log())
+async def test_the_demo_prints_working_credentials_and_starts_again_on_the_same_file(server_process):
+    base = await server_process.start("--demo")
+    people, socket_url, web_url = printed(server_process.log())
     assert sorted(people) == sorted(email for email, _, _ in USERS)
     asha_id, asha_token = people["asha@example.org"]
     ravi_id, ravi_token = people["ravi@example.org"]
@@ -44,10 +43,10 @@ async def test_the_demo_prints_working_credentials_and_starts_again_on_the_same_
         await asha.close()
         await ravi.close()
 
-    server.signal(signal.SIGTERM)
-    assert await server.exited(15) == 0
-    base = await server.start("--demo")
-    again, _, _ = printed(server.log())
+    server_process.signal(signal.SIGTERM)
+    assert await server_process.exited(15) == 0
+    base = await server_process.start("--demo")
+    again, _, _ = printed(server_process.log())
     assert {email: uid for email, (uid, _) in again.items()} == {email: uid for email, (uid, _) in people.items()}
     assert again["asha@example.org"][1] != asha_token  # a fresh token each start; the old ones still work
     async with aiohttp.ClientSession() as http:

@@ -27,8 +27,7 @@ async def serve(config) -> AsyncIterator[Callable]:
         runner = Runner(create_app(config.replace(**settings)), config.replace(**settings))
         await runner.setup()
         runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        await runner.listen("127.0.0.1", 0)
         return runner.addresses[0][1]
 
     yield start
@@ -64,6 +63,14 @@ async def test_a_connection_that_never_finishes_its_headers_is_closed(serve):
     assert (await request(port, GET_HEALTH))[0] == 200
     for _, writer in (silent, slow):
         writer.close()
+
+
+async def test_blank_lines_before_a_request_line_do_not_meet_the_header_deadline(serve):
+    port = await serve(header_timeout=0.3)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"\r\n\r\n\r\n")
+    assert await closed_by_server(reader) == b""
+    writer.close()
 
 
 async def test_an_idle_keep_alive_connection_is_closed(serve):

@@ -6,8 +6,7 @@ import sqlite3
 from contextlib import closing
 
 from chatserver.keys import METRICS
-from conftest import recv, silent
-from test_uploads import member  # noqa: F401  (Asha and Ravi in a room, Ravi's socket open)
+from conftest import drain, recv, silent
 
 
 async def send(ws, text: str, client_id: str | None = None, **extra) -> None:
@@ -15,16 +14,6 @@ async def send(ws, text: str, client_id: str | None = None, **extra) -> None:
     if client_id is not None:
         frame["client_id"] = client_id
     await ws.send_json(frame)
-
-
-async def drain(ws) -> list[dict]:
-    """Every frame that arrives until the socket has been quiet for a moment."""
-    frames = []
-    while True:
-        try:
-            frames.append(await ws.receive_json(timeout=0.3))
-        except TimeoutError:
-            return frames
 
 
 def stored(db_rows, room_id: int) -> list[tuple]:
@@ -70,7 +59,7 @@ async def test_identical_client_ids_in_one_batch_make_one_message(member, client
     metrics = client.app[METRICS]
     batches = metrics.value("chat_write_batches_total")
     changes = metrics.value("chat_write_batch_changes_total")
-    for _ in range(3):  # no await between the frames that lets the journal run
+    for _ in range(3):  # no await between the frames that lets the publisher run
         await send(ws, "double tap", "tap-1")
     first = await recv(ws)
     assert await recv(ws) == first and await recv(ws) == first

@@ -13,13 +13,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from chatserver.app import create_app
-from chatserver.keys import ACCOUNTS, CONFIG, DB, METRICS, REGISTRY
+from chatserver.keys import CONFIG, DB, METRICS, REGISTRY, SESSIONS
 from chatserver.logs import AccessLogger, mask
-from conftest import close_code, opened_sockets, recv, recv_until, silent, until
-
-UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
-
+from conftest import UPGRADE, close_code, drain, opened_sockets, recv, recv_until, silent, until
 
 @pytest.fixture
 def config(config):
@@ -29,26 +25,14 @@ def config(config):
                           login_rate=3, cors_origins=("https://app.example",))
 
 
-async def frames(ws, quiet: float = 0.4) -> list[dict]:
-    """Every frame that arrives until the socket has been quiet for a moment."""
-    out = []
-    while True:
-        try:
-            out.append(await ws.receive_json(timeout=quiet))
-        except TimeoutError:
-            return out
-
-
-async def test_flooder_is_rate_limited_and_nobody_else_notices(client, register, make_room, connect, db_rows):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_flooder_is_rate_limited_and_nobody_else_notices(client, db_rows, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     for n in range(40):
         await ws_a.send_json({"message": f"flood {n}"})
     for n in range(3):
         await ws_r.send_json({"message": f"calm {n}"})
         await asyncio.sleep(0.05)
-    at_asha, at_ravi = await frames(ws_a), await frames(ws_r)
+    at_asha, at_ravi = await drain(ws_a), await drain(ws_r)
     errors = [f for f in at_asha if f.get("action") == "error"]
     accepted = [f for f in at_asha if f.get("sender", {}).get("id") == asha["id"]]
     assert {e["code"] for e in errors} == {"rate_limited"} and len(errors) + len(accepted) == 40
@@ -250,10 +234,8 @@ async def test_secrets_are_only_hashes_at_rest_after_real_use(client, config, re
         assert secret.encode() not in raw and secret[:12].encode() not in raw
 
 
-async def test_logout_revokes_at_once_sockets_included(client, register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_logout_revokes_at_once_sockets_included(client, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     await ws_a.send_json({"action": "typing"})
     await recv_until(ws_r, lambda f: f.get("action") == "typing")
     assert (await client.post("/api/user/logout/", headers=asha.auth)).status == 200
@@ -286,7 +268,7 @@ async def test_logout_during_handshakes_leaves_no_socket_open(make_client, confi
     asha = await register("Asha", cl=cl)
     room = await make_room(asha, cl=cl)
     url = f"/ws/chat/{room['id']}/?token={asha.token}"
-    accepted = checkpoint(cl.app[ACCOUNTS], "user_for_token", hold=True)
+    accepted = checkpoint(cl.app[SESSIONS], "user_for_token", hold=True)
     straddler_in = accepted.arm(lambda user, token: user is not None and token == asha.token)
     straddler = asyncio.create_task(cl.ws_connect(url))
     assert (await asyncio.wait_for(straddler_in, 5))["id"] == asha["id"]  # token accepted, not yet in the room

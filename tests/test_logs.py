@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from crash_support import REPO, server_command
+
 READY = re.compile(r"Serving on (http://[^\s\"]+)")
 
 
 async def _start(tmp_path: Path, log_format: str) -> tuple[asyncio.subprocess.Process, str, list[str]]:
-    env = {**os.environ, "CHAT_SCRYPT_N": "1024", "CHAT_LOG_FORMAT": log_format, "CHAT_LOG_LEVEL": "info"}
+    command, env = server_command(tmp_path, 0, CHAT_LOG_FORMAT=log_format, CHAT_LOG_LEVEL="info")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "run.py", "--port", "0", "--db", str(tmp_path / "chat.db"),
-        "--media-dir", str(tmp_path / "media"), cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        *command, cwd=REPO, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     lines: list[str] = []
     ready = READY.search(await _logged(proc, lines, READY.pattern, 30))
     return proc, ready.group(1), lines

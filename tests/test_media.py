@@ -7,8 +7,7 @@ import secrets
 
 import orjson
 from conftest import recv, recv_until
-from test_upload_hardening import end, own, part, raw_post
-from test_uploads import PNG, form, member  # noqa: F401 (member is a fixture)
+from upload_support import PNG, end, form, own, part, raw_post
 
 EVIL = "chat.example.org@evil.example"
 

@@ -63,13 +63,10 @@ async def test_a_member_removed_during_handshakes_keeps_no_socket(make_client, c
 
 
 async def test_a_change_queued_before_a_removal_and_written_after_it_is_refused(
-        make_client, config, tmp_path, register, make_room):
+        make_client, config, tmp_path, seat_two):
     config = config.replace(db=str(tmp_path / "queued.db"), busy_timeout=10.0)
     cl = await make_client(config)
-    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
-    room = await make_room(asha, ravi, cl=cl)
-    ws_a = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
-    ws_r = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    asha, ravi, room, ws_a, ws_r = await seat_two(cl)
     [ravi_peer] = [p for p in cl.app[REGISTRY].rooms[room["id"]] if p.user["id"] == ravi["id"]]
     other = sqlite3.connect(config.db, isolation_level=None)  # holds every write of the server back
     other.execute("BEGIN EXCLUSIVE")
@@ -79,7 +76,7 @@ async def test_a_change_queued_before_a_removal_and_written_after_it_is_refused(
         while not cl.app[DB].writes_pending:  # wait until the removal's transaction waits for the file
             await asyncio.sleep(0.01)
         await ws_r.send_json({"message": "sent before the removal was written", "client_id": "late"})
-        while not ravi_peer.frames_in:  # received, so queued in the journal behind the removal
+        while not ravi_peer.frames_in:  # received, so queued in the publisher behind the removal
             await asyncio.sleep(0.01)
     finally:
         other.rollback()

@@ -33,41 +33,33 @@ async def scrape(client) -> dict[str, float]:
 
 
 @pytest.fixture
-async def server(make_client, config, tmp_path):
-    """A server whose sockets may do 10 persisted actions and then (practically) no more."""
-    return await make_client(config.replace(db=str(tmp_path / "metrics.db"), rate_limit=0.001, rate_burst=10))
-
-
-async def _register(server, name: str) -> dict:
-    resp = await server.post("/api/user/register/", json={
-        "email": f"{name.lower()}@example.org", "password": "correct horse", "first_name": name})
-    assert resp.status == 201
-    data = await resp.json()
-    return {**data["user"], "token": data["token"], "auth": {"Authorization": f"Token {data['token']}"}}
+def config(config):
+    """Sockets may do 10 persisted actions and then (practically) no more."""
+    return config.replace(rate_limit=0.001, rate_burst=10)
 
 
 async def _frames(ws, count: int) -> list[dict]:
     return [await ws.receive_json(timeout=10) for _ in range(count)]
 
 
-async def test_counters_match_the_traffic_sent(server):
-    before = await scrape(server)
+async def test_counters_match_the_traffic_sent(client, register):
+    before = await scrape(client)
     assert before["chat_messages_committed_total"] == 0 and before["chat_open_sockets"] == 0
 
-    asha, ravi = await _register(server, "Asha"), await _register(server, "Ravi")
-    assert (await server.post("/api/user/login/", json={"email": "asha@example.org", "password": "wrong pass"})).status == 401
-    assert (await server.post("/api/user/login/", json={"email": "asha@example.org", "password": "correct horse"})).status == 200
-    assert (await server.get("/api/user/me/", headers=asha["auth"])).status == 200
-    assert (await server.get("/api/user/me/")).status == 401
-    resp = await server.post("/api/chat/create-group/", json={"name": "metrics", "members": [ravi["id"]]},
-                             headers=asha["auth"])
+    asha, ravi = await register("Asha", email="asha@example.org"), await register("Ravi", email="ravi@example.org")
+    assert (await client.post("/api/user/login/", json={"email": "asha@example.org", "password": "wrong pass"})).status == 401
+    assert (await client.post("/api/user/login/", json={"email": "asha@example.org", "password": "correct horse"})).status == 200
+    assert (await client.get("/api/user/me/", headers=asha.auth)).status == 200
+    assert (await client.get("/api/user/me/")).status == 401
+    resp = await client.post("/api/chat/create-group/", json={"name": "metrics", "members": [ravi["id"]]},
+                             headers=asha.auth)
     assert resp.status == 201
     room = (await resp.json())["room"]["id"]
-    assert (await server.get("/api/chat/groups/999/messages/", headers=asha["auth"])).status == 404
-    refused = await server.get(f"/ws/chat/{room}/?token=bad")
+    assert (await client.get("/api/chat/groups/999/messages/", headers=asha.auth)).status == 404
+    refused = await client.get(f"/ws/chat/{room}/?token=bad")
     assert refused.status == 401
-    ws_a = await server.ws_connect(f"/ws/chat/{room}/?token={asha['token']}")
-    ws_r = await server.ws_connect(f"/ws/chat/{room}/?token={ravi['token']}")
+    ws_a = await client.ws_connect(f"/ws/chat/{room}/?token={asha['token']}")
+    ws_r = await client.ws_connect(f"/ws/chat/{room}/?token={ravi['token']}")
 
     for i in range(5):
         await ws_a.send_json({"message": f"asha {i}"})
@@ -93,7 +85,7 @@ async def test_counters_match_the_traffic_sent(server):
     assert sorted(f["code"] for f in await _frames(ws_r, 5)) == [
         "forbidden", "invalid_json", "invalid_json", "not_found", "unknown_action"]
 
-    m = await scrape(server)
+    m = await scrape(client)
     assert m["chat_messages_committed_total"] == 10
     assert m["chat_events_committed_total"] == 13
     assert m["chat_broadcasts_total"] == 13
@@ -110,7 +102,7 @@ async def test_counters_match_the_traffic_sent(server):
         'chat_http_requests_total{class="2xx"}': 6, 'chat_http_requests_total{class="4xx"}': 4,
         'chat_http_requests_total{class="1xx"}': 2}
 
-    # every change that reached the journal: 10 sends, edit, react, delete, and the two it refused
+    # every change that reached the publisher: 10 sends, edit, react, delete, and the two it refused
     assert m["chat_write_batch_changes_total"] == 15
     batches = m["chat_write_batches_total"]
     assert 1 <= batches <= 15
@@ -123,7 +115,7 @@ async def test_counters_match_the_traffic_sent(server):
     await ws_a.close()
     await ws_r.close()
     for _ in range(100):
-        m = await scrape(server)
+        m = await scrape(client)
         if m["chat_open_sockets"] == 0:
             break
         await asyncio.sleep(0.02)
@@ -131,11 +123,11 @@ async def test_counters_match_the_traffic_sent(server):
     assert m['chat_http_requests_total{class="2xx"}'] >= 7
 
 
-async def test_a_stalled_event_loop_shows_in_the_lag_gauges(server):
-    calm = await scrape(server)
+async def test_a_stalled_event_loop_shows_in_the_lag_gauges(client):
+    calm = await scrape(client)
     assert 0 <= calm["chat_event_loop_lag_p99_seconds"] <= calm["chat_event_loop_lag_max_seconds"]
     time.sleep(0.3)  # the server shares this test's event loop: block it
     async with asyncio.timeout(3):  # the gauge shows it once the sampler has woken up, late
-        while (stalled := await scrape(server))["chat_event_loop_lag_max_seconds"] < 0.28:
+        while (stalled := await scrape(client))["chat_event_loop_lag_max_seconds"] < 0.28:
             pass
     assert stalled["chat_event_loop_lag_p99_seconds"] <= stalled["chat_event_loop_lag_max_seconds"]

@@ -9,25 +9,17 @@ from typing import Any
 
 import aiohttp
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from chatserver.config import Config
 from chatserver.keys import CONFIG
-from chatserver.openapi import FRAMES, document
+from chatserver.openapi import FRAMES
+from contract_support import DOC, check, frame_schema, server_frame
 
 from test_moderation import documented_moderation_calls
 
-DOC = document(Config.from_env({}))
 UNDOCUMENTED = {"/", "/api/docs/", "/media/{name}"}  # the web client, this page, attachments (binary)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-
-
-def check(schema: dict[str, Any], instance: Any) -> None:
-    """instance is valid against schema, whose #/components references resolve in the document."""
-    validator = Draft202012Validator({**schema, "components": DOC["components"]}, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
 
 
 class Recorder:
@@ -173,22 +165,8 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     assert operations - succeeded == set(), "operations never answered successfully in this test"
 
 
-def frame_schema(side: str, name: str) -> dict[str, Any]:
-    """One of the shipped frame schemas."""
-    return json.loads((FRAMES / f"{side}.{name}.json").read_text(encoding="utf-8"))
-
-
-def server_frame(frame: dict[str, Any]) -> str:
-    """Check a received frame against the server-frame schema its action names; returns that name."""
-    name = frame.get("action", "message")
-    check(frame_schema("server", name), frame)
-    return name
-
-
-async def test_frames_of_a_real_session_match_the_frame_schemas(client, register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+async def test_frames_of_a_real_session_match_the_frame_schemas(client, connect, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     sent = [
         {"message": "Hello, world!", "message_type": "text"},
         {"action": "send_message", "message": "to Ravi", "mentions": [ravi["id"]], "client_id": "k1"},
@@ -268,4 +246,4 @@ async def test_frames_the_schemas_refuse_the_server_refuses_too(client, register
 def test_docs_api_md_links_every_frame_schema():
     api_md = (Path(__file__).resolve().parent.parent / "docs" / "API.md").read_text(encoding="utf-8")
     for file in FRAMES.glob("*.json"):
-        assert f"(../chatserver/schema_files/{file.name})" in api_md
+        assert f"(../chatserver/frame_schemas/{file.name})" in api_md

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from test_uploads import PNG
+from upload_support import PNG
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlite3
 import aiohttp
 import pytest
 
-from conftest import recv, recv_until, silent
+from conftest import read_rows, recv, recv_until, silent
 
 SENDER_KEYS = {"name", "photo", "id", "role"}
 MESSAGE_KEYS = {"message", "sender", "message_type", "id", "attachment", "created_at", "room",
@@ -20,19 +20,16 @@ def but_is_self(frame: dict) -> dict:
 
 
 @pytest.fixture
-async def pair(register, make_room, connect):
+async def pair(seat_two):
     """Asha and Ravi, both members of one room, each with an open socket."""
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     yield asha, ravi, room, ws_a, ws_r
     await ws_a.close()
     await ws_r.close()
 
 
 def count_rows(config, table: str) -> int:
-    with sqlite3.connect(config.db) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return read_rows(config.db, f"SELECT count(*) FROM {table}")[0][0]
 
 
 async def test_send_reaches_everyone_in_the_exact_shape(pair):

@@ -9,7 +9,7 @@ import pytest
 
 from chatserver.keys import METRICS, REGISTRY
 from chatserver.fanout.peer import CLOSE_TIMEOUT
-from conftest import recv, until
+from conftest import UPGRADE, recv, until
 from crash_support import RawSocket
 
 
@@ -39,9 +39,7 @@ async def test_authorization_header_is_accepted(client, register, make_room):
 @pytest.mark.parametrize("query, status", [("", 401), ("?token=", 401), ("?token=" + "0" * 40, 401)])
 async def test_handshake_without_valid_token_is_refused(client, register, make_room, query, status):
     room = await make_room(await register("Asha"))
-    resp = await client.get(f"/ws/chat/{room['id']}/{query}",
-                            headers={"Upgrade": "websocket", "Connection": "Upgrade",
-                                     "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    resp = await client.get(f"/ws/chat/{room['id']}/{query}", headers=UPGRADE)
     assert resp.status == status
     assert "detail" in await resp.json()
 

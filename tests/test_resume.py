@@ -8,11 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from conftest import recv
-from test_uploads import PNG, form
-
-UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+from conftest import UPGRADE, recv
+from upload_support import PNG, form
 
 
 @pytest.fixture
@@ -44,11 +41,9 @@ async def resume(connect, user, room_id: int, after_seq: int, **kw):
 
 
 @pytest.fixture
-async def story(client, register, make_room, connect):
+async def story(client, seat_two):
     """A room with sends, a reply, an edit, reactions and a deleted attachment message, as Ravi saw it live."""
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws_a, ws_r = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     await ws_a.send_json({"message": "first", "mentions": [ravi["id"]]})
     first = await recv(ws_r)
     await ws_r.send_json({"message": "a reply", "parent_message": first["id"]})

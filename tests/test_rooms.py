@@ -83,6 +83,14 @@ async def test_room_name_is_1_to_50_characters(client, register, name):
     assert status == 400 and list(data) == ["name"]
 
 
+async def test_a_rooms_name_and_description_are_trimmed_before_their_limits_apply(client, register):
+    asha = await register("Asha")
+    body = {"name": "  Garden  ", "description": "  " + "x" * 1000 + "  "}
+    status, data = await post(client, "/api/chat/create-group/", asha, body)
+    assert status == 201, data
+    assert (data["room"]["name"], data["room"]["description"]) == ("Garden", "x" * 1000)
+
+
 async def test_groups_lists_only_joined_rooms_with_unread_and_last_message(client, register, make_room,
                                                                          connect):
     asha, ravi = await register("Asha", last_name="Rao"), await register("Ravi")

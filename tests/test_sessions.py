@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from chatserver.keys import ACCOUNTS
+from chatserver.keys import SESSIONS
 from conftest import recv, recv_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,13 +21,6 @@ RECHECK = 0.2
 
 async def checked_client(make_client, config, tmp_path):
     return await make_client(config.replace(token_recheck=RECHECK, db=str(tmp_path / "recheck.db")))
-
-
-async def asha_and_ravi(register, make_room, connect, cl=None):
-    """Two members of one room, each with a socket open: (asha, ravi, room, asha's socket, ravi's)."""
-    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
-    room = await make_room(asha, ravi, cl=cl)
-    return asha, ravi, room, await connect(asha, room["id"], cl=cl), await connect(ravi, room["id"], cl=cl)
 
 
 async def admin(db: str, *args: str) -> str:
@@ -41,9 +34,9 @@ async def admin(db: str, *args: str) -> str:
 
 
 async def test_a_token_revoked_by_the_admin_command_closes_its_sockets_only(
-        make_client, config, tmp_path, register, make_room, connect):
+        make_client, config, tmp_path, seat_two):
     cl = await checked_client(make_client, config, tmp_path)
-    asha, ravi, room, ws_laptop, ws_ravi = await asha_and_ravi(register, make_room, connect, cl)
+    asha, ravi, room, ws_laptop, ws_ravi = await seat_two(cl)
     login = await cl.post("/api/user/login/", json={"email": asha["email"], "password": "correct horse"})
     phone = {"Authorization": f"Token {(await login.json())['token']}"}
     ws_phone = await cl.ws_connect(f"/ws/chat/{room['id']}/", headers=phone)
@@ -66,8 +59,8 @@ async def test_a_token_revoked_by_the_admin_command_closes_its_sockets_only(
     await ws_ravi.close()
 
 
-async def test_a_profile_edit_reaches_open_sockets_at_once(client, register, make_room, connect):
-    asha, ravi, room, ws_a, ws_r = await asha_and_ravi(register, make_room, connect)
+async def test_a_profile_edit_reaches_open_sockets_at_once(client, seat_two):
+    asha, ravi, room, ws_a, ws_r = await seat_two()
     await ws_a.send_json({"message": "before"})
     assert (await recv(ws_r))["sender"]["name"] == "Asha"
 
@@ -85,12 +78,12 @@ async def test_a_profile_edit_reaches_open_sockets_at_once(client, register, mak
 
 
 async def test_a_profile_changed_by_another_process_reaches_open_sockets_at_the_next_check(
-        make_client, config, tmp_path, register, make_room, connect, checkpoint):
+        make_client, config, tmp_path, checkpoint, seat_two):
     cl = await checked_client(make_client, config, tmp_path)
-    asha, ravi, room, ws_a, ws_r = await asha_and_ravi(register, make_room, connect, cl)
+    asha, ravi, room, ws_a, ws_r = await seat_two(cl)
     with closing(sqlite3.connect(str(tmp_path / "recheck.db"))) as conn, conn:
         conn.execute("UPDATE users SET first_name = 'Asha-Maria', role = 'admin' WHERE id = ?", (asha["id"],))
-    next_check = checkpoint(cl.app[ACCOUNTS], "recheck_tokens").arm()  # one that starts after the change
+    next_check = checkpoint(cl.app[SESSIONS], "recheck_tokens").arm()  # one that starts after the change
     await asyncio.wait_for(next_check, RECHECK * 25)
     await ws_a.send_json({"message": "renamed elsewhere"})
     frame = await recv_until(ws_r, lambda f: f.get("message") == "renamed elsewhere")
@@ -116,9 +109,9 @@ async def test_a_member_added_by_the_admin_command_reaches_the_stream_at_the_nex
     await ws_a.close()
 
 
-async def test_token_recheck_zero_turns_the_check_off(make_client, config, tmp_path, register, make_room, connect):
+async def test_token_recheck_zero_turns_the_check_off(make_client, config, tmp_path, seat_two):
     cl = await make_client(config.replace(token_recheck=0, db=str(tmp_path / "off.db")))
-    asha, _, _, ws_a, ws_r = await asha_and_ravi(register, make_room, connect, cl)
+    asha, _, _, ws_a, ws_r = await seat_two(cl)
     with closing(sqlite3.connect(str(tmp_path / "off.db"))) as conn, conn:
         conn.execute("DELETE FROM tokens WHERE user_id = ?", (asha["id"],))  # as the admin command does
     await asyncio.sleep(RECHECK * 5)  # a check at any pace would have closed it by now

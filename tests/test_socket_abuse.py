@@ -29,10 +29,8 @@ async def errors_until_closed(ws) -> tuple[int, int | None]:
 
 
 async def test_a_flood_of_refused_frames_is_cut_short_and_the_socket_closed_4029(
-        client, register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    flooder, calm = await connect(asha, room["id"]), await connect(ravi, room["id"])
+        client, seat_two):
+    asha, ravi, room, flooder, calm = await seat_two()
     for n in range(200):
         await flooder.send_str("not json" if n % 2 else '{"action": "typing", "oops": ')
     errors, code = await errors_until_closed(flooder)
@@ -113,11 +111,9 @@ async def test_uploads_count_against_the_same_per_user_rate(client, register, ma
 
 
 async def test_a_flood_of_typing_frames_is_closed_4029_and_the_room_hears_a_few(
-        client, register, make_room, connect):
+        client, seat_two):
     """Typing past its rate gets no answer, but each dropped frame spends the error budget."""
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    flooder, calm = await connect(asha, room["id"]), await connect(ravi, room["id"])
+    asha, ravi, room, flooder, calm = await seat_two()
     for _ in range(300):
         await flooder.send_json({"action": "typing"})
     errors, code = await errors_until_closed(flooder)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
-from jsonschema import Draft202012Validator
 
 from chatserver.fanout.peer import CLOSE_TIMEOUT
-from conftest import recv, recv_until, silent
-from test_uploads import form
-
-FRAMES = Path(__file__).resolve().parent.parent / "chatserver" / "schema_files"
+from conftest import UPGRADE, recv, recv_until, silent
+from contract_support import server_frame
+from upload_support import form
 
 
 @pytest.fixture
@@ -27,8 +23,7 @@ def config(config):
 async def told(stream, timeout: float = 3.0) -> dict:
     """The stream's next frame, checked against the schema its action names."""
     frame = await recv(stream, timeout)
-    schema = json.loads((FRAMES / f"server.{frame['action']}.json").read_text(encoding="utf-8"))
-    Draft202012Validator(schema).validate(frame)
+    server_frame(frame)
     return frame
 
 
@@ -122,9 +117,7 @@ async def test_the_stream_takes_no_actions_and_closes_like_a_room_socket(make_cl
     cl = await make_client(config.replace(db=str(tmp_path / "own.db"), max_sockets_per_user=2))
     asha = await register("Asha", cl=cl)
     for query in ("", "?token=" + "0" * 40):
-        resp = await cl.get(f"/ws/user/{query}", headers={"Connection": "Upgrade", "Upgrade": "websocket",
-                                                          "Sec-WebSocket-Version": "13",
-                                                          "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        resp = await cl.get(f"/ws/user/{query}", headers=UPGRADE)
         assert resp.status == 401 and (await resp.json())["code"] == "unauthorized"
     stream = await open_stream(cl, asha)
     await stream.send_json({"message": "hello?"})
@@ -133,9 +126,7 @@ async def test_the_stream_takes_no_actions_and_closes_like_a_room_socket(make_cl
     await stream.send_bytes(b"\x00")
     assert (await told(stream))["code"] == "unsupported"
     second = await open_stream(cl, asha)
-    resp = await cl.get(f"/ws/user/?token={asha.token}", headers={
-        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    resp = await cl.get(f"/ws/user/?token={asha.token}", headers=UPGRADE)
     assert resp.status == 429  # streams count toward CHAT_MAX_SOCKETS_PER_USER
     assert (await cl.post("/api/user/logout/", headers=asha.auth)).status == 200
     for ws in (stream, second):

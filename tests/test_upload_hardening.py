@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 
@@ -11,46 +10,7 @@ import pytest
 
 from chatserver import media
 from conftest import recv_until
-from test_uploads import PNG, form
-
-BOUNDARY = "hostile0boundary"
-
-
-def part(name: str, value: bytes, filename: str | None = None, content_type: str | None = None) -> bytes:
-    disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-    head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
-    if content_type:
-        head += f"Content-Type: {content_type}\r\n"
-    return (head + "\r\n").encode() + value + b"\r\n"
-
-
-def own(config, tmp_path, **changes):
-    """Settings for a second server beside the default one: its own database and media folder."""
-    return config.replace(db=str(tmp_path / "own.db"), media_dir=str(tmp_path / "own"), **changes)
-
-
-def end() -> bytes:
-    return f"--{BOUNDARY}--\r\n".encode()
-
-
-async def raw_post(client, path: str, user, body: bytes, pieces: int = 1, host: str | None = None) -> tuple[int, bytes]:
-    """POST body over a raw socket in `pieces` separate writes; the server reads each before the next."""
-    reader, writer = await asyncio.open_connection(client.host, client.port)
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host or f'{client.host}:{client.port}'}\r\n"
-            f"Authorization: Token {user.token}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
-    writer.write(head)
-    await writer.drain()
-    step = -(-len(body) // pieces)
-    for start in range(0, len(body), step):
-        writer.write(body[start:start + step])
-        await writer.drain()
-        for _ in range(5):  # the server runs on this event loop: let it take this segment on its own
-            await asyncio.sleep(0)
-    answer = await reader.read()
-    writer.close()
-    status_line, _, rest = answer.partition(b"\r\n")
-    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+from upload_support import PNG, end, form, own, part, raw_post
 
 
 @pytest.fixture
@@ -99,6 +59,13 @@ async def test_a_preamble_of_many_lines_is_refused_at_once(client, room_of):
     status, answer = await raw_post(client, url, asha, body)
     assert status == 400 and len(answer) < 300, answer[:300]
     assert await (await client.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json() == []
+
+
+async def test_a_preamble_of_a_few_lines_is_skipped(client, room_of):
+    asha, room, url = room_of
+    body = b"a preamble\r\n\r\n\r\n" + part("attachment", PNG, "dot.png", "image/png") + end()
+    status, answer = await raw_post(client, url, asha, body)
+    assert status == 201, answer[:300]
 
 
 async def test_uploads_past_the_per_user_rate_are_refused(make_client, config, tmp_path, register, make_room):

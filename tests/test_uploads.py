@@ -2,31 +2,8 @@
 
 from __future__ import annotations
 
-import aiohttp
-import pytest
-
 from conftest import recv
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
-       b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84\x00\x00\x00"
-       b"\x00IEND\xaeB`\x82")
-
-
-def form(data: bytes, filename: str, content_type: str, **fields: str) -> aiohttp.FormData:
-    f = aiohttp.FormData()
-    f.add_field("attachment", data, filename=filename, content_type=content_type)
-    for key, value in fields.items():
-        f.add_field(key, value)
-    return f
-
-
-@pytest.fixture
-async def member(register, make_room, connect):
-    asha, ravi = await register("Asha"), await register("Ravi")
-    room = await make_room(asha, ravi)
-    ws = await connect(ravi, room["id"])
-    yield asha, ravi, room, ws
-    await ws.close()
+from upload_support import PNG, form
 
 
 async def test_image_upload_is_stored_broadcast_and_served_inline(client, member, config):

@@ -6,17 +6,8 @@ import sqlite3
 
 import aiohttp
 
-from conftest import recv, silent
+from conftest import read_rows, recv, silent
 from older_files import as_version
-
-
-def stored(path: str, sql: str) -> list[tuple]:
-    """Rows of a query on a server's file, read by a connection of our own."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 async def test_message_ids_are_never_reused_after_a_room_is_deleted_and_a_restart(
@@ -43,7 +34,7 @@ async def test_message_ids_are_never_reused_after_a_room_is_deleted_and_a_restar
     await ws.send_json({"message": "after the restart"})
     assert (await recv(ws))["id"] > secret_id, "a deleted message's id was handed out again"
     await ws.close()
-    assert stored(config.db, "SELECT value FROM high_water WHERE name = 'message_id'")[0][0] > secret_id
+    assert read_rows(config.db, "SELECT value FROM high_water WHERE name = 'message_id'")[0][0] > secret_id
 
 
 async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_messages(
@@ -61,7 +52,7 @@ async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_m
         as_version(conn, 1)
 
     second = await make_client(config)
-    assert stored(config.db, "SELECT value FROM high_water") == [(last_id,)]
+    assert read_rows(config.db, "SELECT value FROM high_water") == [(last_id,)]
     ws = await second.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
     await ws.send_json({"message": "after the upgrade"})
     assert (await recv(ws))["id"] == last_id + 1
@@ -69,13 +60,10 @@ async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_m
 
 
 async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_once_writable(
-        make_client, config, tmp_path, register, make_room):
+        make_client, config, tmp_path, seat_two):
     config = config.replace(db=str(tmp_path / "locked.db"), busy_timeout=0.2)
     cl = await make_client(config)
-    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
-    room = await make_room(asha, ravi, cl=cl)
-    ws_a = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
-    ws_r = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    asha, ravi, room, ws_a, ws_r = await seat_two(cl)
     assert (await cl.get("/healthz")).status == 200
     other = sqlite3.connect(config.db, isolation_level=None)  # another process's connection
     other.execute("BEGIN EXCLUSIVE")
@@ -104,6 +92,6 @@ async def test_a_failed_write_is_answered_health_says_503_and_a_retry_succeeds_o
     frame = await recv(ws_a)
     assert (frame["message"], frame["client_id"], frame["is_self"]) == ("while locked", "c-1", True)
     assert (await recv(ws_r))["message"] == "while locked"
-    assert stored(config.db, "SELECT client_id FROM messages") == [("c-1",)]
+    assert read_rows(config.db, "SELECT client_id FROM messages") == [("c-1",)]
     for ws in (ws_a, ws_r):
         await ws.close()

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 from aiohttp import WSCloseCode
 
 from ..wire import encode
+from .activity import ActivityPace
 from .peer import CLOSE_TIMEOUT, Peer
 
 CLOSE_REVOKED, CLOSE_REMOVED, CLOSE_ROOM_DELETED, CLOSE_SLOW = 4001, 4003, 4004, 4008
@@ -28,8 +29,7 @@ class Registry:
         self.following: dict[int, frozenset[int]] = {}  # user id (with streams) -> room ids
         self.followers: dict[int, set[int]] = {}  # room id -> user ids whose streams follow it
         self.follow_lock = asyncio.Lock()
-        self.activity_interval = activity_interval
-        self._activity: dict[int, _Activity] = {}  # room id -> when it was last told, what waits
+        self._activity = ActivityPace(activity_interval, self._tell_followers)
         self.by_user: Counter[int] = Counter()
         self.by_address: Counter[str] = Counter()
         self._on_slow = on_slow
@@ -60,16 +60,28 @@ class Registry:
             return False
         del group[peer]
         if not group:
-            del groups[key]
-            if peer.room_id is None:
-                self.follow(key, ())
-            if not self.rooms and not self.streams and self._emptied is not None and not self._emptied.done():
-                self._emptied.set_result(None)
-        for counter, k in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
-            counter[k] -= 1
-            if counter[k] <= 0:
-                del counter[k]
+            self._forget(groups, key)
+            self._settle_shutdown()
+        self._uncount(peer)
         return peer.room_id is not None and not any(p.user["id"] == peer.user["id"] for p in group)
+
+    def _forget(self, groups: dict[int, dict[Peer, None]], key: int) -> None:
+        """A room, or a user's streams, has no socket left: drop it (and what the streams followed)."""
+        del groups[key]
+        if groups is self.streams:
+            self.follow(key, ())
+
+    def _settle_shutdown(self) -> None:
+        """The last socket is gone: a shutdown waiting for that may end."""
+        if not self.rooms and not self.streams and self._emptied is not None and not self._emptied.done():
+            self._emptied.set_result(None)
+
+    def _uncount(self, peer: Peer) -> None:
+        """Take a closed socket off its user's and its address's counts (a count of 0 keeps no key)."""
+        for counter, key in ((self.by_user, peer.user["id"]), (self.by_address, peer.address)):
+            counter[key] -= 1
+            if counter[key] <= 0:
+                del counter[key]
 
     def follow(self, user_id: int, room_ids: Iterable[int]) -> bool:
         """Set the rooms a user's streams follow; True if that changed for a user with streams."""
@@ -100,33 +112,12 @@ class Registry:
         return len(streams)
 
     def notify(self, room_id: int, seq: int | None, event: str, sender_id: int | None) -> int:
-        """Tell the streams following a room that an event was committed there; returns how many.
-
-        At most one frame per room per activity_interval: the first event after a quiet spell
-        goes out at once, later ones wait and only the newest is told when the interval ends.
-        A busy room costs its followers one frame a second, not one per message.
-        """
+        """Tell the streams following a room that an event was committed there, at the pace of
+        activity.py (at most one frame per room per activity_interval); returns how many."""
         if not self.followers.get(room_id):
             return 0
         frame = {"action": "room_activity", "room_id": room_id, "seq": seq, "event": event, "sender_id": sender_id}
-        interval = self.activity_interval
-        if not interval:
-            return self._tell_followers(room_id, frame)
-        loop = asyncio.get_running_loop()
-        state = self._activity.get(room_id)
-        if state is None or (state.timer is None and loop.time() - state.told >= interval):
-            self._activity[room_id] = _Activity(loop.time())
-            return self._tell_followers(room_id, frame)
-        state.waiting = frame  # the newest wins
-        if state.timer is None:
-            state.timer = loop.call_at(state.told + interval, self._tell_waiting, room_id)
-        return 0
-
-    def _tell_waiting(self, room_id: int) -> None:
-        state = self._activity.pop(room_id)
-        if state.waiting is not None:
-            self._activity[room_id] = _Activity(asyncio.get_running_loop().time())
-            self._tell_followers(room_id, state.waiting)
+        return self._activity.offer(room_id, frame)
 
     def _tell_followers(self, room_id: int, frame: dict[str, Any]) -> int:
         data = encode(frame)
@@ -202,14 +193,3 @@ class Registry:
         self.close(self._each(lambda p: True), WSCloseCode.GOING_AWAY, "server shutdown")
         if self.rooms or self.streams:
             await asyncio.wait([self._emptied], timeout=CLOSE_TIMEOUT + 1)
-
-
-class _Activity:
-    """A room's last room_activity: when it was told, and the newest one waiting for its turn."""
-
-    __slots__ = ("told", "waiting", "timer")
-
-    def __init__(self, told: float) -> None:
-        self.told = told
-        self.waiting: dict[str, Any] | None = None
-        self.timer: asyncio.TimerHandle | None = None

@@ -6,8 +6,7 @@ from typing import Iterable
 
 from aiohttp import web
 
-from ..keys import DB, JOURNAL, REGISTRY
-from ..storage import rooms
+from ..keys import BUS, PUBLISHER, REGISTRY, STORE
 
 
 async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always: bool = False) -> int:
@@ -22,7 +21,7 @@ async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always
         ids = sorted({user_id for user_id in user_ids if user_id in registry.streams})
         if not ids:
             return 0
-        following = await rooms.rooms_of_users(app[DB], ids)
+        following = await app[STORE].rooms_of_users(ids)
         told = 0
         for user_id in ids:
             if registry.follow(user_id, following.get(user_id, ())) or always:
@@ -31,7 +30,7 @@ async def rooms_changed(app: web.Application, user_ids: Iterable[int], *, always
 
 
 class ServerFanOut:
-    """What a membership change does to this server: the journal's cached room, sockets, user streams."""
+    """What a membership change does to this server: the publisher's cached room, sockets, user streams."""
 
     def __init__(self, app: web.Application) -> None:
         self.app = app
@@ -41,16 +40,16 @@ class ServerFanOut:
         return set(self.app[REGISTRY].followers.get(room_id, ()))
 
     def forget_room(self, room_id: int) -> None:
-        """The room was renamed or deleted: the journal reads it afresh."""
-        self.app[JOURNAL].forget_room(room_id)
+        """The room was renamed or deleted: the publisher reads it afresh."""
+        self.app[PUBLISHER].forget_room(room_id)
 
     def close_member(self, room_id: int, user_id: int) -> None:
         """Close a removed member's sockets in the room (4003)."""
-        self.app[REGISTRY].close_member(room_id, user_id)
+        self.app[BUS].close_member(room_id, user_id)
 
     def close_room(self, room_id: int) -> None:
         """Close every socket of a deleted room (4004)."""
-        self.app[REGISTRY].close_room(room_id)
+        self.app[BUS].close_room(room_id)
 
     async def rooms_changed(self, user_ids: Iterable[int], always: bool = False) -> None:
         """Tell these users' streams (see rooms_changed)."""

@@ -10,23 +10,22 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from .. import rules, shapes
-from ..changes import Change
+from ..room_changes import Change
 from ..errors import ChatError
 from ..fanout.peer import Peer, overrun, refuse
-from ..keys import CONFIG, DB, JOURNAL, METRICS, REGISTRY, USER_RATES
+from ..keys import CONFIG, PUBLISHER, METRICS, REGISTRY, STORE, USER_RATES
 from ..rates import Bucket
-from ..storage import rooms
-from ..storage.db import Row
+from ..store import Row
 from ..wire import encode, loads
 from .. import client_frames as frames_in
 from ..client_frames import depth
 
 log = logging.getLogger("chatserver.ws")
-IN_FLIGHT = 32  # changes of one socket queued in the journal before its reading pauses
+IN_FLIGHT = 32  # changes of one socket queued in the publisher before its reading pauses
 
 
 class Session:
-    """One socket's conversation: parse, check, hand changes to the journal."""
+    """One socket's conversation: parse, check, hand changes to the publisher."""
 
     def __init__(self, app: web.Application, peer: Peer, room: Row, base: str) -> None:
         self.app = app
@@ -70,11 +69,11 @@ class Session:
         refuse(self.peer, self.app[METRICS], exc, client_id)
 
     async def change(self, kind: str, data: dict[str, Any]) -> None:
-        """Rate-limit, then queue a change; errors reach the socket from the journal."""
+        """Rate-limit, then queue a change; errors reach the socket from the publisher."""
         if not self.rate.take() or not self.app[USER_RATES].take(self.peer.user["id"]):
             self.app[METRICS].inc("chat_rate_limited_total")
             raise ChatError("rate_limited", "Slow down: too many actions in a short time.")
-        future = self.app[JOURNAL].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))
+        future = self.app[PUBLISHER].enqueue(Change(kind, self.room, self.peer.user, data, self.peer, self.base))
         self.in_flight.append(future)
         while self.in_flight and self.in_flight[0].done():
             self.in_flight.popleft()
@@ -98,7 +97,7 @@ async def send_message(session: Session, data: dict[str, Any]) -> None:
     message = rules.message_text("message", data["message"], config.max_message_length)
     mentions = rules.check_mentions(data["mentions"], config.max_mentions)
     if mentions:
-        rules.check_mentioned(mentions, await rooms.member_ids(session.app[DB], session.room["id"], mentions))
+        rules.check_mentioned(mentions, await session.app[STORE].member_ids(session.room["id"], mentions))
     parent = rules.parent_of(data["parent_message"], data["parent_message_id"])
     await session.change("send", {
         "message": message, "message_type": "text", "mentions": mentions,

@@ -15,8 +15,8 @@ from typing import Any, AsyncIterator, Callable, Sequence, TypeVar
 from . import upgrades
 from .sqlite_thread import SqliteThread
 from .. import names
+from ..store import Row
 
-Row = dict[str, Any]
 T = TypeVar("T")
 
 # Each entry upgrades the schema by one version: MIGRATIONS[0] takes version 1 to 2.
@@ -124,7 +124,7 @@ class Database:
     every request behind it.
 
     SQLite allows one writer at a time; funnelling every write through one connection
-    on one thread in this process keeps writes ordered and lets the journal commit many in
+    on one thread in this process keeps writes ordered and lets the publisher commit many in
     one transaction. WAL lets the readers see committed data while a write is in progress.
     """
 

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from ..names import room_key
+from ..store import Banned, RoomGone, RoomNameTaken
 from . import audit
 from .db import Database, Row, execute, now_iso
 
@@ -18,18 +19,6 @@ ROOM_SELECT = (
 MEMBER_SELECT = (
     "SELECT u.id, u.first_name, u.last_name, u.role, u.photo, u.year, m.moderator"
     " FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?")
-
-
-class RoomNameTaken(Exception):
-    """Another room has this name."""
-
-
-class RoomGone(Exception):
-    """The room was deleted meanwhile (e.g. by a request that ran between a check and a write)."""
-
-
-class Banned(Exception):
-    """The users (args[0], a list of ids) are banned from the room: they cannot be made members."""
 
 
 def _like(q: str) -> str:

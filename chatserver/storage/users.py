@@ -7,14 +7,11 @@ import sqlite3
 from typing import Any
 
 from ..names import email_form, email_key
+from ..store import EmailTaken
 from .db import Database, Row, execute, insert, now_iso
 
 USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
 EDITABLE = ("first_name", "last_name", "photo", "year", "role")  # the password: set_password
-
-
-class EmailTaken(Exception):
-    """A user with this e-mail address exists."""
 
 
 async def create_user(db: Database, *, email: str, password_hash: str, first_name: str,

@@ -8,7 +8,7 @@ import sqlite3
 
 from aiohttp import web
 
-from ..keys import DB, JOURNAL
+from ..keys import PUBLISHER, STORE
 from ..request import json
 
 routes = web.RouteTableDef()
@@ -22,10 +22,10 @@ async def healthz(request: web.Request) -> web.Response:
     detail = "The database does not answer."
     try:
         async with asyncio.timeout(TIMEOUT):
-            healthy = await request.app[DB].ping()
+            healthy = await request.app[STORE].ping()
             if healthy:
                 detail = "The database does not take writes."
-                healthy = await request.app[JOURNAL].writable()
+                healthy = await request.app[PUBLISHER].writable()
     except (sqlite3.Error, ValueError, TimeoutError) as exc:  # a closed database raises ValueError
         log.warning("health check failed: %s", exc)
         healthy = False

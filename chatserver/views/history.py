@@ -9,11 +9,10 @@ from yarl import URL
 
 from .. import rules, shapes
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, STORE
 from ..request import base_url, caller, json, path_id
-from ..schemas import parse_id
-from ..storage import messages, rooms
-from ..storage.db import Row
+from ..bodies import parse_id
+from ..store import Row
 from ..wire import dumps, replayed
 
 routes = web.RouteTableDef()
@@ -23,7 +22,7 @@ DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, EVENTS_LIMIT = 50, 20, 1000
 async def member_room(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room of the path; 404 unknown room, 403 when not a member."""
     user = await caller(request)
-    room = await rooms.room_for(request.app[DB], path_id(request), user["id"])
+    room = await request.app[STORE].room_for(path_id(request), user["id"])
     return user, rules.check_member(room)
 
 
@@ -48,7 +47,7 @@ async def history(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     limit = min(_int_param(request, "limit", DEFAULT_LIMIT), config.history_limit)
     before = _int_param(request, "before", None)
-    rows = await messages.history(request.app[DB], room["id"], before, limit)
+    rows = await request.app[STORE].history(room["id"], before, limit)
     base = base_url(request)
     return json([shapes.message(r, base, user["id"]) for r in rows])
 
@@ -63,12 +62,12 @@ async def _numbered(request: web.Request, room: Row, user_id: int) -> web.Respon
     except ChatError:
         size = DEFAULT_PAGE_SIZE
     size = min(size, request.app[CONFIG].page_size_max)
-    db = request.app[DB]
-    total = await messages.count(db, room["id"])
+    store = request.app[STORE]
+    total = await store.message_count(room["id"])
     pages = max(1, -(-total // size))
     if page > pages:
         raise not_found("Invalid page.")
-    rows = await messages.page(db, room["id"], (page - 1) * size, size)
+    rows = await store.history_page(room["id"], (page - 1) * size, size)
     base = base_url(request)
     url = URL(base).join(request.rel_url)
 
@@ -88,11 +87,11 @@ async def events(request: web.Request) -> web.Response:
     user, room = await member_room(request)
     after = _int_param(request, "after_seq", 0, minimum=0)
     limit = min(_int_param(request, "limit", EVENTS_LIMIT), EVENTS_LIMIT)
-    db = request.app[DB]
-    last = await messages.room_seq(db, room["id"])
+    store = request.app[STORE]
+    last = await store.room_seq(room["id"])
     # Only up to last: an event committed after it was read would have seq > last_seq,
     # and a client resuming from last_seq would get it twice.
-    rows = await messages.events_after(db, room["id"], after, max(0, min(limit, last - after)))
+    rows = await store.events_after(room["id"], after, max(0, min(limit, last - after)))
     base = base_url(request)
     frames = b",".join(replayed(row, user["id"], base) for row in rows)
     tail = dumps({"last_seq": last, "has_more": bool(rows) and rows[-1]["seq"] < last})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..keys import CONFIG
-from ..schemas import REACTIONS
+from ..bodies import REACTIONS
 from ..request import json
 
 routes = web.RouteTableDef()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..fanout import streams
-from ..keys import DB, REGISTRY
+from ..keys import BUS, STORE
 from ..request import body, json, path_id
-from ..storage import rooms
 from .room_request import (ROOM, managed_room, may_vanish, membership, moderated_room, room_answer, room_in_path,
                            search_query)
 
@@ -38,7 +37,7 @@ async def leave(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
     _, room = await managed_room(request)
-    data = await body(request, schemas.TransferOwnership())
+    data = await body(request, bodies.TransferOwnership())
     await membership(request).transfer(room["id"], data["new_owner_id"])
     return await room_answer(request, room["id"], "Ownership transferred.")
 
@@ -58,7 +57,7 @@ async def search_members(request: web.Request) -> web.Response:
 async def _readable_members(request: web.Request, q: str | None) -> web.Response:
     user, room = await room_in_path(request)
     rules.check_reader(bool(room["is_member"]), user)
-    found = await rooms.members(request.app[DB], room["id"], q)
+    found = await request.app[STORE].members(room["id"], q)
     return json([shapes.member(m, rules.room_role(room, m["id"], m["moderator"])) for m in found])
 
 
@@ -67,8 +66,8 @@ async def mark_read(request: web.Request) -> web.Response:
     """Move the caller's read position to the room's newest message."""
     user, room = await room_in_path(request)
     rules.check_member(room)
-    await rooms.mark_read(request.app[DB], room["id"], user["id"])
-    request.app[REGISTRY].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
+    await request.app[STORE].mark_read(room["id"], user["id"])
+    request.app[BUS].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})
 
 
@@ -77,7 +76,7 @@ async def mark_read(request: web.Request) -> web.Response:
 async def add_member(request: web.Request) -> web.Response:
     """The owner, a moderator or a site admin adds a user to the room (not one banned from it)."""
     _, room = await moderated_room(request)
-    data = await body(request, schemas.AddMember())
+    data = await body(request, bodies.AddMember())
     member = await membership(request).add(room["id"], data["user_id"])
     return json({"message": "Member added.", "member": shapes.member(member, "member")}, status=201)
 

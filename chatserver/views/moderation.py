@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
-from ..keys import DB
+from .. import bodies, rules, shapes
+from ..keys import STORE
 from ..request import body, caller, json, path_id
-from ..storage import audit, moderation as moderation_store
 from .history import _int_param as query_int
 from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation
 
@@ -20,7 +19,7 @@ AUDIT_PAGE = 1000  # rows of the audit log in one answer, at most
 @may_vanish
 async def add_moderator(request: web.Request) -> web.Response:
     """The owner or a site admin makes a member a moderator."""
-    return await _set_moderator(request, (await body(request, schemas.AddMember()))["user_id"], True)
+    return await _set_moderator(request, (await body(request, bodies.AddMember()))["user_id"], True)
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/moderators/{USER}/")
@@ -41,7 +40,7 @@ async def _set_moderator(request: web.Request, user_id: int, moderator: bool) ->
 async def ban_list(request: web.Request) -> web.Response:
     """The room's bans, newest first (for its owner, moderators and site admins)."""
     _, room = await moderated_room(request)
-    return json([shapes.ban(row) for row in await moderation_store.bans(request.app[DB], room["id"])])
+    return json([shapes.ban(row) for row in await request.app[STORE].bans(room["id"])])
 
 
 @routes.post(f"/api/chat/groups/{ROOM}/bans/")
@@ -49,7 +48,7 @@ async def ban_list(request: web.Request) -> web.Response:
 async def ban(request: web.Request) -> web.Response:
     """Ban a user from the room: removed now (sockets close 4003), and kept out until unbanned."""
     user, room = await moderated_room(request)
-    data = await body(request, schemas.Ban())
+    data = await body(request, bodies.Ban())
     await moderation(request).ban(room, user, data["user_id"], data["reason"])
     return json({"message": "User banned.", "user_id": data["user_id"]}, status=201)
 
@@ -74,7 +73,7 @@ async def audit_page(request: web.Request, room_id: int | None) -> web.Response:
     """`{"entries", "last_id", "has_more"}`: audit rows after ?after_id=, at most ?limit= (1000)."""
     after = query_int(request, "after_id", 0, minimum=0)
     limit = min(query_int(request, "limit", AUDIT_PAGE), AUDIT_PAGE)
-    rows = await audit.entries(request.app[DB], after, room_id, limit + 1)
+    rows = await request.app[STORE].audit_entries(after, room_id, limit + 1)
     page = [shapes.audit_entry(row) for row in rows[:limit]]
     return json({"entries": page, "last_id": page[-1]["id"] if page else after, "has_more": len(rows) > limit})
 

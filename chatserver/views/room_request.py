@@ -7,15 +7,14 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from .. import rules, schemas, shapes
+from .. import bodies, rules, shapes
 from ..errors import not_found
 from ..fanout.streams import ServerFanOut
-from ..keys import CONFIG, DB
+from ..keys import CONFIG, STORE
 from ..membership import Membership
 from ..moderation import Moderation
 from ..request import caller, json, path_id
-from ..storage import rooms
-from ..storage.db import Row
+from ..store import RoomGone, Row
 
 ROOM = "{id:[0-9]+}"
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -24,7 +23,7 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 async def room_in_path(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room of the path (404 when missing or hidden), with is_member."""
     user = await caller(request)
-    room = await rooms.room_for(request.app[DB], path_id(request), user["id"])
+    room = await request.app[STORE].room_for(path_id(request), user["id"])
     return user, rules.check_visible(room, user)
 
 
@@ -45,13 +44,13 @@ async def moderated_room(request: web.Request) -> tuple[Row, Row]:
 def membership(request: web.Request) -> Membership:
     """The membership service, with this server's sockets and streams to tell."""
     app = request.app
-    return Membership(app[DB], app[CONFIG], ServerFanOut(app))
+    return Membership(app[STORE], app[CONFIG], ServerFanOut(app))
 
 
 def moderation(request: web.Request) -> Moderation:
     """The moderation service, with this server's sockets and streams to tell."""
     app = request.app
-    return Moderation(app[DB], app[CONFIG], ServerFanOut(app))
+    return Moderation(app[STORE], app[CONFIG], ServerFanOut(app))
 
 
 def may_vanish(handler: Handler) -> Handler:
@@ -60,19 +59,19 @@ def may_vanish(handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.Response:
         try:
             return await handler(request)
-        except rooms.RoomGone:
+        except RoomGone:
             raise not_found("No such room.") from None
     return guarded
 
 
 async def room_answer(request: web.Request, room_id: int, message: str, status: int = 200) -> web.Response:
     """`{"message", "room"}` with the room as it is now."""
-    room = await rooms.get_room(request.app[DB], room_id)
+    room = await request.app[STORE].get_room(room_id)
     if room is None:
-        raise rooms.RoomGone(room_id)
+        raise RoomGone(room_id)
     return json({"message": message, "room": shapes.room(room)}, status=status)
 
 
 def search_query(request: web.Request) -> str:
     """The trimmed `q` of a search (400 when too long)."""
-    return schemas.load(schemas.Search(), dict(request.query))["q"]
+    return bodies.load(bodies.Search(), dict(request.query))["q"]

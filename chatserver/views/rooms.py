@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, shapes
+from .. import bodies, shapes
 from ..errors import ChatError
-from ..keys import DB, ROOM_LISTS
+from ..keys import ROOM_LISTS, STORE
 from ..request import body, caller, json
-from ..storage import messages, rooms
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
 
 routes = web.RouteTableDef()
@@ -21,9 +20,9 @@ async def joined(request: web.Request) -> web.Response:
     if not request.app[ROOM_LISTS].take(user["id"]):
         raise ChatError("rate_limited", "The room list was fetched too often; try again in a second.",
                         retry_after=1)
-    db = request.app[DB]
-    rows = await rooms.user_rooms(db, user["id"])
-    last = await messages.last_messages(db, [r["last_message_id"] for r in rows if r["last_message_id"]])
+    store = request.app[STORE]
+    rows = await store.user_rooms(user["id"])
+    last = await store.last_messages([r["last_message_id"] for r in rows if r["last_message_id"]])
     return json([shapes.joined_room(r, last.get(r["last_message_id"]), user["id"]) for r in rows])
 
 
@@ -31,21 +30,21 @@ async def joined(request: web.Request) -> web.Response:
 async def every_room(request: web.Request) -> web.Response:
     """Every active room."""
     await caller(request)
-    return json([shapes.room(r) for r in await rooms.list_rooms(request.app[DB])])
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms()])
 
 
 @routes.get("/api/chat/groups/search/")
 async def search_rooms(request: web.Request) -> web.Response:
     """Active rooms whose name contains q."""
     await caller(request)
-    return json([shapes.room(r) for r in await rooms.list_rooms(request.app[DB], search_query(request))])
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms(search_query(request))])
 
 
 @routes.post("/api/chat/create-group/")
 async def create(request: web.Request) -> web.Response:
     """A new room owned (and joined) by the caller, with more members."""
     user = await caller(request)
-    data = await body(request, schemas.RoomCreate())
+    data = await body(request, bodies.RoomCreate())
     room_id = await membership(request).create(user["id"], data["name"], data["description"], data["members"])
     return await room_answer(request, room_id, "Room created successfully.", status=201)
 
@@ -56,7 +55,7 @@ async def create(request: web.Request) -> web.Response:
 async def edit(request: web.Request) -> web.Response:
     """Change a room's name, description, avatar, read_only or members; removed members' sockets close."""
     user, room = await managed_room(request)
-    data = await body(request, schemas.RoomUpdate())
+    data = await body(request, bodies.RoomUpdate())
     new_members = data.pop("members", None)
     await membership(request).edit(room["id"], data, new_members, user["id"])
     return await room_answer(request, room["id"], "Room updated successfully.")

@@ -8,9 +8,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp import BodyPartReader, MultipartReader, StreamReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .. import rules
 from ..config import Config
 from ..errors import ChatError
 
@@ -24,17 +25,43 @@ PARTS = ("attachment", "content", "parent_message")  # each at most once: a form
 PREAMBLE_LINES = 4
 
 
-class FormReader(MultipartReader):
-    """aiohttp's multipart reader with the preamble bounded (it reads one line per loop turn:
-    megabytes of blank lines before the first boundary held the event loop for seconds)."""
+class Body:
+    """The request body as aiohttp's multipart reader reads it, refused past PREAMBLE_LINES lines before
+    the first boundary (the reader takes one line per loop turn: megabytes of blank lines before the
+    first boundary held the event loop for seconds)."""
 
-    async def _read_until_first_boundary(self) -> None:
-        for _ in range(PREAMBLE_LINES):
-            line = (await self._readline()).rstrip()
-            if line in (self._boundary, self._boundary + b"--"):
-                self._at_eof = line != self._boundary
-                return
-        raise ValueError("The body must start with its boundary.")
+    def __init__(self, content: StreamReader, content_type: str) -> None:
+        self.content = content
+        self.boundary = _boundary(content_type)
+        self.preamble: int | None = 0  # lines read before the first boundary; None once it is found
+
+    async def readline(self, *, max_line_length: int | None = None) -> bytes:
+        line = await self.content.readline(max_line_length=max_line_length)
+        if self.preamble is not None:
+            self.preamble += 1
+            if line.rstrip() in (self.boundary, self.boundary + b"--"):
+                self.preamble = None
+            elif self.preamble >= PREAMBLE_LINES:
+                raise ValueError("The body must start with its boundary.")
+        return line
+
+    async def read(self, n: int = -1) -> bytes:
+        return await self.content.read(n)
+
+    def at_eof(self) -> bool:
+        return self.content.at_eof()
+
+    def unread_data(self, data: bytes) -> None:
+        self.content.unread_data(data)  # the reader gives back what it read past a part's end
+
+
+def _boundary(content_type: str) -> bytes:
+    """The boundary line of a multipart Content-Type, its parameters split as aiohttp's reader splits them."""
+    for item in content_type.split(";")[1:]:
+        key, _, value = item.partition("=")
+        if key.strip().lower() == "boundary":
+            return b"--" + value.strip(' "').encode()
+    return b""  # the reader refuses a multipart type without a boundary
 
 
 @dataclass(slots=True)
@@ -98,9 +125,10 @@ async def _text(part: BodyPartReader, limit: int, why: str) -> str:
 
 async def read_form(request: web.Request, config: Config, form: Form) -> None:
     """Read the parts in order; an unknown, repeated or nested part ends the upload at once."""
-    too_long = f"Ensure this field has no more than {config.max_message_length} characters."
+    too_long = rules.too_long(config.max_message_length)
     try:
-        reader = FormReader(request.headers, request.content, client_max_size=config.max_upload_bytes + 65536)
+        body = Body(request.content, request.headers.get("Content-Type", ""))
+        reader = MultipartReader(request.headers, body, client_max_size=config.max_upload_bytes + 65536)  # type: ignore[arg-type]
         while (part := await reader.next()) is not None:
             name = part.name if isinstance(part, BodyPartReader) else None
             if name not in PARTS or name in form.fields or (name == "attachment" and form.name is not None):
@@ -114,7 +142,7 @@ async def read_form(request: web.Request, config: Config, form: Form) -> None:
             elif name == "content":
                 form.fields[name] = await _text(part, config.max_message_length * 4 + 64, too_long)
             else:
-                form.fields[name] = await _text(part, 20, "Must be a message id.")
+                form.fields[name] = await _text(part, 20, rules.NOT_A_MESSAGE_ID)
     except (ValueError, HttpProcessingError):  # aiohttp's multipart reader: no boundary, a bad header, cut short
         raise ChatError("invalid", "Malformed multipart body.",
                         fields={"attachment": ["Malformed multipart body."]}) from None

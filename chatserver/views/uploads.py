@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 from aiohttp import web
 
 from .. import media, rules, shapes
-from ..changes import Change
+from ..room_changes import Change, Committed
 from ..config import Config
 from ..errors import ChatError, not_found
-from ..keys import CONFIG, DB, JOURNAL, UPLOAD_RATES, USER_RATES
+from ..keys import CONFIG, PUBLISHER, STORE, UPLOAD_RATES, USER_RATES
 from ..request import base_url, json
-from ..storage import messages
+from ..store import Row
 from .history import member_room
 from .upload_form import IMAGE_TYPES, Form, read_form
 
@@ -26,11 +28,50 @@ async def _within_quota(request: web.Request, user_id: int, config: Config) -> i
                         retry_after=60)
     if not config.upload_quota_bytes:
         return 0
-    used = await media.stored_bytes(config, await messages.attachments_of(request.app[DB], user_id))
+    used = await media.stored_bytes(config, await request.app[STORE].attachments_of(user_id))
     if used >= config.upload_quota_bytes:
         raise ChatError("quota_exceeded", f"Your attachments already take {used} of the"
                         f" {config.upload_quota_bytes} bytes allowed; delete some first.", status=413)
     return used
+
+
+def _check_multipart(request: web.Request) -> None:
+    """An upload is a multipart form."""
+    if not request.content_type.startswith("multipart/"):
+        raise ChatError("invalid", "Send multipart/form-data with an attachment.",
+                        fields={"attachment": ["No file was submitted."]})
+
+
+async def _read(request: web.Request, config: Config, form: Form, used: int) -> None:
+    """Read the form into `form`: one stored file within the user's quota and the disk's free space."""
+    await read_form(request, config, form)
+    if form.name is None:
+        raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["No file was submitted."]})
+    if config.upload_quota_bytes and used + form.size > config.upload_quota_bytes:
+        raise ChatError("quota_exceeded", f"This file would take your attachments past the"
+                        f" {config.upload_quota_bytes} bytes allowed.", status=413)
+    media.check_free_space(config)
+
+
+async def _send(request: web.Request, room: Row, user: Row, form: Form, base: str) -> Committed:
+    """Send the stored file as a message, captioned by the form's text and replying to its parent."""
+    config = request.app[CONFIG]
+    content = rules.message_text("content", form.fields.get("content", ""), config.max_message_length, blank=True)
+    parent = rules.parent_field(form.fields.get("parent_message"))
+    return await request.app[PUBLISHER].submit(Change("send", room, user, {
+        "message": content, "message_type": form.message_type, "attachment": form.name,
+        "mentions": [], "parent_message": parent, "client_id": None}, base=base))
+
+
+@asynccontextmanager
+async def _removed_on_failure(config: Config, form: Form) -> AsyncIterator[None]:
+    """The file an upload stored is removed if the upload fails after storing it."""
+    try:
+        yield
+    except Exception:
+        if form.name is not None:
+            await media.remove(config, [form.name])
+        raise
 
 
 @routes.post(r"/api/chat/groups/{id:\d+}/messages/upload/")
@@ -39,31 +80,14 @@ async def upload(request: web.Request) -> web.Response:
     user, room = await member_room(request)
     request.app[USER_RATES].check(user["id"])  # uploads share the user's message rate
     config = request.app[CONFIG]
-    if not request.content_type.startswith("multipart/"):
-        raise ChatError("invalid", "Send multipart/form-data with an attachment.",
-                        fields={"attachment": ["No file was submitted."]})
+    _check_multipart(request)
     used = await _within_quota(request, user["id"], config)
     media.check_free_space(config, request.content_length or 0)
-    form = Form()
-    try:
-        await read_form(request, config, form)
-        if form.name is None:
-            raise ChatError("invalid", "No file was submitted.", fields={"attachment": ["No file was submitted."]})
-        if config.upload_quota_bytes and used + form.size > config.upload_quota_bytes:
-            raise ChatError("quota_exceeded", f"This file would take your attachments past the"
-                            f" {config.upload_quota_bytes} bytes allowed.", status=413)
-        media.check_free_space(config)
-        content = rules.message_text("content", form.fields.get("content", ""), config.max_message_length, blank=True)
-        parent = rules.parent_field(form.fields.get("parent_message"))
-        base = base_url(request)
-        committed = await request.app[JOURNAL].submit(Change("send", room, user, {
-            "message": content, "message_type": form.message_type, "attachment": form.name,
-            "mentions": [], "parent_message": parent, "client_id": None}, base=base))
-    except Exception:
-        if form.name is not None:
-            await media.remove(config, [form.name])
-        raise
-    row = await messages.get_message(request.app[DB], committed.message_id)
+    form, base = Form(), base_url(request)
+    async with _removed_on_failure(config, form):
+        await _read(request, config, form, used)
+        committed = await _send(request, room, user, form, base)
+    row = await request.app[STORE].get_message(committed.message_id)
     return json(shapes.message(row, base, user["id"]), status=201)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import schemas, shapes
+from .. import bodies, shapes
 from ..errors import not_found
-from ..keys import ACCOUNTS, DB, REGISTRY
+from ..keys import ACCOUNTS, REGISTRY, SESSIONS, STORE
 from ..request import body, caller, client_address, json, path_id
-from ..storage import users
 
 routes = web.RouteTableDef()
 
@@ -16,7 +15,7 @@ routes = web.RouteTableDef()
 @routes.post("/api/user/register/")
 async def register(request: web.Request) -> web.Response:
     """Create an account; answers its first token."""
-    data = await body(request, schemas.Register())
+    data = await body(request, bodies.Register())
     user, token = await request.app[ACCOUNTS].register(data, address=client_address(request))
     return json({"message": "User registered successfully.", "token": token,
                  "user": shapes.user(user)}, status=201)
@@ -25,7 +24,7 @@ async def register(request: web.Request) -> web.Response:
 @routes.post("/api/user/login/")
 async def login(request: web.Request) -> web.Response:
     """Trade e-mail and password for a new token."""
-    data = await body(request, schemas.Login())
+    data = await body(request, bodies.Login())
     user, token = await request.app[ACCOUNTS].login(
         data["email"], data["password"], client_address(request))
     return json({"token": token, "message": f"Welcome {user['first_name']}!", "user": shapes.user(user)})
@@ -43,7 +42,7 @@ async def logout(request: web.Request) -> web.Response:
 async def tokens(request: web.Request) -> web.Response:
     """The caller's valid tokens: never the token itself, only its first characters."""
     user = await caller(request)
-    rows = await request.app[ACCOUNTS].tokens(user)
+    rows = await request.app[SESSIONS].tokens(user)
     return json([shapes.token(row, current=user["token_id"]) for row in rows])
 
 
@@ -57,7 +56,7 @@ async def revoke_token(request: web.Request) -> web.Response:
 
 
 async def _revoke(request: web.Request, user: dict, token_id: int) -> bool:
-    return bool(await request.app[ACCOUNTS].revoke(user["id"], [token_id], request.app[REGISTRY]))
+    return bool(await request.app[SESSIONS].revoke(user["id"], [token_id]))
 
 
 @routes.get("/api/user/me/")
@@ -71,13 +70,13 @@ async def update_me(request: web.Request) -> web.Response:
     """Change the caller's names, year, photo or password (with the current one); a new password
     logs out every other token."""
     user = await caller(request)
-    data = await body(request, schemas.ProfileUpdate())
-    db, registry = request.app[DB], request.app[REGISTRY]
+    data = await body(request, bodies.ProfileUpdate())
+    store, registry = request.app[STORE], request.app[REGISTRY]
     current = data.pop("current_password", None)
     if "password" in data:
         await request.app[ACCOUNTS].change_password(
-            user, current, data.pop("password"), client_address(request), registry)
-    updated = await users.update_user(db, user["id"], data)
+            user, current, data.pop("password"), client_address(request))
+    updated = await store.update_user(user["id"], data)
     registry.update_user(updated)  # open sockets send the new name and photo at once
     return json(shapes.user(updated))
 
@@ -86,4 +85,4 @@ async def update_me(request: web.Request) -> web.Response:
 async def user_list(request: web.Request) -> web.Response:
     """Every user, briefly."""
     await caller(request)
-    return json([shapes.user_brief(u) for u in await users.list_users(request.app[DB])])
+    return json([shapes.user_brief(u) for u in await request.app[STORE].list_users()])

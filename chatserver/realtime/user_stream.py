@@ -9,9 +9,9 @@ from aiohttp import web
 
 from ..errors import ChatError
 from ..fanout.peer import refuse
-from ..keys import DB, METRICS, REGISTRY
-from ..storage import rooms
-from .socket import authenticated, log_close, serve, upgrade, within_limits
+from ..keys import METRICS, REGISTRY, STORE
+from .handshake import authenticated, upgrade, within_limits
+from .read_loop import log_close, serve
 
 log = logging.getLogger("chatserver.ws")
 
@@ -27,7 +27,7 @@ async def user_stream(request: web.Request) -> web.StreamResponse:
     registry = app[REGISTRY]
     user, token = await authenticated(request)
     address = within_limits(request, user)
-    following = (await rooms.rooms_of_users(app[DB], [user["id"]])).get(user["id"], set())
+    following = (await app[STORE].rooms_of_users([user["id"]])).get(user["id"], set())
 
     peer = await upgrade(request, user, None, address)
     started = time.monotonic()

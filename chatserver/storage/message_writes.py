@@ -1,7 +1,7 @@
-"""The journal's writes: plain functions on the writer's sqlite3 connection.
+"""The writes of a batch of room changes: plain functions on the writer's sqlite3 connection.
 
-Database.write runs a whole batch of them on the writer's thread inside one transaction,
-so a batch costs one thread hop however many statements it makes.
+SqliteBatch (storage/batch.py) runs a whole batch of them on the writer's thread inside one
+transaction, so a batch costs one thread hop however many statements it makes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The journal: every change to a room is committed with the room's next seq, then broadcast.
+"""The publisher: every change to a room is committed with the room's next seq, then broadcast.
 
 One task owns all message writes. Changes queue up while a transaction commits and the
 next transaction takes them all (group commit), so the cost of a commit is shared when
@@ -10,32 +10,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections import deque
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import media
-from .changes import Change, Committed, apply
+from .room_changes import EVENTS, Change, Committed, apply
 from .config import Config
 from .errors import ChatError
-from .fanout.peer import refuse
-from .fanout.registry import Registry
+from .fanout.peer import Peer, refuse
+from .fanout.bus import Bus
 from .metrics import Metrics
-from .storage import messages
-from .storage.db import Database, not_taking_writes
+from .store import ChangeBatch, Store
+from .wire import dumps, text_frame
 
-log = logging.getLogger("chatserver.journal")
-EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # as in the event log
+log = logging.getLogger("chatserver.publisher")
+Frames = tuple[bytes | None, bytes | None, bytes | None]  # the room's frame, the sender's copy, a reply
 
 
-class Journal:
+class Publisher:
     """Commits room changes in batches and broadcasts each after its commit."""
 
-    def __init__(self, db: Database, registry: Registry, metrics: Metrics, config: Config) -> None:
-        self.db = db
-        self.registry = registry
+    def __init__(self, store: Store, bus: Bus, metrics: Metrics, config: Config) -> None:
+        self.store = store
+        self.bus = bus
         self.metrics = metrics
         self.config = config
         self._queue: deque[Change] = deque()
@@ -49,8 +49,8 @@ class Journal:
 
     async def start(self) -> None:
         """Learn the next message id and start the writer task."""
-        self._next_id = await messages.max_message_id(self.db) + 1
-        self._task = asyncio.create_task(self._run(), name="journal")
+        self._next_id = await self.store.max_message_id() + 1
+        self._task = asyncio.create_task(self._run(), name="publisher")
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
@@ -76,7 +76,7 @@ class Journal:
     async def writable(self) -> bool:
         """Whether writes work: after a failed batch, an empty transaction tells (and clears the failure)."""
         if self.failing:
-            await self.db.write(_nothing)
+            await self.store.check_writes()
             self.failing = False
         return True
 
@@ -98,20 +98,27 @@ class Journal:
     async def _commit(self, changes: list[Change]) -> None:
         started = time.perf_counter()
         try:
-            outcomes, batch = await self.db.write(apply, changes, self._next_id, self._seqs, self._names)
+            (outcomes, frames), batch = await self.store.write_changes(
+                partial(_encoded, changes), self._next_id, self._seqs, self._names)
         except Exception as exc:  # the whole transaction rolled back: nothing happened
             log.exception("write batch of %d changes failed", len(changes))
             self.failing = True
             for change in changes:  # every sender hears of it, with its client_id, and may retry
-                self._publish(change, _refusal(exc))
+                self._publish(change, self._refusal(exc), None)
             return
         self.failing = False
         self._next_id = batch.next_id
         self._seqs.update(batch.seqs)
         self._names.update(batch.names)
         self._account(changes, outcomes, time.perf_counter() - started)
-        for change, outcome in zip(changes, outcomes):
-            self._publish(change, outcome)
+        for change, outcome, ready in zip(changes, outcomes, frames):
+            self._publish(change, outcome, ready)
+
+    def _refusal(self, exc: Exception) -> ChatError:
+        """What the senders of a failed batch are told: `unavailable` when the database is locked or full."""
+        if self.store.not_taking_writes(exc):
+            return ChatError("unavailable", "The database is not taking writes right now; try again.", status=503)
+        return ChatError("internal", "The change could not be saved; try again.", status=500)
 
     def _account(self, changes: list[Change], outcomes: list[Any], seconds: float) -> None:
         m = self.metrics
@@ -122,20 +129,21 @@ class Journal:
                 if change.kind == "send":
                     m.inc("chat_messages_committed_total")
 
-    def _publish(self, change: Change, outcome: Committed | ChatError) -> None:
+    def _publish(self, change: Change, outcome: Committed | ChatError, ready: Frames | None) -> None:
+        peer = cast("Peer | None", change.reply_to)
         if isinstance(outcome, ChatError):
-            if change.peer is not None:
-                refuse(change.peer, self.metrics, outcome, change.data.get("client_id") or None)
+            if peer is not None:
+                refuse(peer, self.metrics, outcome, change.data.get("client_id") or None)
             _settle(change, outcome)
             return
-        if outcome.frame is not None:
-            delivered = self.registry.broadcast(outcome.room_id, outcome.frame, outcome.own, outcome.sender_id,
-                                                outcome.seq)
+        frame, own, reply = ready or (None, None, None)
+        if frame is not None:
+            delivered = self.bus.broadcast(outcome.room_id, frame, own, outcome.sender_id, outcome.seq)
             self.metrics.inc("chat_broadcasts_total")
             self.metrics.inc("chat_deliveries_total", delivered)
-            self.registry.notify(outcome.room_id, outcome.seq, EVENTS[change.kind], change.user["id"])
-        if outcome.reply is not None and change.peer is not None:
-            change.peer.deliver(outcome.reply)
+            self.bus.notify(outcome.room_id, outcome.seq, EVENTS[change.kind], change.user["id"])
+        if reply is not None and peer is not None:
+            peer.deliver(reply)
         if outcome.removed_file:
             Path(self.config.media_dir, outcome.removed_file).unlink(missing_ok=True)
         _settle(change, outcome)
@@ -151,12 +159,20 @@ def _settle(change: Change, outcome: Committed | ChatError) -> None:
         change.future.set_result(outcome)
 
 
-def _nothing(conn: sqlite3.Connection) -> None:
-    """An empty transaction: it commits only when the database takes writes."""
+def _encoded(changes: list[Change], batch: ChangeBatch) -> tuple[list[Committed | ChatError], list[Frames | None]]:
+    """Apply a batch and encode what each outcome sends, in the same trip to the writer's side."""
+    outcomes = apply(changes, batch)
+    return outcomes, [_frames(outcome) for outcome in outcomes]
 
 
-def _refusal(exc: Exception) -> ChatError:
-    """What the senders of a failed batch are told: `unavailable` when the database is locked or full."""
-    if not_taking_writes(exc):
-        return ChatError("unavailable", "The database is not taking writes right now; try again.", status=503)
-    return ChatError("internal", "The change could not be saved; try again.", status=500)
+def _frames(outcome: Committed | ChatError) -> Frames | None:
+    """The ready WebSocket frames of an outcome: the room's, the sender's copy, the asker's reply."""
+    if isinstance(outcome, ChatError):
+        return None
+    frame = own = reply = None
+    if outcome.event is not None:
+        frame = text_frame(outcome.logged if outcome.logged is not None else dumps(outcome.event))
+        own = text_frame(dumps(outcome.own))
+    if outcome.reply is not None:
+        reply = text_frame(dumps(outcome.reply))
+    return frame, own, reply

@@ -1,11 +1,11 @@
-"""REST request bodies: marshmallow schemas that never coerce a type (socket frames: client_frames.py)."""
+"""REST request bodies: marshmallow schemas that never coerce a type, and the parsers of their fields."""
 
 from __future__ import annotations
 
 from itertools import islice
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate
 
 from . import names
 from .errors import MAX_ERRORS, ChatError
@@ -35,10 +35,10 @@ class Id(fields.Integer):
 
     default_error_messages = {"invalid": "Must be a positive integer id."}
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
-        if not is_id(value):
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if value is not missing and value is not None and not is_id(value):
             raise self.make_error("invalid")
-        return value
+        return super().deserialize(value, attr, data, **kwargs)
 
 
 class Flag(fields.Boolean):
@@ -59,7 +59,9 @@ class IdList(fields.Field):
         super().__init__(**kwargs)
         self.max_len = max_len
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[int]:
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if value is missing or value is None:
+            return super().deserialize(value, attr, data, **kwargs)
         if not isinstance(value, list):
             raise self.make_error("invalid")
         if len(value) > self.max_len:
@@ -70,7 +72,7 @@ class IdList(fields.Field):
             if len(bad) > MAX_ERRORS:
                 errors["more"] = [f"{len(bad) - MAX_ERRORS} more items are not valid."]
             raise ValidationError(errors)
-        return value
+        return super().deserialize(value, attr, data, **kwargs)
 
 
 class Text(fields.String):
@@ -79,8 +81,8 @@ class Text(fields.String):
     def __init__(self, *, min_len: int = 0, max_len: int | None = None, **kwargs: Any) -> None:
         super().__init__(validate=validate.Length(min=min_len, max=max_len), **kwargs)
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        return super().deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
 
 
 class Name(Text):
@@ -90,26 +92,28 @@ class Name(Text):
         super().__init__(**kwargs)
         self.one_script = one_script
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        try:
-            text = names.normal(super()._deserialize(value, attr, data, **kwargs)).strip()
-            if self.one_script:
-                names.check_scripts(text)
-        except names.BadName as exc:
-            raise ValidationError(str(exc)) from None
-        return text
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = names.normal(value.strip()).strip()
+                if self.one_script:
+                    names.check_scripts(value)
+            except names.BadName as exc:
+                raise ValidationError(str(exc)) from None
+        return super().deserialize(value, attr, data, **kwargs)
 
 
 class Email(fields.Email):
     """An e-mail address in NFKC, without invisible characters or a part mixing look-alike scripts."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        try:
-            text = names.normal(super()._deserialize(value, attr, data, **kwargs))
-            names.check_scripts(text, "part of an e-mail address")
-        except names.BadName as exc:
-            raise ValidationError(str(exc)) from None
-        return text
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = names.normal(value)
+                names.check_scripts(value, "part of an e-mail address")
+            except names.BadName as exc:
+                raise ValidationError(str(exc)) from None
+        return super().deserialize(value, attr, data, **kwargs)
 
 
 class Strict(Schema):

@@ -1,0 +1,142 @@
+"""The Store on SQLite: each method runs a query of messages, rooms or users on the server's Database."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+from . import audit, batch, messages, moderation, rooms, users
+from .db import Database, Row, not_taking_writes
+
+T = TypeVar("T")
+
+
+class SqliteStore:
+    """The Store (chatserver.store) on one SQLite Database, which it does not open or close."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ping(self) -> bool:
+        return await self.db.ping()
+
+    async def write_changes(self, work: Callable[[batch.SqliteBatch], T], next_id: int,
+                            known_seqs: dict[int, int], known_names: dict[int, str]) -> tuple[T, batch.SqliteBatch]:
+        return await self.db.write(batch.run, work, next_id, known_seqs, known_names)
+
+    async def check_writes(self) -> None:
+        await self.db.write(_nothing)
+
+    def not_taking_writes(self, exc: BaseException) -> bool:
+        return not_taking_writes(exc)
+
+    # users and their tokens
+    async def create_user(self, *, email: str, password_hash: str, first_name: str, last_name: str = "",
+                          role: str = "member", photo: str | None = None, year: str | None = None) -> Row:
+        return await users.create_user(self.db, email=email, password_hash=password_hash, first_name=first_name,
+                                       last_name=last_name, role=role, photo=photo, year=year)
+    async def get_user(self, user_id: int) -> Row | None:
+        return await users.get_user(self.db, user_id)
+    async def get_login(self, email: str) -> Row | None:
+        return await users.get_login(self.db, email)
+    async def update_user(self, user_id: int, changes: dict[str, Any]) -> Row | None:
+        return await users.update_user(self.db, user_id, changes)
+    async def set_password(self, user_id: int, password_hash: str, revoke: bool = True,
+                           keep_token: int | None = None) -> list[int]:
+        return await users.set_password(self.db, user_id, password_hash, revoke, keep_token)
+    async def list_users(self) -> list[Row]:
+        return await users.list_users(self.db)
+    async def add_token(self, user_id: int, digest: str, prefix: str, address: str | None = None) -> int:
+        return await users.add_token(self.db, user_id, digest, prefix, address)
+    async def touch_tokens(self, token_ids: list[int], address: str | None = None) -> None:
+        return await users.touch_tokens(self.db, token_ids, address)
+    async def user_by_token(self, digest: str) -> Row | None:
+        return await users.user_by_token(self.db, digest)
+    async def users_by_token_ids(self, token_ids: list[int]) -> list[Row]:
+        return await users.users_by_token_ids(self.db, token_ids)
+    async def list_tokens(self, user_id: int) -> list[Row]:
+        return await users.list_tokens(self.db, user_id)
+    async def delete_tokens(self, user_id: int, token_ids: list[int] | None = None) -> list[int]:
+        return await users.delete_tokens(self.db, user_id, token_ids)
+
+    # rooms and membership
+    async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
+        return await rooms.missing_users(self.db, user_ids)
+    async def create_room(self, *, name: str, description: str, owner_id: int,
+                          member_ids: Iterable[int] = ()) -> int:
+        return await rooms.create_room(self.db, name=name, description=description, owner_id=owner_id,
+                                       member_ids=member_ids)
+    async def room_for(self, room_id: int, user_id: int) -> Row | None:
+        return await rooms.room_for(self.db, room_id, user_id)
+    async def get_room(self, room_id: int) -> Row | None:
+        return await rooms.get_room(self.db, room_id)
+    async def room_by_name(self, name: str) -> Row | None:
+        return await rooms.room_by_name(self.db, name)
+    async def list_rooms(self, q: str | None = None) -> list[Row]:
+        return await rooms.list_rooms(self.db, q)
+    async def user_rooms(self, user_id: int) -> list[Row]:
+        return await rooms.user_rooms(self.db, user_id)
+    async def update_room(self, room_id: int, fields: dict[str, Any], member_ids: Iterable[int] | None = None,
+                          actor_id: int | None = None) -> list[int]:
+        return await rooms.update_room(self.db, room_id, fields, member_ids, actor_id)
+    async def delete_room(self, room_id: int) -> list[str]:
+        return await rooms.delete_room(self.db, room_id)
+    async def is_member(self, room_id: int, user_id: int) -> bool:
+        return await rooms.is_member(self.db, room_id, user_id)
+    async def add_member(self, room_id: int, user_id: int) -> bool:
+        return await rooms.add_member(self.db, room_id, user_id)
+    async def remove_member(self, room_id: int, user_id: int, actor_id: int | None = None,
+                            spare_moderators: bool = False) -> Row:
+        return await rooms.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
+    async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
+        return await rooms.transfer_owner(self.db, room_id, new_owner_id)
+    async def members(self, room_id: int, q: str | None = None) -> list[Row]:
+        return await rooms.members(self.db, room_id, q)
+    async def member_ids(self, room_id: int, user_ids: Iterable[int]) -> set[int]:
+        return await rooms.member_ids(self.db, room_id, user_ids)
+    async def crowded_users(self, user_ids: Iterable[int], limit: int, room_id: int | None = None) -> list[int]:
+        return await rooms.crowded_users(self.db, user_ids, limit, room_id)
+    async def rooms_of_users(self, user_ids: list[int]) -> dict[int, set[int]]:
+        return await rooms.rooms_of_users(self.db, user_ids)
+    async def mark_read(self, room_id: int, user_id: int) -> None:
+        return await rooms.mark_read(self.db, room_id, user_id)
+    async def set_active(self, room_id: int, active: bool) -> None:
+        return await rooms.set_active(self.db, room_id, active)
+
+    # moderation
+    async def set_moderator(self, room_id: int, user_id: int, moderator: bool, actor_id: int) -> Row:
+        return await moderation.set_moderator(self.db, room_id, user_id, moderator, actor_id)
+    async def ban(self, room_id: int, user_id: int, actor_id: int, reason: str, spare_moderators: bool) -> Row:
+        return await moderation.ban(self.db, room_id, user_id, actor_id, reason, spare_moderators)
+    async def unban(self, room_id: int, user_id: int, actor_id: int) -> bool:
+        return await moderation.unban(self.db, room_id, user_id, actor_id)
+    async def bans(self, room_id: int) -> list[Row]:
+        return await moderation.bans(self.db, room_id)
+    async def audit_entries(self, after_id: int = 0, room_id: int | None = None, limit: int = 100) -> list[Row]:
+        return await audit.entries(self.db, after_id, room_id, limit)
+
+    # messages and the event log
+    async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
+        return await messages.history(self.db, room_id, before, limit)
+    async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
+        return await messages.page(self.db, room_id, offset, limit)
+    async def message_count(self, room_id: int) -> int:
+        return await messages.count(self.db, room_id)
+    async def get_message(self, message_id: int) -> Row | None:
+        return await messages.get_message(self.db, message_id)
+    async def max_message_id(self) -> int:
+        return await messages.max_message_id(self.db)
+    async def attachments_of(self, user_id: int) -> list[str]:
+        return await messages.attachments_of(self.db, user_id)
+    async def all_attachments(self) -> list[str]:
+        return await messages.all_attachments(self.db)
+    async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:
+        return await messages.events_after(self.db, room_id, after_seq, limit)
+    async def room_seq(self, room_id: int) -> int:
+        return await messages.room_seq(self.db, room_id)
+    async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
+        return await messages.last_messages(self.db, message_ids)
+
+
+def _nothing(conn: sqlite3.Connection) -> None:
+    """An empty transaction: it commits only when the database takes writes."""
