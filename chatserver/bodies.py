@@ -44,10 +44,10 @@ class Id(fields.Integer):
 class Flag(fields.Boolean):
     """true or false, and nothing else (not 1, "true" or "yes")."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
-        if type(value) is not bool:
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if value is not missing and value is not None and type(value) is not bool:
             raise self.make_error("invalid")
-        return value
+        return super().deserialize(value, attr, data, **kwargs)
 
 
 class IdList(fields.Field):

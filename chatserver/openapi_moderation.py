@@ -33,7 +33,8 @@ def moderation_paths() -> dict[str, Schema]:
         "reason": "Shown to moderators in the ban list and the audit log.",
         "delete_messages": "Also delete every message of theirs in the room (default false)."}))
     banned = (201, "Banned: removed from the room (sockets close 4003) and kept out until unbanned.",
-              obj({"message": TEXT, "user_id": ID}))
+              obj({"message": TEXT, "user_id": ID, "deleted_messages": {
+                  "type": "integer", "minimum": 0, "description": "How many of their messages were deleted."}}))
     return {
         "/api/chat/groups/{id}/moderators/": {"post": op(
             "Make a moderator", "members", (200, "The member moderates the room.", ref("RoleChange")),
@@ -48,6 +49,10 @@ def moderation_paths() -> dict[str, Schema]:
         "/api/chat/groups/{id}/bans/{user_id}/": {"delete": op(
             "Lift a ban", "members", (200, "The user may join or be added again.", ref("Confirmation")),
             (401, 403, 404), params=[ROOM_ID, USER_ID])},
+        "/api/chat/groups/{id}/messages/{message_id}/": {"delete": op(
+            "Delete a message", "messages", (200, "Deleted; the room gets the `deleted` frame, with deleted_by.",
+                                             obj({"message": TEXT, "id": ID, "seq": {"type": "integer", "minimum": 1}})),
+            (400, 401, 403, 404), params=[ROOM_ID, path("message_id", "The message's id.")])},
         "/api/chat/groups/{id}/audit/": {"get": op(
             "A room's audit log", "members", (200, "The room's moderation actions, oldest first.", ref("AuditPage")),
             (400, 401, 403, 404), params=[ROOM_ID, AFTER_ID, LIMIT])},

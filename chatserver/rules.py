@@ -155,12 +155,26 @@ def check_not_banned(banned: list[int]) -> None:
                         user_ids=banned)
 
 
-def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) -> None:
-    """Edit, delete and react name a live message of this room; edit and delete only the sender's own."""
+def moderates(standing: Row | None, user: Row) -> bool:
+    """Whether a user moderates a room, from their standing in it as a write sees it (None: not a member)."""
+    return is_admin(user) or standing is not None and (standing["owner_id"] == user["id"] or bool(standing["moderator"]))
+
+
+def check_may_post(read_only: bool, moderator: bool) -> None:
+    """In a read-only room only the owner, its moderators and site admins send, reply, upload or edit."""
+    if read_only and not moderator:
+        raise ChatError("read_only", "This room is read-only: only its owner and moderators post here.", status=403)
+
+
+def check_message_change(kind: str, state: Row | None, room_id: int, user: Row, moderator: bool = False) -> None:
+    """Edit, delete and react name a live message of this room; edit only the sender's own, delete
+    the sender's own or, for a moderator of the room, anyone's."""
     if state is None or state["room_id"] != room_id:
         raise not_found("No such message in this room.")
-    if kind in ("edit", "delete") and state["sender_id"] != user["id"]:
-        raise forbidden("Only the sender of a message may edit or delete it.")
+    if kind == "edit" and state["sender_id"] != user["id"]:
+        raise forbidden("Only the sender of a message may edit it.")
+    if kind == "delete" and state["sender_id"] != user["id"] and not moderator:
+        raise forbidden("Only the sender of a message, or a moderator of the room, may delete it.")
     if state["is_deleted"]:
         raise ChatError("deleted", "That message was deleted.")
 

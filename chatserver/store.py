@@ -45,8 +45,9 @@ class ChangeBatch(Protocol):
         """The next message id, taken."""
     def existing_sends(self, keys: Sequence[Key]) -> dict[Key, Row]:
         """Messages already stored under these keys: room_id, sender_id, client_id, id, seq, frame (parsed)."""
-    def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-        """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    def memberships(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Row]:
+        """The (room_id, user_id) pairs among pairs where the user is a member of the room now, each with
+        their standing in it: moderator, and the room's owner_id and read_only."""
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
     def message_state(self, message_id: int) -> Row | None:
@@ -60,8 +61,10 @@ class ChangeBatch(Protocol):
         """Add an event to the room's log; returns the frame as the log keeps it (JSON)."""
     def edit_content(self, message_id: int, content: str) -> None:
         """Replace a message's content and mark it edited."""
-    def erase(self, message_id: int) -> None:
-        """Delete a message, its content, attachment, reactions and mentions, in the log too."""
+    def erase(self, message_id: int, deleted_by: int) -> None:
+        """Delete a message, its content, attachment, reactions and mentions, in the log too; deleted_by did."""
+    def record(self, actor_id: int, action: str, *, room_id: int, target_id: int, message_id: int) -> None:
+        """One row of the audit log (an action of storage.audit.ACTIONS), in this transaction."""
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""
 
@@ -177,6 +180,8 @@ class Store(Protocol):
         """The largest message id ever handed out (deleted ones included), 0 for none."""
     async def attachments_of(self, user_id: int) -> list[str]:
         """The stored file names of the user's messages that still have an attachment."""
+    async def live_message_ids(self, room_id: int, sender_id: int) -> list[int]:
+        """The ids of a user's messages in a room that are not deleted, oldest first."""
     async def all_attachments(self) -> list[str]:
         """Every stored file name a message still refers to."""
     async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from browser_support import call, register
-from test_browser import browser, browser_present, expect_live, open_page, open_room, server  # noqa: F401
+import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # reported by the `browser_present` fixture
-    expect = None
+from browser_support import call, expect, expect_live, expect_stored, message, register, send
+
+pytestmark = pytest.mark.usefixtures("browser_present")  # checked before the server starts
 
 
 def member_row(page, user):
@@ -20,8 +18,8 @@ def open_members(page):
     expect(page.get_by_test_id("members-panel")).to_be_visible()
 
 
-def test_owner_makes_a_moderator_who_bans_a_member_of_a_read_only_room(server, open_room):
-    base = server.url
+def test_owner_makes_a_moderator_who_bans_a_member_of_a_read_only_room(live_server, open_room):
+    base = live_server.url
     asha, mira, ravi = register(base, "Asha", "Rao"), register(base, "Mira", "Das"), register(base, "Ravi", "Menon")
     room = call(base, "POST", "chat/create-group/", {"name": "Committee",
                                                      "members": [mira["user"]["id"], ravi["user"]["id"]]},
@@ -48,6 +46,16 @@ def test_owner_makes_a_moderator_who_bans_a_member_of_a_read_only_room(server, o
     expect(member_row(r, mira)).to_have_attribute("data-role", "moderator")
     expect(r.get_by_test_id("ban-member")).to_have_count(0)
     expect(r.get_by_test_id("read-only-note")).to_be_hidden()
+    for text in ("first from Ravi", "second from Ravi"):
+        send(r, text)
+        expect_stored(r, text)
+    send(m, "from Mira")
+    expect_stored(r, "from Mira")
+    expect(message(r, "from Mira").get_by_test_id("delete")).to_have_count(0)  # only his own
+
+    message(m, "first from Ravi").get_by_test_id("delete").click()  # the moderator deletes his message
+    message(m, "first from Ravi").get_by_test_id("delete-confirm").click()
+    expect(r.get_by_test_id("message-content").filter(has_text="This message was deleted by Mira Das.")).to_have_count(1)
 
     a.get_by_test_id("read-only-toggle").check()  # the owner makes the room read-only: the member's composer explains
     expect(r.get_by_test_id("read-only-note")).to_be_visible()
@@ -57,9 +65,12 @@ def test_owner_makes_a_moderator_who_bans_a_member_of_a_read_only_room(server, o
 
     member_row(m, ravi).get_by_test_id("ban-member").click()  # the moderator bans the member, with a reason
     m.get_by_test_id("ban-reason").fill("shouting")
+    m.get_by_test_id("ban-delete-messages").check()
     m.get_by_test_id("ban-confirm").click()
     expect(member_row(m, ravi)).to_have_count(0)
     expect(r.get_by_test_id("notice")).to_be_visible()  # his socket was closed (4003)
     bans = call(base, "GET", f"chat/groups/{room['id']}/bans/", token=asha["token"])
     assert [(b["user"]["id"], b["reason"]) for b in bans] == [(ravi["user"]["id"], "shouting")]
+    expect(message(a, "second from Ravi")).to_have_count(0)  # his other message went with the ban
+    expect(a.get_by_test_id("message-content").filter(has_text="deleted by Mira Das")).to_have_count(2)
     expect_live(a)

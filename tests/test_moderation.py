@@ -200,6 +200,10 @@ async def documented_moderation_calls(api, owner, member, outsider, room_id: int
     await api("GET", "/api/chat/groups/{id}/audit/", 400, user=owner, ids=ids, params={"limit": "0"})
     await api("GET", "/api/chat/groups/{id}/audit/", 403, user=member, ids=ids)
     await api("GET", "/api/admin/audit/", 403, user=owner)
+    await api("POST", "/api/chat/groups/{id}/bans/", 201, user=owner, ids=ids,
+              json={"user_id": outsider["id"], "delete_messages": True})
+    await api("DELETE", "/api/chat/groups/{id}/bans/{user_id}/", 200, user=owner,
+              ids={"id": room_id, "user_id": outsider["id"]})
 
 
 async def test_members_left_out_of_an_edit_are_removed_on_the_record(client, club, db_rows):

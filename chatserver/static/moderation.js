@@ -15,9 +15,13 @@ export const moderationApi = {
 };
 
 export class Moderation {
-  /** hooks: { me() -> user, room() -> the open room, members() -> Map of its members, reloadMembers() -> Promise } */
+  /**
+   * hooks: { me() -> user, room() -> the open room, members() -> Map of its members, reloadMembers() -> Promise,
+   * powersChanged(): the caller became a moderator of the open room or stopped being one }
+   */
   constructor(hooks) {
     this.hooks = hooks;
+    this.moderating = false; // what mayModerate() said at the last render
     this.banningId = null; // the member whose ban form is open
     this.toggle = el("button", { type: "button", id: "members-open", "aria-controls": "members-panel", "aria-expanded": "false",
       dataset: { testid: "members-open" }, text: "Members", hidden: true, onclick: () => this.setOpen(this.panel.hidden) });
@@ -50,6 +54,7 @@ export class Moderation {
 
   close() {
     this.banningId = null;
+    this.moderating = false;
     this.setOpen(false);
     show(this.toggle, false);
     show(this.note, false);
@@ -66,6 +71,10 @@ export class Moderation {
     const room = this.hooks.room();
     if (!room) return;
     show(this.toggle, true);
+    if (this.mayModerate() !== this.moderating) {
+      this.moderating = this.mayModerate();
+      this.hooks.powersChanged();
+    }
     const silenced = Boolean(room.read_only) && !this.mayModerate();
     show(this.note, silenced);
     show($("composer"), !silenced);

@@ -28,6 +28,7 @@ export class RoomView {
       meId: () => this.hooks.me()?.id,
       nameOf: (id, fallback) => this.nameOf(id, fallback),
       memberNames: (ids) => ids.map((id) => this.members.get(id)?.first_name).filter(Boolean),
+      mayModerate: () => Boolean(this.moderation?.mayModerate()),
     }, (action, id, value) => this.messageAction(action, id, value));
     this.typing = new TypingIndicator($("typing"));
     this.composer = new Composer({
@@ -41,7 +42,7 @@ export class RoomView {
       onUpload: (file, parent) => this.upload(file, parent),
     });
     this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
-      reloadMembers: () => this.refreshMembers() });
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
     $("load-older").addEventListener("click", () => this.loadOlder());
     $("leave-room").addEventListener("click", () => this.leave());
     this.scroller.addEventListener("scroll", () => this.scroller.scrollTop < 40 && this.loadOlder());

@@ -128,6 +128,8 @@ class SqliteStore:
         return await messages.max_message_id(self.db)
     async def attachments_of(self, user_id: int) -> list[str]:
         return await messages.attachments_of(self.db, user_id)
+    async def live_message_ids(self, room_id: int, sender_id: int) -> list[int]:
+        return await messages.live_ids_of(self.db, room_id, sender_id)
     async def all_attachments(self) -> list[str]:
         return await messages.all_attachments(self.db)
     async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from .. import bodies, rules, shapes
-from ..keys import STORE
-from ..request import body, caller, json, path_id
+from ..keys import PUBLISHER, STORE
+from ..request import base_url, body, caller, json, path_id
+from ..room_changes import Change
 from .history import _int_param as query_int
-from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation
+from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation, room_in_path
 
 routes = web.RouteTableDef()
 USER = "{user_id:[0-9]+}"
@@ -49,8 +50,8 @@ async def ban(request: web.Request) -> web.Response:
     """Ban a user from the room: removed now (sockets close 4003), and kept out until unbanned."""
     user, room = await moderated_room(request)
     data = await body(request, bodies.Ban())
-    await moderation(request).ban(room, user, data["user_id"], data["reason"])
-    return json({"message": "User banned.", "user_id": data["user_id"]}, status=201)
+    deleted = await moderation(request).ban(room, user, data["user_id"], data["reason"], data["delete_messages"])
+    return json({"message": "User banned.", "user_id": data["user_id"], "deleted_messages": deleted}, status=201)
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/bans/{USER}/")
@@ -60,6 +61,18 @@ async def unban(request: web.Request) -> web.Response:
     user, room = await moderated_room(request)
     await moderation(request).unban(room, user, path_id(request, "user_id"))
     return json({"message": "Ban lifted."})
+
+
+@routes.delete(f"/api/chat/groups/{ROOM}/messages/{{message_id:[0-9]+}}/")
+@may_vanish
+async def delete_message(request: web.Request) -> web.Response:
+    """Delete a message: the sender's own, or any in the room by its owner, a moderator or a site admin."""
+    user, room = await room_in_path(request)
+    if not rules.is_admin(user):
+        rules.check_member(room)
+    committed = await request.app[PUBLISHER].submit(Change(
+        "delete", room, user, {"message_id": path_id(request, "message_id")}, base=base_url(request), moderating=True))
+    return json({"message": "Message deleted.", "id": committed.message_id, "seq": committed.seq})
 
 
 @routes.get(f"/api/chat/groups/{ROOM}/audit/")

@@ -10,7 +10,7 @@ from aiohttp import web
 from .. import bodies, rules, shapes
 from ..errors import not_found
 from ..fanout.streams import ServerFanOut
-from ..keys import CONFIG, STORE
+from ..keys import CONFIG, PUBLISHER, STORE
 from ..membership import Membership
 from ..moderation import Moderation
 from ..request import caller, json, path_id
@@ -50,7 +50,7 @@ def membership(request: web.Request) -> Membership:
 def moderation(request: web.Request) -> Moderation:
     """The moderation service, with this server's sockets and streams to tell."""
     app = request.app
-    return Moderation(app[STORE], app[CONFIG], ServerFanOut(app))
+    return Moderation(app[STORE], app[CONFIG], ServerFanOut(app), app[PUBLISHER])
 
 
 def may_vanish(handler: Handler) -> Handler:
