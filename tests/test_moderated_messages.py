@@ -3,12 +3,16 @@ and in a read-only room only the owner and moderators post; every refusal change
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 
 import aiohttp
 import pytest
 
-from conftest import close_code, recv, recv_until, silent
+from chatserver.keys import DB, REGISTRY
+from conftest import close_code, recv, recv_until, silent, until
+from contract_support import server_frame
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -120,7 +124,7 @@ async def test_in_a_read_only_room_members_read_and_react_but_do_not_post(client
     for frame in refused:
         await ws_r.send_json(frame)
         error = await recv(ws_r)
-        assert (error["action"], error["code"]) == ("error", "read_only"), error
+        assert (server_frame(error), error["code"]) == ("error", "read_only"), error
     assert error["error"] == "This room is read-only: only its owner and moderators post here."
     form = aiohttp.FormData()
     form.add_field("attachment", PNG, filename="dot.png", content_type="image/png")
@@ -135,3 +139,30 @@ async def test_in_a_read_only_room_members_read_and_react_but_do_not_post(client
     assert await silent(ws_r)
     assert (await call(client, "PATCH", f"/api/chat/edit-group/{room['id']}/", asha, {"read_only": False}))[0] == 200
     assert (await said(ws_a, ws_r, "free again"))["sender"]["id"] == ravi["id"]
+
+
+async def test_a_send_queued_before_the_room_turned_read_only_and_written_after_is_refused(
+        make_client, config, tmp_path, register, make_room):
+    config = config.replace(db=str(tmp_path / "queued.db"), busy_timeout=10.0)
+    cl = await make_client(config)
+    asha, ravi = await register("Asha", cl=cl), await register("Ravi", cl=cl)
+    room = await make_room(asha, ravi, cl=cl)
+    ws_r = await cl.ws_connect(f"/ws/chat/{room['id']}/?token={ravi.token}")
+    [ravi_peer] = [p for p in cl.app[REGISTRY].rooms[room["id"]] if p.user["id"] == ravi["id"]]
+    other = sqlite3.connect(config.db, isolation_level=None)  # holds every write of the server back
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        switch = cl.patch(f"/api/chat/edit-group/{room['id']}/", json={"read_only": True}, headers=asha.auth)
+        switching = asyncio.ensure_future(switch)
+        await until(lambda: cl.app[DB].writes_pending > 0)  # the switch waits for the file
+        await ws_r.send_json({"message": "sent before the switch was written", "client_id": "late"})
+        await until(lambda: ravi_peer.frames_in > 0)  # received, so queued behind the switch
+    finally:
+        other.rollback()
+        other.close()
+    assert (await switching).status == 200
+    error = await recv(ws_r)
+    assert (error["code"], error["client_id"]) == ("read_only", "late")
+    history = await (await cl.get(f"/api/chat/groups/{room['id']}/messages/", headers=asha.auth)).json()
+    assert history == []
+    await ws_r.close()
