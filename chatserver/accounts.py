@@ -15,6 +15,12 @@ from .throttle import Throttle
 LOGIN_FAILED = "Unable to log in with provided credentials."
 
 
+TAKEN_FOR_ADMINS = "A user with this email already exists."
+# The account and its token are made at once and no e-mail is sent, so a taken address cannot be
+# answered as a success; the refusal names no account and takes as long as a registration.
+ADDRESS_REFUSED = "This address cannot be registered. If you have an account, log in; otherwise ask an administrator."
+
+
 class Accounts:
     """Who may become a user and prove to be one: the passwords, never kept but as scrypt hashes."""
 
@@ -56,8 +62,8 @@ class Accounts:
             user = await self.store.create_user(email=email, password_hash=password_hash, first_name=data["first_name"],
                 last_name=data.get("last_name") or "", role=role, photo=data.get("photo"),
                 year=data.get("year"))
-        except EmailTaken:
-            raise invalid({"email": ["A user with this email already exists."]}) from None
+        except EmailTaken:  # to anyone but an admin, worded as no more than a refusal of the address
+            raise invalid({"email": [TAKEN_FOR_ADMINS if by_admin else ADDRESS_REFUSED]}) from None
         finally:
             if not by_admin:
                 self.registrations.settle(address, counted=True)

@@ -146,10 +146,20 @@ class ProfileUpdate(Strict):
     current_password = fields.String(validate=validate.Length(max=1024))
 
 
+class Kind(fields.String):
+    """A group room's kind: public or private (a direct room is opened, not created, and keeps its kind)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=validate.OneOf(
+            ("public", "private"), error="Must be public or private (a direct room is opened with /api/chat/direct/)."),
+            **kwargs)
+
+
 class RoomCreate(Strict):
     name = Name(required=True, min_len=1, max_len=50, one_script=True)
     description = Text(max_len=1000, load_default="")
     members = IdList(max_len=10000, load_default=list)
+    kind = Kind(load_default="public")
 
 
 class RoomUpdate(Strict):
@@ -158,6 +168,19 @@ class RoomUpdate(Strict):
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
     read_only = Flag()
+    kind = Kind()
+
+
+class Count(Id):
+    """A whole number from 1 to a bound; booleans, floats and strings are refused."""
+
+    def __init__(self, *, most: int, **kwargs: Any) -> None:
+        super().__init__(validate=validate.Range(min=1, max=most), **kwargs)
+
+
+class InviteCreate(Strict):
+    expires_in = Count(most=10 * 365 * 86400, allow_none=True, load_default=None)
+    max_uses = Count(most=1_000_000, allow_none=True, load_default=None)
 
 
 BODY_BASE = 64 * 1024  # every text field of a body at its longest, escaped, with room to spare

@@ -10,7 +10,8 @@ import sys
 from typing import Mapping, NoReturn, Sequence
 
 from .config import Config, ConfigError
-from .storage.db import DatabaseLocked, DatabaseUnusable
+from .storage.files import DatabaseLocked
+from .storage.migrations import DatabaseUnusable
 
 COMMANDS: dict[str, tuple[str, object]] = {}
 

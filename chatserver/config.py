@@ -70,6 +70,13 @@ def _choice(*options: str) -> Callable[[str], str]:
     return cast
 
 
+def _switch(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("1", "0", "true", "false", "on", "off", "yes", "no"):
+        raise ValueError(f"must be on or off (1/0, true/false, yes/no), got {raw!r}")
+    return value in ("1", "true", "on", "yes")
+
+
 def _http_url(raw: str) -> tuple[str, Any]:
     url = raw.strip().rstrip("/")
     try:
@@ -293,6 +300,13 @@ class Config:
     max_rooms_per_user: int = _setting(
         "CHAT_MAX_ROOMS_PER_USER", 1000, _int(0),
         "rooms one user may be a member of (creating, joining, being added past it is refused; 0: no limit)")
+    max_invites_per_room: int = _setting(
+        "CHAT_MAX_INVITES_PER_ROOM", 100, _int(0),
+        "live invites one room may have (neither expired, revoked nor used up); creating more is refused (0: no limit)")
+    show_emails: bool = _setting(
+        "CHAT_SHOW_EMAILS", False, _switch,
+        "on: every signed-in user sees every user's e-mail; off: a user's e-mail is shown only to them and to"
+        " site admins, everyone else gets null")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
 

@@ -14,7 +14,6 @@ from aiohttp import web
 
 from .config import Config
 from .errors import HTTP_CODES
-from .keys import REFUSED_REQUESTS
 from .rates import UserRates
 
 log = logging.getLogger("chatserver")
@@ -24,7 +23,6 @@ FILES_KEPT = 64  # file descriptors left for the database, its WAL, media files 
 # that reconnects at once to refuse again makes a few connections a second, not thousands.
 TURN_AWAY_DELAY = 1.0
 HEADERS_END = b"\r\n\r\n"  # the parser takes nothing else as a request's end of headers
-RUNNER_ONLY = ("handle_signals", "shutdown_timeout")  # settings of the runner, not of each connection
 
 
 def _refusal(answer: dict[str, str], status: bytes = b"503 Service Unavailable", headers: bytes = b"") -> bytes:
@@ -156,37 +154,3 @@ class Handler(web.RequestHandler):
         response = web.json_response({"detail": detail, "code": code}, status=status)
         response.force_close()
         return response
-
-
-class Runner(web.AppRunner):
-    """The application's runner with the connection settings of config: keep-alive, and connections
-    accepted by `listen` through the gate above (a `web.TCPSite` on this runner would bypass it)."""
-
-    def __init__(self, app: web.Application, config: Config, **kwargs: Any) -> None:
-        kwargs = {"keepalive_timeout": config.keepalive_timeout, **kwargs}
-        super().__init__(app, **kwargs)
-        self.config = config
-        self.handler_settings = {k: v for k, v in kwargs.items() if k not in RUNNER_ONLY}
-        self.listeners: list[asyncio.Server] = []
-        self.gate: Gate | None = None
-
-    async def setup(self) -> None:
-        await super().setup()
-        assert self.server is not None
-        settings = {"debug": asyncio.get_running_loop().get_debug(), **self.handler_settings}
-        self.gate = Gate(self.server, self.config, self.app[REFUSED_REQUESTS], settings)
-
-    async def listen(self, host: str | None, port: int, **options: Any) -> None:
-        """Accept connections on host:port, each through the gate (after `setup`)."""
-        assert self.gate is not None, "listen() before setup()"
-        self.listeners.append(await asyncio.get_running_loop().create_server(self.gate, host, port, **options))
-
-    @property
-    def addresses(self) -> list[Any]:
-        return super().addresses + [s.getsockname() for listener in self.listeners for s in listener.sockets]
-
-    async def cleanup(self) -> None:
-        for listener in self.listeners:  # stop accepting first, as a site does when it stops
-            listener.close()
-        self.listeners.clear()
-        await super().cleanup()

@@ -34,13 +34,14 @@ class Membership:
         self.config = config
         self.fanout = fanout
 
-    async def create(self, owner_id: int, name: str, description: str, member_ids: list[int]) -> int:
-        """A new room owned (and joined) by owner_id, with more members; returns its id."""
+    async def create(self, owner_id: int, name: str, description: str, member_ids: list[int],
+                     kind: str = "public") -> int:
+        """A new room (public or private) owned (and joined) by owner_id, with more members; returns its id."""
         rules.check_users_exist(await self.store.missing_users(member_ids), "members")
         await self._check_room_counts([owner_id, *member_ids], "members")
         try:
             room_id = await self.store.create_room(name=name, description=description,
-                                              owner_id=owner_id, member_ids=member_ids)
+                                                   owner_id=owner_id, member_ids=member_ids, kind=kind)
         except RoomNameTaken:
             raise invalid(NAME_TAKEN) from None
         await self._tell([owner_id, *member_ids])
@@ -48,8 +49,8 @@ class Membership:
 
     async def edit(self, room_id: int, fields: dict[str, Any], member_ids: list[int] | None,
                    actor_id: int | None = None) -> None:
-        """Change a room's name, description, avatar, read_only or (with member_ids) its members (never
-        adding a banned user); removed members' sockets close."""
+        """Change a room's name, description, avatar, kind, read_only or (with member_ids) its members (never
+        adding a banned user); removed members' sockets close; actor_id's changes are audited."""
         told = self._followers(room_id)
         if member_ids is not None:
             rules.check_users_exist(await self.store.missing_users(member_ids), "members")
@@ -77,10 +78,11 @@ class Membership:
             self.fanout.close_room(room_id)
         await self._tell(told)
 
-    async def join(self, room: Row, user_id: int) -> None:
-        """The user joins a room (a row with is_member, as they see it)."""
+    async def join(self, room: Row, user: Row) -> None:
+        """The user joins a room (a row with is_member, as they see it): a public one, or any as a site admin."""
         rules.check_join(bool(room["is_member"]))
-        await self._added(room["id"], user_id)
+        rules.check_joinable(room, user)
+        await self._added(room["id"], user["id"])
 
     async def add(self, room_id: int, user_id: int) -> Row:
         """Add a user to a room; returns the user."""
@@ -106,6 +108,16 @@ class Membership:
         """Make another member the owner."""
         rules.check_new_owner(await self.store.transfer_owner(room_id, new_owner_id))
         await self._tell(self._followers(room_id), always=True)
+
+    async def accept_invite(self, code: str, user_id: int) -> tuple[int, bool]:
+        """Join the room of a live invite, counting a use; returns (room id, whether the user joined now)."""
+        limit = self.config.max_rooms_per_user
+        outcome, room_id = await self.store.accept_invite(code, user_id, limit)
+        rules.check_invite_use(outcome, limit)
+        assert room_id is not None
+        if outcome == "joined":
+            await self._tell([user_id])
+        return room_id, outcome == "joined"
 
     async def _added(self, room_id: int, user_id: int) -> None:
         await self._check_room_counts([user_id], "user_id", room_id)

@@ -22,10 +22,15 @@ NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
 COMPONENTS: dict[str, Schema] = {
     "User": obj({"id": ID, "email": {"type": "string", "format": "email"}, "first_name": TEXT, "last_name": TEXT,
                  "role": {"enum": ["admin", "member"]}, "photo": nullable(TEXT), "year": nullable(TEXT)}),
-    "UserBrief": obj({"id": ID, "full_name": TEXT, "email": TEXT, "role": {"enum": ["admin", "member"]},
-                      "year": nullable(TEXT)}),
+    "UserBrief": obj({"id": ID, "full_name": TEXT, "email": nullable(TEXT), "role": {"enum": ["admin", "member"]},
+                      "year": nullable(TEXT)}, description="email: null but to the user themselves and site admins"
+                                                           " (to everyone signed in with CHAT_SHOW_EMAILS)."),
     "Member": obj({**NAMES, "role": {"enum": ["admin", "member"]}, "photo": nullable(TEXT), "year": nullable(TEXT)}),
     "Room": obj({"id": ID, "name": TEXT, "description": TEXT, "room_avatar": nullable(TEXT), "is_active": {"type": "boolean"},
+                 "kind": {"enum": ["public", "private", "direct"], "description": "public: listed, anyone joins;"
+                          " private: members only, joined by invite or when added; direct: two users' own room."},
+                 "read_only": {"type": "boolean", "description": "Only the owner and moderators post."},
+                 "members_may_pin": {"type": "boolean", "description": "Members, not only moderators, pin messages."},
                  "members_count": {"type": "integer", "minimum": 0},
                  "kind": {"enum": ["public", "private", "direct"]},
                  "read_only": {"type": "boolean", "description": "Only the owner and moderators post."},

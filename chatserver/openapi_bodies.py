@@ -13,9 +13,11 @@ from .openapi_parts import ID, Schema, nullable, obj
 
 def field_schema(field: fields.Field) -> Schema:
     """What one marshmallow field accepts, as JSON Schema."""
-    if isinstance(field, bodies.Id):
+    if isinstance(field, bodies.Id) and not field.validators:
         return ID
-    if isinstance(field, bodies.IdList):
+    if isinstance(field, bodies.Id):
+        out = dict(ID)
+    elif isinstance(field, bodies.IdList):
         out: Schema = {"type": "array", "items": ID, "maxItems": field.max_len}
     elif isinstance(field, fields.Email):
         out = {"type": "string", "format": "email"}
@@ -31,6 +33,10 @@ def field_schema(field: fields.Field) -> Schema:
         if isinstance(rule, validate.Length):
             out.update({"minLength": rule.min} if rule.min else {})
             out.update({"maxLength": rule.max} if rule.max is not None else {})
+        elif isinstance(rule, validate.Range):
+            out.update({"minimum": rule.min, "maximum": rule.max})
+        elif isinstance(rule, validate.OneOf):
+            out["enum"] = list(rule.choices)
     return nullable(out) if field.allow_none else out
 
 

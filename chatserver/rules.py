@@ -180,10 +180,34 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row, 
 
 
 def check_visible(room: Row | None, user: Row) -> Row:
-    """The room, if it exists and is active; a site admin sees inactive rooms too."""
-    if room is None or not (room["is_active"] or is_admin(user)):
+    """The room (from storage.rooms.room_for), if it exists, is active and is public or has the caller as a
+    member; a site admin sees every room. A private room is not known to a non-member: 404, as if missing."""
+    if room is None or not is_admin(user) and (not room["is_active"] or hidden(room)):
         raise not_found("No such room.")
     return room
+
+
+def hidden(room: Row) -> bool:
+    """A room (with is_member) that its caller may not know of: private (or direct) and not theirs."""
+    return room["kind"] != "public" and not room["is_member"]
+
+
+def check_joinable(room: Row, user: Row) -> None:
+    """Only a public room is joined at will (a private one too by a site admin); a private one is joined
+    by invite or by its owner or moderators adding one, a direct room never."""
+    if room["kind"] == "direct" or room["kind"] == "private" and not is_admin(user):
+        raise forbidden("This room is private: it is joined with an invite or when its owner adds you.")
+
+
+def check_kind_change(room: Row, kind: str | None) -> None:
+    """A group room switches between public and private; a direct room's kind never changes."""
+    if kind is not None and room["kind"] == "direct":
+        raise invalid({"kind": ["A direct room's kind never changes."]})
+
+
+def shows_email(viewer: Row, user_id: int, to_everyone: bool) -> bool:
+    """A user's e-mail is shown to themselves and site admins; to everyone signed in with CHAT_SHOW_EMAILS."""
+    return to_everyone or viewer["id"] == user_id or is_admin(viewer)
 
 
 def check_reader(member: bool, user: Row) -> None:
@@ -192,11 +216,12 @@ def check_reader(member: bool, user: Row) -> None:
         raise forbidden("You are not a member of this room.")
 
 
-def check_member(room: Row | None) -> Row:
-    """A room (from Store.room_for) that exists, is active, and has the caller as a member.
+def check_member(room: Row | None, user: Row) -> Row:
+    """A room (from Store.room_for) that exists, is active, and has the caller as a member; a private room
+    is not known to a non-member (404) unless they are a site admin (403, as for any room).
 
     Reading and writing a room's messages, over REST or a socket, needs exactly this."""
-    if room is None or not room["is_active"]:
+    if room is None or not room["is_active"] or hidden(room) and not is_admin(user):
         raise not_found("No such room.")
     if not room["is_member"]:
         raise forbidden("You are not a member of this room.")
@@ -242,3 +267,15 @@ def check_users_exist(missing: list[int], field: str) -> None:
     if missing:
         more = f" and {len(missing) - MAX_ERRORS} more" if len(missing) > MAX_ERRORS else ""
         raise invalid({field: [f"No such user: {', '.join(map(str, missing[:MAX_ERRORS]))}{more}."]})
+
+
+def check_invite_use(outcome: str, limit: int) -> None:
+    """An invite joins only while it is live, never a user banned from its room, nor one in `limit` rooms already."""
+    if outcome == "invalid":
+        raise ChatError("invite_invalid", "This invite does not exist, has expired, was revoked or is used up.",
+                        status=404)
+    if outcome == "banned":
+        raise ChatError("banned", "You are banned from this room.", status=403)
+    if outcome == "crowded":
+        raise ChatError("too_many_rooms", f"A user may be in at most {limit} rooms.",
+                        fields={"invite": [f"You are in {limit} rooms already, the most a user may be in."]})

@@ -8,8 +8,8 @@ import signal
 
 from .app import create_app
 from .config import Config
-from .connections import Runner
 from .logs import AccessLogger
+from .runner import Runner
 
 log = logging.getLogger("chatserver")
 

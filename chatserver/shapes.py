@@ -18,10 +18,15 @@ def token(row: Row, current: int) -> dict[str, Any]:
             "last_used_at": row["last_used_at"], "address": row["address"], "is_current": row["id"] == current}
 
 
-def user_brief(row: Row) -> dict[str, Any]:
-    """A user in lists: id, full_name, email, role, year."""
+def user_brief(row: Row, show_email: bool) -> dict[str, Any]:
+    """A user in lists: id, full_name, email (null unless show_email: see rules.shows_email), role, year."""
     return {"id": row["id"], "full_name": f"{row['first_name']} {row['last_name']}".strip(),
-            "email": row["email"], "role": row["role"], "year": row["year"]}
+            "email": row["email"] if show_email else None, "role": row["role"], "year": row["year"]}
+
+
+def invite(row: Row) -> dict[str, Any]:
+    """An invite: its code, room, expiry, uses and who made it (a user id)."""
+    return {k: row[k] for k in ("code", "room_id", "expires_at", "max_uses", "uses", "created_at", "created_by")}
 
 
 def member(row: Row, room_role: str) -> dict[str, Any]:
@@ -54,8 +59,8 @@ def room(row: Row) -> dict[str, Any]:
     return {
         "id": row["id"], "name": row["name"], "description": row["description"],
         "room_avatar": row["room_avatar"], "is_active": bool(row["is_active"]),
-        "members_count": row["members_count"], "kind": row["kind"], "read_only": bool(row["read_only"]),
-        "members_may_pin": bool(row["members_may_pin"]),
+        "kind": row["kind"], "read_only": bool(row["read_only"]), "members_may_pin": bool(row["members_may_pin"]),
+        "members_count": row["members_count"],
         "created_by": {"id": row["owner_id"], "first_name": row["owner_first_name"],
                        "last_name": row["owner_last_name"]},
         "created_at": row["created_at"], "updated_at": row["updated_at"],

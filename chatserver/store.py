@@ -29,6 +29,10 @@ class Banned(Exception):
     """The users (args[0], a list of ids) are banned from the room: they cannot be made members."""
 
 
+class TooManyInvites(Exception):
+    """The room already has as many live invites as it may."""
+
+
 class ChangeBatch(Protocol):
     """One transaction of room changes as the changes see it; it runs on the writer's side, never awaits."""
 
@@ -113,22 +117,26 @@ class Store(Protocol):
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
         """The ids among user_ids that name no user."""
-    async def create_room(self, *, name: str, description: str, owner_id: int, member_ids: Iterable[int] = ()) -> int:
-        """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
+    async def create_room(self, *, name: str, description: str, owner_id: int, member_ids: Iterable[int] = (),
+                          kind: str = "public") -> int:
+        """Insert a room (public or private) owned (and joined) by owner_id, with more members; returns its id."""
     async def room_for(self, room_id: int, user_id: int) -> Row | None:
         """A room as get_room gives it, plus is_member: whether user_id belongs to it."""
     async def get_room(self, room_id: int) -> Row | None:
         """A room with its owner's names and members_count."""
     async def room_by_name(self, name: str) -> Row | None:
         """A room by its name (any case, accents or width; the name as stored wins), as get_room."""
-    async def list_rooms(self, q: str | None = None) -> list[Row]:
-        """Active rooms, by id; with q, those whose name contains it."""
+    async def list_rooms(self, q: str | None = None, user_id: int | None = None,
+                         every_private: bool = False) -> list[Row]:
+        """Active public rooms and private ones of user_id (all with every_private), by id; with q, those whose
+        name contains it, by name. Direct rooms are never listed."""
     async def user_rooms(self, user_id: int) -> list[Row]:
         """Rooms the user belongs to, with unread_count and last_message_id."""
     async def update_room(self, room_id: int, fields: dict[str, Any], member_ids: Iterable[int] | None = None,
                           actor_id: int | None = None) -> list[int]:
-        """Change name, description, avatar, owner or read_only, and with member_ids replace the members
-        (Banned when that adds a banned user); returns those removed. actor_id's changes are audited."""
+        """Change name, description, avatar, owner, kind or read_only, and with member_ids replace the members
+        (Banned when that adds a banned user); returns those removed. actor_id's changes are audited in the
+        same transaction."""
     async def delete_room(self, room_id: int) -> list[str]:
         """Delete a room with its members, messages and events; returns its attachments' file names."""
     async def is_member(self, room_id: int, user_id: int) -> bool:
@@ -153,6 +161,18 @@ class Store(Protocol):
         """Move the member's read position to the room's newest message."""
     async def set_active(self, room_id: int, active: bool) -> None:
         """Open or close a room; an inactive room is hidden from everyone but site admins."""
+
+    # invites
+    async def create_invite(self, room_id: int, creator_id: int, code: str, expires_in: int | None,
+                            max_uses: int | None, limit: int) -> Row:
+        """A new invite, audited; TooManyInvites past `limit` live ones in the room (0: no limit)."""
+    async def live_invites(self, room_id: int) -> list[Row]:
+        """A room's invites that can still be used, oldest first."""
+    async def revoke_invite(self, room_id: int, code: str, actor_id: int) -> bool:
+        """Revoke a live invite of the room, audited; False if there is none by that code."""
+    async def accept_invite(self, code: str, user_id: int, room_limit: int) -> tuple[str, int | None]:
+        """Join the invite's room counting one use, in one transaction: (joined | member | invalid | banned | crowded,
+        room id)."""
 
     # moderation: each change audited in its own transaction
     async def set_moderator(self, room_id: int, user_id: int, moderator: bool, actor_id: int) -> Row:

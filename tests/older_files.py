@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from chatserver.storage.db import SCHEMA_VERSION
+from chatserver.storage.migrations import SCHEMA_VERSION
 
 # What schema.sql gained at each version, undone; UNDO[v] takes a file from version v + 2 to v + 1.
 UNDO = (

@@ -16,7 +16,8 @@ from chatserver import security
 from chatserver.bodies import MAX_ID, parse_id
 from chatserver.cli import main
 from chatserver.storage import messages, rooms, users
-from chatserver.storage.db import SCHEMA_VERSION, Database
+from chatserver.storage.db import Database
+from chatserver.storage.migrations import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_IDS = ("²", "-1", "0", "abc", "9" * 30)

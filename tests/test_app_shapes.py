@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from chatserver.storage.db import SCHEMA_VERSION, iso
+from chatserver.storage.db import iso
+from chatserver.storage.migrations import SCHEMA_VERSION
 from conftest import recv
 from contract_support import check, server_frame
 from older_files import as_version

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatserver.config import Config, ConfigError
-from chatserver.storage.db import SCHEMA_VERSION, schema_sql
+from chatserver.storage.migrations import SCHEMA_VERSION, schema_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 

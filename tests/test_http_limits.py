@@ -1,4 +1,4 @@
-"""Slow and idle HTTP connections on raw sockets, against the server as `serve` runs it (connections.Runner)."""
+"""Slow and idle HTTP connections on raw sockets, against the server as `serve` runs it (runner.Runner)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from aiohttp import web
 
 from chatserver.app import create_app
 from chatserver.config import Config
-from chatserver.connections import FILES_KEPT, TURN_AWAY_DELAY, Runner, connection_limit
+from chatserver.connections import FILES_KEPT, TURN_AWAY_DELAY, connection_limit
+from chatserver.runner import Runner
 
 WAIT = 10.0  # the longest any test waits for the server to act; every deadline below is far shorter
 

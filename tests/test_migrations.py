@@ -6,7 +6,8 @@ import sqlite3
 
 import pytest
 
-from chatserver.storage.db import SCHEMA_VERSION, Database
+from chatserver.storage.db import Database
+from chatserver.storage.migrations import SCHEMA_VERSION
 from older_files import UNDO, as_version, layout
 
 

@@ -150,6 +150,12 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await documented_moderation_calls(api, asha, ravi, meera, room["id"])
     await api("POST", "/api/chat/group/{id}/transfer-ownership/", 200, user=asha, ids=ids,
               json={"new_owner_id": ravi["id"]})
+    invite = await api("POST", "/api/chat/groups/{id}/invites/", 201, user=ravi, ids=ids, json={"max_uses": 2})
+    await api("POST", "/api/chat/groups/{id}/invites/", 403, user=meera, ids=ids)
+    await api("GET", "/api/chat/groups/{id}/invites/", 200, user=ravi, ids=ids)
+    await api("POST", "/api/chat/invites/{code}/accept/", 200, user=meera, ids=invite)
+    await api("DELETE", "/api/chat/groups/{id}/invites/{code}/", 200, user=ravi, ids={**ids, "code": invite["code"]})
+    await api("POST", "/api/chat/invites/{code}/accept/", 404, user=asha, ids={"code": "revoked-or-never-made"})
     await api("DELETE", "/api/chat/delete-group/{id}/", 403, user=asha, ids=ids)
     await api("DELETE", "/api/chat/delete-group/{id}/", 200, user=ravi, ids=ids)
     await api("DELETE", "/api/chat/delete-group/{id}/", 404, user=ravi, ids=ids)

@@ -13,8 +13,8 @@ from chatserver.storage import rooms as room_store
 
 from conftest import recv_until
 
-ROOM_KEYS = {"id", "name", "description", "room_avatar", "is_active", "members_count", "created_by",
-             "created_at", "updated_at", "kind", "read_only", "members_may_pin"}
+ROOM_KEYS = {"id", "name", "description", "room_avatar", "is_active", "kind", "read_only", "members_may_pin",
+             "members_count", "created_by", "created_at", "updated_at"}
 
 
 async def get(client, path, user):

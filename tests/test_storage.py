@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from chatserver.storage.db import Database, DatabaseLocked
+from chatserver.storage.db import Database
+from chatserver.storage.files import DatabaseLocked
 
 
 @pytest.fixture

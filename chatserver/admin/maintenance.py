@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from ..config import Config
-from ..storage.db import SCHEMA_VERSION, backup_file, inspect
+from ..storage.files import backup_file, inspect
+from ..storage.migrations import SCHEMA_VERSION
 from .access import Refused, existing_db
 
 

@@ -41,7 +41,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     store, registry = app[STORE], app[REGISTRY]
     room_id = path_id(request, "room_id")
     user, token = await authenticated(request)
-    room = rules.check_member(await store.room_for(room_id, user["id"]))
+    room = rules.check_member(await store.room_for(room_id, user["id"]), user)
     address = within_limits(request, user)
     after_seq = _after_seq(request)
     base = base_url(request)

@@ -88,7 +88,10 @@ export const api = {
 
   myRooms: () => get("chat/groups/"),
   allRooms: () => get("chat/groups/list/"),
-  createRoom: (name, description) => post("chat/create-group/", { name, description }),
+  createRoom: (name, description, kind = "public") => post("chat/create-group/", { name, description, kind }),
+  editRoom: (roomId, fields) => request("PATCH", `chat/edit-group/${roomId}/`, fields),
+  createInvite: (roomId, fields) => post(`chat/groups/${roomId}/invites/`, fields),
+  acceptInvite: (code) => post(`chat/invites/${encodeURIComponent(code)}/accept/`),
   join: (roomId) => post(`chat/group/${roomId}/add-yourself/`),
   leave: (roomId) => post(`chat/group/${roomId}/remove-yourself/`),
   members: (roomId) => get(`chat/groups/${roomId}/members/`),

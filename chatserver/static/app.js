@@ -2,6 +2,7 @@
 
 import { api, ApiError, setUnauthorizedHandler, token } from "./api.js";
 import { $, show } from "./dom.js";
+import { RoomSettings, acceptLinkedInvite } from "./invites.js";
 import { loadLimits } from "./limits.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
@@ -27,7 +28,10 @@ function refreshSoon() {
 
 const roomView = new RoomView({
   me: () => me,
-  opened: () => roomList.render(),
+  opened: (room) => {
+    roomList.render();
+    roomSettings.show(room);
+  },
   roomsChanged: () => roomList.refresh(),
   tokenRevoked: signedOut,
 });
@@ -38,8 +42,30 @@ const roomList = new RoomList({
   notice: (text) => roomView.notice(text),
 });
 
+const roomSettings = new RoomSettings({
+  me: () => me,
+  changed: () => roomList.refresh(),
+  notice: (text) => roomView.notice(text),
+});
+
+/** Join the room of an invite link the page was opened with (or given later), and open it. */
+async function followInvite() {
+  let invited = null;
+  try {
+    invited = await acceptLinkedInvite();
+  } catch (err) {
+    roomView.notice(err.message);
+  }
+  if (invited) {
+    await roomList.refresh();
+    roomView.open(roomList.find(invited.id) || invited);
+  }
+  return invited;
+}
+
 function showAuth() {
   roomView.close();
+  roomSettings.hide();
   stream?.stop();
   stream = null;
   clearTimeout(refreshTimer);
@@ -72,6 +98,7 @@ async function showChat(user) {
     onEnd: (code) => code === 4001 && signedOut(),
   });
   stream.start();
+  if (await followInvite()) return;
   const room = roomList.find(Number(/^#room\/(\d+)$/.exec(location.hash)?.[1]));
   if (room) roomView.open(room);
 }
@@ -120,6 +147,7 @@ $("switch-account").addEventListener("click", () => {
 });
 
 setUnauthorizedHandler(signedOut);
+window.addEventListener("hashchange", () => me && followInvite());
 
 /**
  * Start-up with a stored token: whose it is. Only the server's refusal (a 401, or another 4xx)

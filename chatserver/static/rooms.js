@@ -2,6 +2,7 @@
 
 import { api, ApiError } from "./api.js";
 import { $, el, show } from "./dom.js";
+import { kindBadge } from "./invites.js";
 
 function lastMessageLine(last) {
   const who = last.sender?.first_name ? `${last.sender.first_name}: ` : "";
@@ -50,7 +51,7 @@ export class RoomList {
       return el("li", {},
         el("button", { type: "button", class: "room-item", "aria-current": this.hooks.currentId() === room.id ? "true" : null,
           dataset: { testid: "room-item", roomId: String(room.id) }, onclick: () => this.hooks.open(room) },
-        el("span", { class: "room-name", text: room.name }),
+        el("span", { class: "room-name", text: room.name }, kindBadge(room)),
         unread ? el("span", { class: "badge", "aria-label": `${unread} unread`, dataset: { testid: "unread-count" }, text: String(unread) }) : null,
         room.last_message ? el("span", { class: "room-last", text: lastMessageLine(room.last_message) }) : null));
     });
@@ -79,7 +80,7 @@ export class RoomList {
       return;
     }
     const items = rooms.map((room) => el("li", { class: "browse-item", dataset: { testid: "browse-item", roomId: String(room.id) } },
-      el("span", { class: "room-name", text: room.name }),
+      el("span", { class: "room-name", text: room.name }, kindBadge(room)),
       el("span", { class: "hint", text: `${membersLabel(room.members_count)}${room.description ? ` - ${room.description}` : ""}` }),
       this.find(room.id)
         ? el("button", { type: "button", dataset: { testid: "open-room" }, text: "Open", onclick: () => this.hooks.open(room) })
@@ -101,9 +102,9 @@ export class RoomList {
   async create(event) {
     event.preventDefault();
     const form = event.target;
-    const { name, description } = Object.fromEntries(new FormData(form));
+    const { name, description, kind } = Object.fromEntries(new FormData(form));
     try {
-      const answer = await api.createRoom(name.trim(), description.trim());
+      const answer = await api.createRoom(name.trim(), description.trim(), kind);
       form.reset();
       this.togglePanel(form, false);
       await this.refresh();

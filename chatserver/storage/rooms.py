@@ -13,7 +13,7 @@ from .db import Database, Row, execute, now_iso
 
 ROOM_SELECT = (
     "SELECT r.id, r.name, r.description, r.room_avatar, r.is_active, r.owner_id, r.last_seq,"
-    " r.created_at, r.updated_at, r.kind, r.read_only, r.members_may_pin, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
+    " r.kind, r.read_only, r.members_may_pin, r.created_at, r.updated_at, o.first_name AS owner_first_name, o.last_name AS owner_last_name,"
     " (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS members_count"
     " FROM rooms r JOIN users o ON o.id = r.owner_id")
 MEMBER_SELECT = (
@@ -38,19 +38,19 @@ async def missing_users(db: Database, user_ids: Iterable[int]) -> list[int]:
 
 
 async def create_room(db: Database, *, name: str, description: str, owner_id: int,
-                      member_ids: Iterable[int] = ()) -> int:
-    """Insert a room owned (and joined) by owner_id, with more members; returns its id."""
+                      member_ids: Iterable[int] = (), kind: str = "public") -> int:
+    """Insert a room (public or private) owned (and joined) by owner_id, with more members; returns its id."""
     try:
-        return await db.write(_create_room, name, description, owner_id, {owner_id, *member_ids}, now_iso())
+        return await db.write(_create_room, name, description, owner_id, {owner_id, *member_ids}, now_iso(), kind)
     except sqlite3.IntegrityError:
         raise RoomNameTaken(name) from None
 
 
 def _create_room(conn: sqlite3.Connection, name: str, description: str, owner_id: int,
-                 member_ids: set[int], now: str) -> int:
+                 member_ids: set[int], now: str, kind: str) -> int:
     room_id = conn.execute(
-        "INSERT INTO rooms (name, name_key, description, owner_id, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)", (name, room_key(name), description, owner_id, now, now)).lastrowid
+        "INSERT INTO rooms (name, name_key, description, owner_id, kind, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)", (name, room_key(name), description, owner_id, kind, now, now)).lastrowid
     conn.executemany("INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
                      [(room_id, uid, now) for uid in member_ids])
     return room_id
@@ -75,13 +75,18 @@ async def room_by_name(db: Database, name: str) -> Row | None:
                              (name, room_key(name), name))
 
 
-async def list_rooms(db: Database, q: str | None = None) -> list[Row]:
-    """Active rooms, by id; with q, those whose name contains it."""
+async def list_rooms(db: Database, q: str | None = None, user_id: int | None = None,
+                     every_private: bool = False) -> list[Row]:
+    """Active rooms, by id: public ones, and private ones user_id belongs to (every one with every_private);
+    with q, those whose name contains it, by name. Direct rooms are never listed."""
+    seen = ("(r.kind = 'public' OR (r.kind = 'private' AND (? OR EXISTS"
+            " (SELECT 1 FROM members s WHERE s.room_id = r.id AND s.user_id = ?))))")
     if q is None:
-        return await db.fetchall(f"{ROOM_SELECT} WHERE r.is_active = 1 ORDER BY r.id")
+        return await db.fetchall(f"{ROOM_SELECT} WHERE r.is_active = 1 AND {seen} ORDER BY r.id",
+                                 (int(every_private), user_id))
     return await db.fetchall(
-        f"{ROOM_SELECT} WHERE r.is_active = 1 AND r.name LIKE ? ESCAPE '\\' ORDER BY r.name, r.id",
-        (_like(q),))
+        f"{ROOM_SELECT} WHERE r.is_active = 1 AND {seen} AND r.name LIKE ? ESCAPE '\\' ORDER BY r.name, r.id",
+        (int(every_private), user_id, _like(q)))
 
 
 async def user_rooms(db: Database, user_id: int) -> list[Row]:
@@ -98,10 +103,11 @@ async def user_rooms(db: Database, user_id: int) -> list[Row]:
 
 async def update_room(db: Database, room_id: int, fields: dict[str, Any],
                       member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
-    """Change name/description/room_avatar/owner_id/read_only, and with member_ids replace the members
+    """Change name/description/room_avatar/owner_id/kind/read_only, and with member_ids replace the members
     (the owner always stays; banned users are refused with Banned); returns the ids of members removed.
-    A change of read_only and each removal are audited as actor_id's."""
-    allowed = {k: v for k, v in fields.items() if k in ("name", "description", "room_avatar", "owner_id", "read_only")}
+    A change of kind or read_only, and each removal, is audited as actor_id's in the same transaction."""
+    allowed = {k: v for k, v in fields.items()
+               if k in ("name", "description", "room_avatar", "owner_id", "kind", "read_only")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
     try:
@@ -113,7 +119,7 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
 
 def _update_room(conn: sqlite3.Connection, room_id: int, allowed: dict[str, Any],
                  member_ids: list[int] | None, now: str, actor_id: int | None) -> list[int]:
-    before = conn.execute("SELECT owner_id, read_only FROM rooms WHERE id = ?", (room_id,)).fetchone()
+    before = conn.execute("SELECT owner_id, kind, read_only FROM rooms WHERE id = ?", (room_id,)).fetchone()
     if before is None:
         raise RoomGone(room_id)
     if member_ids is not None:
@@ -123,6 +129,9 @@ def _update_room(conn: sqlite3.Connection, room_id: int, allowed: dict[str, Any]
             raise Banned(banned)
     assignments = "".join(f"{name} = ?, " for name in allowed)
     conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?", (*allowed.values(), now, room_id))
+    if allowed.get("kind", before["kind"]) != before["kind"]:
+        audit.record(conn, actor_id, "room_kind_changed", room_id=room_id,
+                     detail={"from": before["kind"], "to": allowed["kind"]})
     if "read_only" in allowed and bool(allowed["read_only"]) != bool(before["read_only"]):
         audit.record(conn, actor_id, "room_read_only_changed", room_id=room_id,
                      detail={"read_only": bool(allowed["read_only"])})

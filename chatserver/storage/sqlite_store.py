@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import audit, batch, messages, moderation, rooms, users
+from . import audit, batch, invites, messages, moderation, rooms, users
 from .db import Database, Row, not_taking_writes
 
 T = TypeVar("T")
@@ -63,17 +63,18 @@ class SqliteStore:
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
         return await rooms.missing_users(self.db, user_ids)
     async def create_room(self, *, name: str, description: str, owner_id: int,
-                          member_ids: Iterable[int] = ()) -> int:
+                          member_ids: Iterable[int] = (), kind: str = "public") -> int:
         return await rooms.create_room(self.db, name=name, description=description, owner_id=owner_id,
-                                       member_ids=member_ids)
+                                       member_ids=member_ids, kind=kind)
     async def room_for(self, room_id: int, user_id: int) -> Row | None:
         return await rooms.room_for(self.db, room_id, user_id)
     async def get_room(self, room_id: int) -> Row | None:
         return await rooms.get_room(self.db, room_id)
     async def room_by_name(self, name: str) -> Row | None:
         return await rooms.room_by_name(self.db, name)
-    async def list_rooms(self, q: str | None = None) -> list[Row]:
-        return await rooms.list_rooms(self.db, q)
+    async def list_rooms(self, q: str | None = None, user_id: int | None = None,
+                         every_private: bool = False) -> list[Row]:
+        return await rooms.list_rooms(self.db, q, user_id, every_private)
     async def user_rooms(self, user_id: int) -> list[Row]:
         return await rooms.user_rooms(self.db, user_id)
     async def update_room(self, room_id: int, fields: dict[str, Any], member_ids: Iterable[int] | None = None,
@@ -102,6 +103,17 @@ class SqliteStore:
         return await rooms.mark_read(self.db, room_id, user_id)
     async def set_active(self, room_id: int, active: bool) -> None:
         return await rooms.set_active(self.db, room_id, active)
+
+    # invites
+    async def create_invite(self, room_id: int, creator_id: int, code: str, expires_in: int | None,
+                            max_uses: int | None, limit: int) -> Row:
+        return await invites.create(self.db, room_id, creator_id, code, expires_in, max_uses, limit)
+    async def live_invites(self, room_id: int) -> list[Row]:
+        return await invites.live(self.db, room_id)
+    async def revoke_invite(self, room_id: int, code: str, actor_id: int) -> bool:
+        return await invites.revoke(self.db, room_id, code, actor_id)
+    async def accept_invite(self, code: str, user_id: int, room_limit: int) -> tuple[str, int | None]:
+        return await invites.accept(self.db, code, user_id, room_limit)
 
     # moderation
     async def set_moderator(self, room_id: int, user_id: int, moderator: bool, actor_id: int) -> Row:

@@ -1,4 +1,4 @@
-"""The SQL of each schema upgrade, frozen as it was written: db.MIGRATIONS applies them in order."""
+"""The SQL of each schema upgrade, frozen as it was written: migrations.MIGRATIONS applies them in order."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ async def member_room(request: web.Request) -> tuple[Row, Row]:
     """The caller and the room of the path; 404 unknown room, 403 when not a member."""
     user = await caller(request)
     room = await request.app[STORE].room_for(path_id(request), user["id"])
-    return user, rules.check_member(room)
+    return user, rules.check_member(room, user)
 
 
 def _int_param(request: web.Request, name: str, default: int | None, minimum: int = 1) -> int | None:

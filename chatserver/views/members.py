@@ -9,7 +9,7 @@ from ..fanout import streams
 from ..keys import BUS, STORE
 from ..request import body, json, path_id
 from .room_request import (ROOM, managed_room, may_vanish, membership, moderated_room, room_answer, room_in_path,
-                           search_query)
+                           room_to_join, search_query)
 
 routes = web.RouteTableDef()
 
@@ -17,9 +17,9 @@ routes = web.RouteTableDef()
 @routes.post(f"/api/chat/group/{ROOM}/add-yourself/")
 @may_vanish
 async def join(request: web.Request) -> web.Response:
-    """The caller joins the room."""
-    user, room = await room_in_path(request)
-    await membership(request).join(room, user["id"])
+    """The caller joins the room: a public one (403 for a private one)."""
+    user, room = await room_to_join(request)
+    await membership(request).join(room, user)
     return await room_answer(request, room["id"], "You joined the room.")
 
 
@@ -65,7 +65,7 @@ async def _readable_members(request: web.Request, q: str | None) -> web.Response
 async def mark_read(request: web.Request) -> web.Response:
     """Move the caller's read position to the room's newest message."""
     user, room = await room_in_path(request)
-    rules.check_member(room)
+    rules.check_member(room, user)
     await request.app[STORE].mark_read(room["id"], user["id"])
     request.app[BUS].tell(user["id"], {"action": "room_read", "room_id": room["id"]})
     return json({"message": "Room marked as read."})

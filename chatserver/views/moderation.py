@@ -69,7 +69,7 @@ async def delete_message(request: web.Request) -> web.Response:
     """Delete a message: the sender's own, or any in the room by its owner, a moderator or a site admin."""
     user, room = await room_in_path(request)
     if not rules.is_admin(user):
-        rules.check_member(room)
+        rules.check_member(room, user)
     committed = await request.app[PUBLISHER].submit(Change(
         "delete", room, user, {"message_id": path_id(request, "message_id")}, base=base_url(request), moderating=True))
     return json({"message": "Message deleted.", "id": committed.message_id, "seq": committed.seq})

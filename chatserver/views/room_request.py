@@ -21,10 +21,19 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 async def room_in_path(request: web.Request) -> tuple[Row, Row]:
-    """The caller and the room of the path (404 when missing or hidden), with is_member."""
+    """The caller and the room of the path (404 when missing or hidden from them), with is_member."""
     user = await caller(request)
     room = await request.app[STORE].room_for(path_id(request), user["id"])
     return user, rules.check_visible(room, user)
+
+
+async def room_to_join(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room of the path (404 when missing or closed), private or not: joining says which."""
+    user = await caller(request)
+    room = await request.app[STORE].room_for(path_id(request), user["id"])
+    if room is None or not (room["is_active"] or rules.is_admin(user)):
+        raise not_found("No such room.")
+    return user, room
 
 
 async def managed_room(request: web.Request) -> tuple[Row, Row]:

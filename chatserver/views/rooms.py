@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import bodies, shapes
+from .. import bodies, rules, shapes
 from ..errors import ChatError
 from ..keys import ROOM_LISTS, STORE
 from ..request import body, caller, json
+from ..rules import is_admin
 from .room_request import ROOM, managed_room, may_vanish, membership, room_answer, search_query
 
 routes = web.RouteTableDef()
@@ -28,16 +29,17 @@ async def joined(request: web.Request) -> web.Response:
 
 @routes.get("/api/chat/groups/list/")
 async def every_room(request: web.Request) -> web.Response:
-    """Every active room."""
-    await caller(request)
-    return json([shapes.room(r) for r in await request.app[STORE].list_rooms()])
+    """Every active room the caller may see: public ones, and private ones of theirs (all for a site admin)."""
+    user = await caller(request)
+    return json([shapes.room(r) for r in await request.app[STORE].list_rooms(None, user["id"], is_admin(user))])
 
 
 @routes.get("/api/chat/groups/search/")
 async def search_rooms(request: web.Request) -> web.Response:
-    """Active rooms whose name contains q."""
-    await caller(request)
-    return json([shapes.room(r) for r in await request.app[STORE].list_rooms(search_query(request))])
+    """The rooms of every_room whose name contains q."""
+    user = await caller(request)
+    found = await request.app[STORE].list_rooms(search_query(request), user["id"], is_admin(user))
+    return json([shapes.room(r) for r in found])
 
 
 @routes.post("/api/chat/create-group/")
@@ -45,7 +47,8 @@ async def create(request: web.Request) -> web.Response:
     """A new room owned (and joined) by the caller, with more members."""
     user = await caller(request)
     data = await body(request, bodies.RoomCreate())
-    room_id = await membership(request).create(user["id"], data["name"], data["description"], data["members"])
+    room_id = await membership(request).create(user["id"], data["name"], data["description"], data["members"],
+                                               data["kind"])
     return await room_answer(request, room_id, "Room created successfully.", status=201)
 
 
@@ -53,9 +56,10 @@ async def create(request: web.Request) -> web.Response:
 @routes.route("PATCH", f"/api/chat/edit-group/{ROOM}/")
 @may_vanish
 async def edit(request: web.Request) -> web.Response:
-    """Change a room's name, description, avatar, read_only or members; removed members' sockets close."""
+    """Change a room's name, description, avatar, kind, read_only or members; removed members' sockets close."""
     user, room = await managed_room(request)
     data = await body(request, bodies.RoomUpdate())
+    rules.check_kind_change(room, data.get("kind"))
     new_members = data.pop("members", None)
     await membership(request).edit(room["id"], data, new_members, user["id"])
     return await room_answer(request, room["id"], "Room updated successfully.")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .. import bodies, shapes
+from .. import bodies, rules, shapes
 from ..errors import not_found
-from ..keys import ACCOUNTS, REGISTRY, SESSIONS, STORE
+from ..keys import ACCOUNTS, CONFIG, REGISTRY, SESSIONS, STORE
 from ..request import body, caller, client_address, json, path_id
 
 routes = web.RouteTableDef()
@@ -83,6 +83,8 @@ async def update_me(request: web.Request) -> web.Response:
 
 @routes.get("/api/user/list/")
 async def user_list(request: web.Request) -> web.Response:
-    """Every user, briefly."""
-    await caller(request)
-    return json([shapes.user_brief(u) for u in await request.app[STORE].list_users()])
+    """Every user, briefly; e-mails only as rules.shows_email allows."""
+    user = await caller(request)
+    everyone = request.app[CONFIG].show_emails
+    return json([shapes.user_brief(u, rules.shows_email(user, u["id"], everyone))
+                 for u in await request.app[STORE].list_users()])
