@@ -8,6 +8,7 @@ from .. import bodies, rules, shapes
 from ..keys import PUBLISHER, STORE
 from ..request import base_url, body, caller, json, path_id
 from ..room_changes import Change
+from ..store import Row
 from .history import _int_param as query_int
 from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation, room_in_path
 
@@ -20,18 +21,19 @@ AUDIT_PAGE = 1000  # rows of the audit log in one answer, at most
 @may_vanish
 async def add_moderator(request: web.Request) -> web.Response:
     """The owner or a site admin makes a member a moderator."""
-    return await _set_moderator(request, (await body(request, bodies.AddMember()))["user_id"], True)
+    user, room = await managed_room(request)  # before the body: a room one may not know of is 404 whatever is sent
+    return await _set_moderator(request, user, room, (await body(request, bodies.AddMember()))["user_id"], True)
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/moderators/{USER}/")
 @may_vanish
 async def remove_moderator(request: web.Request) -> web.Response:
     """The owner or a site admin makes a moderator a plain member again."""
-    return await _set_moderator(request, path_id(request, "user_id"), False)
-
-
-async def _set_moderator(request: web.Request, user_id: int, moderator: bool) -> web.Response:
     user, room = await managed_room(request)
+    return await _set_moderator(request, user, room, path_id(request, "user_id"), False)
+
+
+async def _set_moderator(request: web.Request, user: Row, room: Row, user_id: int, moderator: bool) -> web.Response:
     await moderation(request).set_moderator(room, user, user_id, moderator)
     return json({"message": "Moderator added." if moderator else "Moderator removed.",
                  "user_id": user_id, "room_role": "moderator" if moderator else "member"})
