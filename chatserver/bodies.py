@@ -41,6 +41,15 @@ class Id(fields.Integer):
         return super().deserialize(value, attr, data, **kwargs)
 
 
+class Flag(fields.Boolean):
+    """true or false, and nothing else (not 1, "true" or "yes")."""
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
+        if value is not missing and value is not None and type(value) is not bool:
+            raise self.make_error("invalid")
+        return super().deserialize(value, attr, data, **kwargs)
+
+
 class IdList(fields.Field):
     """A list of ids whose length is checked before its items; only the first bad items are named."""
 
@@ -158,6 +167,7 @@ class RoomUpdate(Strict):
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
+    read_only = Flag()
     kind = Kind()
 
 
@@ -193,6 +203,10 @@ class AddMember(Strict):
 
 
 OtherUser = AddMember  # the body naming one other user: a direct room's or a block's
+class Ban(Strict):
+    user_id = Id(required=True)
+    reason = Text(max_len=500, load_default="")
+    delete_messages = Flag(load_default=False)
 
 
 class Search(Schema):

@@ -25,6 +25,8 @@ def field_schema(field: fields.Field) -> Schema:
         out = {"type": "string", "format": "uri"}
     elif isinstance(field, fields.String):
         out = {"type": "string"}
+    elif isinstance(field, fields.Boolean):
+        out = {"type": "boolean"}
     else:
         raise TypeError(f"no JSON Schema for {type(field).__name__}")
     for rule in field.validators:

@@ -11,7 +11,8 @@ from aiohttp import web
 from .keys import CONFIG
 from .realtime.room_socket import chat_socket
 from .realtime.user_stream import user_stream
-from .views import api_docs, direct, health, history, invites, limits, members, prometheus, rooms, uploads, users
+from .views import (api_docs, direct, health, history, invites, limits, members, moderation, prometheus, rooms,
+                    uploads, users)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,7 +44,7 @@ async def client_headers(request: web.Request, response: web.StreamResponse) -> 
 
 
 REST = (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-        limits.routes, invites.routes, direct.routes)
+        limits.routes, invites.routes, direct.routes, moderation.routes)
 
 
 def add_routes(app: web.Application) -> None:

@@ -4,6 +4,7 @@ import { api, ApiError, token } from "./api.js";
 import { Composer } from "./composer.js";
 import { $, show } from "./dom.js";
 import { MessageList, fromFrame, fromHistory, snippet, stateOf } from "./messages.js";
+import { Moderation } from "./moderation.js";
 import { RoomSocket, newClientId } from "./socket.js";
 import { TypingIndicator } from "./typing.js";
 
@@ -27,6 +28,7 @@ export class RoomView {
       meId: () => this.hooks.me()?.id,
       nameOf: (id, fallback) => this.nameOf(id, fallback),
       memberNames: (ids) => ids.map((id) => this.members.get(id)?.first_name).filter(Boolean),
+      mayModerate: () => Boolean(this.moderation?.mayModerate()),
     }, (action, id, value) => this.messageAction(action, id, value));
     this.typing = new TypingIndicator($("typing"));
     this.composer = new Composer({
@@ -39,6 +41,8 @@ export class RoomView {
       onTyping: (isTyping) => this.socket?.send({ action: isTyping ? "typing" : "stop_typing" }),
       onUpload: (file, parent) => this.upload(file, parent),
     });
+    this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
     $("load-older").addEventListener("click", () => this.loadOlder());
     $("leave-room").addEventListener("click", () => this.leave());
     this.scroller.addEventListener("scroll", () => this.scroller.scrollTop < 40 && this.loadOlder());
@@ -62,6 +66,7 @@ export class RoomView {
     this.messages.clear();
     this.typing.clear();
     this.composer.reset();
+    this.moderation.close();
     for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
@@ -93,6 +98,7 @@ export class RoomView {
     }
     show($("composer"), true);
     show($("leave-room"), room.kind !== "direct");
+    this.moderation.render();
     $("message-input").focus();
     this.markRead();
   }
@@ -196,6 +202,7 @@ export class RoomView {
     try {
       const members = await api.members(room.id);
       if (this.room === room) this.members = new Map(members.map((member) => [member.id, member]));
+      this.moderation.render();
     } catch {
       // Names fall back to what the frame carries.
     } finally {
