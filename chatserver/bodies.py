@@ -173,6 +173,7 @@ class RoomUpdate(Strict):
     description = Text(max_len=1000)
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
+    read_only = Flag()
     members_may_pin = Flag()
     kind = Kind()
 
@@ -209,6 +210,10 @@ class AddMember(Strict):
 
 
 OtherUser = AddMember  # the body naming one other user: a direct room's or a block's
+class Ban(Strict):
+    user_id = Id(required=True)
+    reason = Text(max_len=500, load_default="")
+    delete_messages = Flag(load_default=False)
 
 
 class Suspension(Strict):

@@ -7,7 +7,7 @@ from typing import Any, Iterable, Protocol
 from . import media, rules
 from .config import Config
 from .errors import invalid
-from .store import Blocked, RoomNameTaken, Row, Store
+from .store import Banned, Blocked, RoomNameTaken, Row, Store
 
 NAME_TAKEN = {"name": ["A room with this name already exists."]}
 
@@ -49,8 +49,8 @@ class Membership:
 
     async def edit(self, room_id: int, fields: dict[str, Any], member_ids: list[int] | None,
                    actor_id: int | None = None) -> None:
-        """Change a room's name, description, avatar, kind or (with member_ids) its members; removed members'
-        sockets close; a change of kind is audited as actor_id's."""
+        """Change a room's name, description, avatar, kind, read_only or (with member_ids) its members (never
+        adding a banned user); removed members' sockets close; actor_id's changes are audited."""
         told = self._followers(room_id)
         if member_ids is not None:
             rules.check_users_exist(await self.store.missing_users(member_ids), "members")
@@ -59,6 +59,8 @@ class Membership:
             removed = await self.store.update_room(room_id, fields, member_ids, actor_id)
         except RoomNameTaken:
             raise invalid(NAME_TAKEN) from None
+        except Banned as exc:
+            rules.check_not_banned(exc.args[0])
         if self.fanout is not None:
             self.fanout.forget_room(room_id)  # new messages carry the new name
             for user_id in removed:
@@ -90,10 +92,14 @@ class Membership:
         await self._added(room_id, user_id)
         return member
 
-    async def remove(self, room_id: int, user_id: int, absent_status: int = 400) -> None:
-        """A member leaves or is removed (never the owner); their sockets in the room close (4003)."""
-        owner_id, member = await self.store.remove_member(room_id, user_id)
-        rules.check_leave(owner_id, user_id, member, absent_status)  # nothing was removed if this refuses
+    async def remove(self, room_id: int, user_id: int, absent_status: int = 400, actor_id: int | None = None,
+                     spare_moderators: bool = False) -> None:
+        """A member leaves or is removed by actor_id (never the owner, nor a moderator with
+        spare_moderators); their sockets in the room close (4003)."""
+        seen = await self.store.remove_member(room_id, user_id, actor_id, spare_moderators)
+        # nothing was removed if these refuse
+        rules.check_leave(seen["owner_id"], user_id, bool(seen["is_member"]), absent_status)
+        rules.check_spared(bool(seen["moderator"]), spare_moderators)
         if self.fanout is not None:
             self.fanout.close_member(room_id, user_id)
         await self._tell([user_id])
@@ -131,7 +137,10 @@ class Membership:
 
     async def _added(self, room_id: int, user_id: int) -> None:
         await self._check_room_counts([user_id], "user_id", room_id)
-        await self.store.add_member(room_id, user_id)
+        try:
+            await self.store.add_member(room_id, user_id)
+        except Banned as exc:
+            rules.check_not_banned(exc.args[0])
         await self._tell([user_id])
 
     async def _check_room_counts(self, user_ids: Iterable[int], field: str, room_id: int | None = None) -> None:

@@ -10,6 +10,7 @@ from . import __version__
 from .client_frames import LIMITS
 from .config import Config
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, nullable, obj, ref
+from .openapi_moderation import COMPONENTS as MODERATION
 from .openapi_paths import paths
 from .bodies import REACTIONS
 
@@ -69,6 +70,10 @@ COMPONENTS: dict[str, Schema] = {
                     " are named, `more` (or `<list>.more`) counts the rest.",
                     "additionalProperties": {"type": "array", "items": TEXT}, "minProperties": 1},
 }
+COMPONENTS["RoomMember"] = {**COMPONENTS["Member"], "properties": {
+    **COMPONENTS["Member"]["properties"], "room_role": {"enum": ["owner", "moderator", "member"],
+                                                        "description": "The member's role in the room."}},
+    "required": [*COMPONENTS["Member"]["required"], "room_role"]}
 COMPONENTS["Account"] = {**COMPONENTS["User"], "description": "A user as a site admin sees it.", "properties": {
     **COMPONENTS["User"]["properties"], "suspended_at": {**nullable(TIME), "description": "Null unless suspended."}},
     "required": [*COMPONENTS["User"]["required"], "suspended_at"]}
@@ -111,7 +116,7 @@ def document(config: Config) -> Schema:
         "tags": [{"name": n} for n in ("accounts", "rooms", "members", "messages", "server")],
         "paths": paths(config),
         "components": {
-            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **_frame_components(config)},
+            "schemas": {**COMPONENTS, "RoomAnswer": ROOM_ANSWER, "AuthAnswer": AUTH_ANSWER, **MODERATION, **_frame_components(config)},
             "securitySchemes": {
                 "Token": {"type": "apiKey", "in": "header", "name": "Authorization",
                           "description": "`Token <40 hex characters>`, as Django REST Framework's TokenAuthentication."},

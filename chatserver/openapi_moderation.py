@@ -1,67 +1,63 @@
-"""The OpenAPI paths of site suspension, mutes and pins."""
+"""The OpenAPI paths and components of moderation: moderators, bans, read-only rooms' audit, the audit log."""
 
 from __future__ import annotations
 
 from . import bodies
 from .openapi_bodies import body_schema
-from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, ref
+from .openapi_parts import ID, TEXT, TIME, Schema, body, nullable, obj, op, path, query, ref
+from .storage.audit import ACTIONS
 
-USER_ID = path("user_id", "The user's id.")
-ROOM_ID = path()
-MUTE = obj({"user": obj({"id": ID, "first_name": TEXT, "last_name": TEXT}),
-            "until": {**nullable(TIME), "description": "When the mute ends by itself; null: when lifted."},
-            "created_at": TIME, "muted_by": {**nullable(ID), "description": "Who muted them."}})
+ROOM_ID, USER_ID = path(), path("user_id", "The user's id.")
+NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
+AFTER_ID = query("after_id", {"type": "integer", "minimum": 0}, "Entries with an id above this (default 0).")
+LIMIT = query("limit", {"type": "integer", "minimum": 1}, "At most this many (default and maximum 1000).")
+
+COMPONENTS: dict[str, Schema] = {
+    "Ban": obj({"user": obj({**NAMES, "photo": nullable(TEXT)}), "reason": TEXT, "created_at": TIME,
+                "banned_by": nullable(obj(NAMES, description="The moderator; null once that account is gone."))}),
+    "AuditEntry": obj({"id": ID, "at": TIME, "action": {"enum": sorted(ACTIONS)}, "actor_id": nullable(ID),
+                       "room_id": nullable(ID), "target_id": nullable(ID), "message_id": nullable(ID),
+                       "reason": TEXT, "detail": nullable({"type": "object"})},
+                      description="One moderation action: who (actor_id) did what to whom (target_id), where, why."),
+    "AuditPage": obj({"entries": {"type": "array", "items": ref("AuditEntry")},
+                      "last_id": {"type": "integer", "minimum": 0, "description": "Pass as after_id for the next page."},
+                      "has_more": {"type": "boolean"}}),
+    "RoleChange": obj({"message": TEXT, "user_id": ID, "room_role": {"enum": ["moderator", "member"]}}),
+}
 
 
-def _optional(schema: Schema) -> Schema:
-    return {**body(schema), "required": False}
-
-
-def suspension_paths() -> dict[str, Schema]:
-    """Site admins suspend an account and lift the suspension."""
-    account = obj({"message": TEXT, "user": ref("Account"), "deleted_messages": {
-        "type": "integer", "minimum": 0, "description": "How many of their messages were deleted (0 unless asked)."}})
-    reason = _optional(body_schema(bodies.Suspension, {
-        "reason": "Why: kept in the audit log.",
-        "delete_messages": "With suspend: delete every message of the user, each as its author's deletion is."}))
+def moderation_paths() -> dict[str, Schema]:
+    """Moderators, bans and the audit log."""
+    user_body = body(body_schema(bodies.AddMember))
+    ban_body = body(body_schema(bodies.Ban, {
+        "reason": "Shown to moderators in the ban list and the audit log.",
+        "delete_messages": "Also delete every message of theirs in the room (default false)."}))
+    banned = (201, "Banned: removed from the room (sockets close 4003) and kept out until unbanned.",
+              obj({"message": TEXT, "user_id": ID, "deleted_messages": {
+                  "type": "integer", "minimum": 0, "description": "How many of their messages were deleted."}}))
     return {
-        "/api/admin/users/{user_id}/suspend/": {"post": op(
-            "Suspend an account", "accounts",
-            (200, "Suspended: every token revoked, their sockets closed (4001), login refused.", account),
-            (401, 403, 404), reason, [USER_ID])},
-        "/api/admin/users/{user_id}/unsuspend/": {"post": op(
-            "Lift a suspension", "accounts", (200, "The user may log in again.", account),
-            (401, 403, 404), reason, [USER_ID])},
-    }
-
-
-def mute_paths() -> dict[str, Schema]:
-    """A room's owner, moderators and site admins mute members."""
-    mute = body_schema(bodies.Mute, {
-        "duration": "Seconds (at most CHAT_MAX_MUTE_SECONDS); without it, or null, until lifted.",
-        "reason": "Why: kept in the audit log."})
-    return {
-        "/api/chat/groups/{id}/mutes/": {
-            "get": op("List mutes", "members", (200, "The mutes in force, newest first: all of them for the room's"
-                                                     " moderators, a member's own for a member.", {"type": "array", "items": MUTE}),
-                      (401, 403, 404), params=[ROOM_ID]),
-            "post": op("Mute a member", "members", (201, "Muted: they read, but cannot send, edit, react or pin.",
-                                                    obj({"message": TEXT, "mute": MUTE})),
-                       (401, 403, 404), body(mute), [ROOM_ID])},
-        "/api/chat/groups/{id}/mutes/{user_id}/": {"delete": op(
-            "Lift a mute", "members", (200, "Lifted.", ref("Confirmation")), (401, 403, 404),
-            params=[ROOM_ID, path("user_id", "The muted member's user id.")])},
-    }
-
-
-def pin_paths() -> dict[str, Schema]:
-    """A room's pinned messages."""
-    return {
-        "/api/chat/groups/{id}/pins/": {
-            "get": op("Pinned messages", "messages", (200, "The room's pinned messages, the latest pin first.",
-                                                      {"type": "array", "items": ref("Message")}),
-                      (401, 403, 404), params=[ROOM_ID]),
-            "post": op("Pin or unpin a message", "messages",
-                       (200, "The message, pinned or not; the room gets a message_pinned frame.", ref("Message")),
-                       (401, 403, 404, 503), body(body_schema(bodies.Pin)), [ROOM_ID])},
+        "/api/chat/groups/{id}/moderators/": {"post": op(
+            "Make a moderator", "members", (200, "The member moderates the room.", ref("RoleChange")),
+            (401, 403, 404), user_body, [ROOM_ID])},
+        "/api/chat/groups/{id}/moderators/{user_id}/": {"delete": op(
+            "Unmake a moderator", "members", (200, "The moderator is a plain member again.", ref("RoleChange")),
+            (401, 403, 404), params=[ROOM_ID, USER_ID])},
+        "/api/chat/groups/{id}/bans/": {
+            "get": op("List bans", "members", (200, "The room's bans, newest first.",
+                                               {"type": "array", "items": ref("Ban")}), (401, 403, 404), params=[ROOM_ID]),
+            "post": op("Ban a user", "members", banned, (401, 403, 404), ban_body, [ROOM_ID])},
+        "/api/chat/groups/{id}/bans/{user_id}/": {"delete": op(
+            "Lift a ban", "members", (200, "The user may join or be added again.", ref("Confirmation")),
+            (401, 403, 404), params=[ROOM_ID, USER_ID])},
+        "/api/chat/groups/{id}/messages/{message_id}/": {"delete": op(
+            "Delete a message", "messages", (200, "Deleted; the room gets the `deleted` frame, with deleted_by.",
+                                             obj({"message": TEXT, "id": ID, "seq": {"type": "integer", "minimum": 1}})),
+            (400, 401, 403, 404), params=[ROOM_ID, path("message_id", "The message's id.")])},
+        "/api/chat/groups/{id}/audit/": {"get": op(
+            "A room's audit log", "members", (200, "The room's moderation actions, oldest first.", ref("AuditPage")),
+            (400, 401, 403, 404), params=[ROOM_ID, AFTER_ID, LIMIT])},
+        "/api/admin/audit/": {"get": op(
+            "The audit log", "server", (200, "Every moderation action, oldest first (site admins only).",
+                                        ref("AuditPage")), (400, 401, 403),
+            params=[AFTER_ID, LIMIT, query("room", ID, "Only this room's entries.")])},
     }

@@ -6,7 +6,8 @@ from . import bodies
 from .config import Config
 from .openapi_bodies import body_schema, field_schema
 from .openapi_invites import invite_paths
-from .openapi_moderation import mute_paths, pin_paths, suspension_paths
+from .openapi_moderation import moderation_paths
+from .openapi_mutes_pins import mute_paths, pin_paths, suspension_paths
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
@@ -82,11 +83,11 @@ def _room_paths() -> dict[str, Schema]:
 
 
 def _member_paths() -> dict[str, Schema]:
-    listing = (200, "Members, by name.", {**ARRAY, "items": ref("Member")})
+    listing = (200, "Members, by name.", {**ARRAY, "items": ref("RoomMember")})
     return {
         "/api/chat/groups/{id}/members/": {
             "get": op("List members", "members", listing, (401, 403, 404), params=[ROOM_ID]),
-            "post": op("Add a member", "members", (201, "Added.", obj({"message": TEXT, "member": ref("Member")})),
+            "post": op("Add a member", "members", (201, "Added.", obj({"message": TEXT, "member": ref("RoomMember")})),
                        (401, 403, 404), body(body_schema(bodies.AddMember)), [ROOM_ID])},
         "/api/chat/groups/{id}/members/{user_id}/": {"delete": op(
             "Remove a member", "members", (200, "Removed; their sockets in the room close (4003).", ref("Confirmation")),
@@ -177,5 +178,6 @@ def _server_paths() -> dict[str, Schema]:
 
 def paths(config: Config) -> dict[str, Schema]:
     """Every REST path with its operations, its limits those of config."""
-    return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **_direct_paths(),
-            **_message_paths(config), **_server_paths(), **suspension_paths(), **mute_paths(), **pin_paths()}
+    return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **moderation_paths(),
+            **_direct_paths(), **_message_paths(config), **_server_paths(), **suspension_paths(), **mute_paths(),
+            **pin_paths()}

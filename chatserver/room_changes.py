@@ -30,6 +30,7 @@ class Change:
     data: dict[str, Any]
     reply_to: object = None  # whoever asked (a socket): the publisher's to answer, opaque here
     base: str = ""  # where the requester reaches this server: live frames' attachment URLs are built on it
+    moderating: bool = False  # a moderator's change (a ban's deletions, REST): a site admin need not be a member
     future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -73,13 +74,16 @@ def apply(changes: list[Change], batch: ChangeBatch) -> list[Committed | ChatErr
     for change in changes:
         try:
             pair = (change.room["id"], change.user["id"])
+            standing = members.get(pair)
             # purge: a site admin's deletion of a suspended user's messages, in rooms they left too (never a client's)
-            rules.check_still_member(pair in members or change.data.get("purge", False))
+            if not (change.moderating and rules.is_admin(change.user) or change.data.get("purge", False)):
+                rules.check_still_member(standing is not None)
             rules.check_not_blocked(change.room["id"] in blocked and change.kind in rules.BLOCKED_CHANGES
                                     and not sends.answered(change))
             if change.kind in rules.SILENCED and not sends.answered(change):
                 rules.check_not_muted(pair in muted, muted.get(pair))
-            outcomes.append(_send(batch, sends, change) if change.kind == "send" else APPLY[change.kind](batch, change))
+            outcomes.append(_send(batch, sends, change, standing) if change.kind == "send"
+                            else APPLY[change.kind](batch, change, standing))
         except ChatError as exc:
             outcomes.append(exc)
     return outcomes
@@ -97,12 +101,17 @@ def client_key(change: Change) -> Key:
     return (change.room["id"], change.user["id"], change.data["client_id"])
 
 
-def _send(batch: ChangeBatch, sends: Sends, change: Change) -> Committed:
+def _check_may_post(standing: Row | None, user: Row) -> None:
+    rules.check_may_post(bool(standing and standing["read_only"]), rules.moderates(standing, user))
+
+
+def _send(batch: ChangeBatch, sends: Sends, change: Change, standing: Row | None) -> Committed:
     data, room, user = change.data, change.room, change.user
     client_id = data.get("client_id")
     key = client_key(change) if client_id else None
     if sends.answered(change):
         return _retry_answer(sends, key, client_id, change.base)
+    _check_may_post(standing, user)
     parent = data.get("parent_message")
     replied = None
     if parent is not None:
@@ -156,41 +165,46 @@ def _same(frame: dict[str, Any], logged: bytes) -> bytes | None:
     return logged if frame.get("attachment") is None else None
 
 
-def _target(batch: ChangeBatch, change: Change) -> Row:
+def _target(batch: ChangeBatch, change: Change, standing: Row | None) -> Row:
     """The message a change names, checked against the rules for that kind of change."""
     state = batch.message_state(change.data["message_id"])
-    rules.check_message_change(change.kind, state, change.room["id"], change.user)
+    rules.check_message_change(change.kind, state, change.room["id"], change.user, rules.moderates(standing, change.user))
     return state
 
 
-def _edit(batch: ChangeBatch, change: Change) -> Committed:
-    state = _target(batch, change)
+def _edit(batch: ChangeBatch, change: Change, standing: Row | None) -> Committed:
+    state = _target(batch, change, standing)
+    _check_may_post(standing, change.user)
     seq = _next_seq(batch, change.room["id"])
     batch.edit_content(state["id"], change.data["new_content"])
     frame = {"action": "edited", "id": state["id"], "new_content": change.data["new_content"]}
     return _logged(batch, change, state["id"], seq, frame)
 
 
-def _delete(batch: ChangeBatch, change: Change) -> Committed:
-    state = _target(batch, change)
+def _delete(batch: ChangeBatch, change: Change, standing: Row | None) -> Committed:
+    state = _target(batch, change, standing)
     seq = _next_seq(batch, change.room["id"])
-    batch.erase(state["id"])
-    frame = {"action": "deleted", "id": state["id"]}
+    user = change.user
+    batch.erase(state["id"], user["id"])
+    if state["sender_id"] != user["id"]:
+        batch.record(user["id"], "message_deleted", room_id=change.room["id"], target_id=state["sender_id"],
+                     message_id=state["id"])
+    frame = {"action": "deleted", "id": state["id"], "deleted_by": {"id": user["id"], "name": user["first_name"]}}
     committed = _logged(batch, change, state["id"], seq, frame)
     committed.removed_file = state["attachment"]
     return committed
 
 
-def _react(batch: ChangeBatch, change: Change) -> Committed:
-    state = _target(batch, change)
+def _react(batch: ChangeBatch, change: Change, standing: Row | None) -> Committed:
+    state = _target(batch, change, standing)
     seq = _next_seq(batch, change.room["id"])
     counts = batch.toggle_reaction(state["id"], change.user["id"], change.data["reaction"])
     frame = {"action": "reacted", "id": state["id"], "reactions": counts}
     return _logged(batch, change, state["id"], seq, frame)
 
 
-def _pin(batch: ChangeBatch, change: Change) -> Committed:
-    state = _target(batch, change)
+def _pin(batch: ChangeBatch, change: Change, standing: Row | None) -> Committed:
+    state = _target(batch, change, standing)
     rules.check_may_pin(batch.pin_rights(change.room["id"], change.user["id"]), change.user)
     pin = change.data["pin"]
     rules.check_pin_change(state, pin, batch.pin_count(change.room["id"]), change.data["limit"])

@@ -93,6 +93,12 @@ def is_admin(user: Row) -> bool:
     return user["role"] == "admin"
 
 
+def check_site_admin(user: Row) -> None:
+    """Only a site admin may do that."""
+    if not is_admin(user):
+        raise forbidden("Only an administrator may do that.")
+
+
 def check_manager(room: Row, user: Row) -> None:
     """Only the room's owner or a site admin may change the room or its members."""
     if room["owner_id"] != user["id"] and not is_admin(user):
@@ -168,12 +174,61 @@ def check_moderator(room: Row, user: Row) -> None:
         raise forbidden("Only the room's owner, its moderators or an administrator may do that.")
 
 
-def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) -> None:
-    """Edit, delete and react name a live message of this room; edit and delete only the sender's own."""
+def spares_moderators(room: Row, user: Row) -> bool:
+    """A moderator who is neither the owner nor a site admin cannot remove or ban another moderator."""
+    return room["owner_id"] != user["id"] and not is_admin(user)
+
+
+def check_spared(moderator: bool, spared: bool) -> None:
+    """Refuse a moderator's removal or ban of another moderator (nothing was changed)."""
+    if moderator and spared:
+        raise forbidden("Only the room's owner or an administrator may remove or ban a moderator.")
+
+
+def check_role_change(target: Row, user_id: int) -> None:
+    """Only a member other than the owner is made a moderator or stops being one."""
+    if not target["is_member"]:
+        raise ChatError("not_member", "That user is not a member of this room.", status=404)
+    if target["owner_id"] == user_id:
+        raise invalid({"user_id": ["The owner has every power of a moderator already."]})
+
+
+def check_ban(target: Row, user_id: int, spared: bool) -> None:
+    """The owner is never banned, nobody twice; a moderator bans another only as owner or site admin."""
+    if target["owner_id"] == user_id:
+        raise forbidden("The owner cannot be banned.")
+    if target["banned"]:
+        raise ChatError("already_banned", "That user is banned from this room already.")
+    check_spared(bool(target["moderator"]), spared)
+
+
+def check_not_banned(banned: list[int]) -> None:
+    """A banned user cannot join or be added until unbanned."""
+    if banned:
+        raise ChatError("banned", "Banned from this room until a moderator lifts the ban.", status=403,
+                        user_ids=banned)
+
+
+def moderates(standing: Row | None, user: Row) -> bool:
+    """Whether a user moderates a room, from their standing in it as a write sees it (None: not a member)."""
+    return is_admin(user) or standing is not None and (standing["owner_id"] == user["id"] or bool(standing["moderator"]))
+
+
+def check_may_post(read_only: bool, moderator: bool) -> None:
+    """In a read-only room only the owner, its moderators and site admins send, reply, upload or edit."""
+    if read_only and not moderator:
+        raise ChatError("read_only", "This room is read-only: only its owner and moderators post here.", status=403)
+
+
+def check_message_change(kind: str, state: Row | None, room_id: int, user: Row, moderator: bool = False) -> None:
+    """Edit, delete and react name a live message of this room; edit only the sender's own, delete
+    the sender's own or, for a moderator of the room, anyone's."""
     if state is None or state["room_id"] != room_id:
         raise not_found("No such message in this room.")
-    if kind in ("edit", "delete") and state["sender_id"] != user["id"]:
-        raise forbidden("Only the sender of a message may edit or delete it.")
+    if kind == "edit" and state["sender_id"] != user["id"]:
+        raise forbidden("Only the sender of a message may edit it.")
+    if kind == "delete" and state["sender_id"] != user["id"] and not moderator:
+        raise forbidden("Only the sender of a message, or a moderator of the room, may delete it.")
     if state["is_deleted"]:
         raise ChatError("deleted", "That message was deleted.")
 

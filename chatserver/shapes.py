@@ -35,9 +35,24 @@ def invite(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in ("code", "room_id", "expires_at", "max_uses", "uses", "created_at", "created_by")}
 
 
-def member(row: Row) -> dict[str, Any]:
-    """A room member."""
-    return {k: row[k] for k in ("id", "first_name", "last_name", "role", "photo", "year")}
+def member(row: Row, room_role: str) -> dict[str, Any]:
+    """A room member, with their role in the room (rules.room_role)."""
+    return {**{k: row[k] for k in ("id", "first_name", "last_name", "role", "photo", "year")}, "room_role": room_role}
+
+
+def ban(row: Row) -> dict[str, Any]:
+    """A room's ban: who, why, when, and by whom (null once that account is gone)."""
+    return {"user": {"id": row["user_id"], "first_name": row["first_name"], "last_name": row["last_name"],
+                     "photo": row["photo"]},
+            "reason": row["reason"], "created_at": row["created_at"],
+            "banned_by": None if row["actor_first_name"] is None else {
+                "id": row["actor_id"], "first_name": row["actor_first_name"], "last_name": row["actor_last_name"]}}
+
+
+def audit_entry(row: Row) -> dict[str, Any]:
+    """One row of the audit log, as stored."""
+    return {k: row[k] for k in ("id", "at", "action", "actor_id", "room_id", "target_id", "message_id",
+                                "reason", "detail")}
 
 
 def sender(row: Row) -> dict[str, Any]:

@@ -29,6 +29,10 @@ class Blocked(Exception):
     """A block stands between two users (either way)."""
 
 
+class Banned(Exception):
+    """The users (args[0], a list of ids) are banned from the room: they cannot be made members."""
+
+
 class TooManyInvites(Exception):
     """The room already has as many live invites as it may."""
 
@@ -57,8 +61,9 @@ class ChangeBatch(Protocol):
         """The next message id, taken."""
     def existing_sends(self, keys: Sequence[Key]) -> dict[Key, Row]:
         """Messages already stored under these keys: room_id, sender_id, client_id, id, seq, frame (parsed)."""
-    def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-        """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    def memberships(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Row]:
+        """The (room_id, user_id) pairs among pairs where the user is a member of the room now, each with
+        their standing in it: moderator, and the room's owner_id and read_only."""
     def muted(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
         """(room_id, user_id) -> until (None: until lifted), for the pairs among pairs muted now."""
     def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
@@ -76,8 +81,10 @@ class ChangeBatch(Protocol):
         """Add an event to the room's log; returns the frame as the log keeps it (JSON)."""
     def edit_content(self, message_id: int, content: str) -> None:
         """Replace a message's content and mark it edited."""
-    def erase(self, message_id: int) -> None:
-        """Delete a message, its content, attachment, reactions and mentions, in the log too."""
+    def erase(self, message_id: int, deleted_by: int) -> None:
+        """Delete a message, its content, attachment, reactions and mentions, in the log too; deleted_by did."""
+    def record(self, actor_id: int, action: str, *, room_id: int, target_id: int, message_id: int) -> None:
+        """One row of the audit log (an action of storage.audit.ACTIONS), in this transaction."""
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""
     def pin_rights(self, room_id: int, user_id: int) -> Row:
@@ -151,18 +158,21 @@ class Store(Protocol):
         name contains it, by name. Direct rooms are never listed."""
     async def user_rooms(self, user_id: int) -> list[Row]:
         """Rooms the user belongs to, with unread_count and last_message_id."""
-    async def update_room(self, room_id: int, fields: dict[str, Any],
-                          member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
-        """Change name, description, avatar, owner or kind, and with member_ids replace the members; returns those
-        removed. A change of kind is audited as actor_id's in the same transaction."""
+    async def update_room(self, room_id: int, fields: dict[str, Any], member_ids: Iterable[int] | None = None,
+                          actor_id: int | None = None) -> list[int]:
+        """Change name, description, avatar, owner, kind or read_only, and with member_ids replace the members
+        (Banned when that adds a banned user); returns those removed. actor_id's changes are audited in the
+        same transaction."""
     async def delete_room(self, room_id: int) -> list[str]:
         """Delete a room with its members, messages and events; returns its attachments' file names."""
     async def is_member(self, room_id: int, user_id: int) -> bool:
         """Whether the user belongs to the room."""
     async def add_member(self, room_id: int, user_id: int) -> bool:
-        """Add a member; False if they already were one."""
-    async def remove_member(self, room_id: int, user_id: int) -> tuple[int, bool]:
-        """Remove a member unless they own the room: (owner id, whether they were a member), in one transaction."""
+        """Add a member; False if they already were one; Banned for a user banned from the room."""
+    async def remove_member(self, room_id: int, user_id: int, actor_id: int | None = None,
+                            spare_moderators: bool = False) -> Row:
+        """Remove a member unless they own the room (or moderate it, with spare_moderators), in one
+        transaction; returns owner_id, is_member, moderator and banned as it saw them. Audited as actor_id's."""
     async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
         """Make a member the owner; False (and no change) for a non-member."""
     async def members(self, room_id: int, q: str | None = None) -> list[Row]:
@@ -211,6 +221,19 @@ class Store(Protocol):
         """Join the invite's room counting one use, in one transaction: (joined | member | invalid | banned | crowded,
         room id)."""
 
+    # moderation: each change audited in its own transaction
+    async def set_moderator(self, room_id: int, user_id: int, moderator: bool, actor_id: int) -> Row:
+        """Make a member (not the owner) a moderator or take it back; returns the standing before, as remove_member."""
+    async def ban(self, room_id: int, user_id: int, actor_id: int, reason: str, spare_moderators: bool) -> Row:
+        """Ban a user and remove them, unless the owner, banned already, or a moderator with spare_moderators;
+        returns the standing before, as remove_member."""
+    async def unban(self, room_id: int, user_id: int, actor_id: int) -> bool:
+        """Lift a ban; False when there was none."""
+    async def bans(self, room_id: int) -> list[Row]:
+        """A room's bans, newest first, with the banned user's and the banning moderator's names."""
+    async def audit_entries(self, after_id: int = 0, room_id: int | None = None, limit: int = 100) -> list[Row]:
+        """Audit rows after after_id, oldest first; only one room's with room_id; detail parsed."""
+
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         """Up to limit messages of the room older than message id `before`, newest first (keyset)."""
@@ -224,6 +247,8 @@ class Store(Protocol):
         """The largest message id ever handed out (deleted ones included), 0 for none."""
     async def attachments_of(self, user_id: int) -> list[str]:
         """The stored file names of the user's messages that still have an attachment."""
+    async def live_message_ids(self, room_id: int, sender_id: int) -> list[int]:
+        """The ids of a user's messages in a room that are not deleted, oldest first."""
     async def all_attachments(self) -> list[str]:
         """Every stored file name a message still refers to."""
     async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:

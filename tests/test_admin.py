@@ -21,7 +21,8 @@ from chatserver.storage.migrations import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_IDS = ("²", "-1", "0", "abc", "9" * 30)
-COMMANDS = ("createuser", "setpassword", "tokens", "revoke", "createroom", "addmember", "backup", "check")
+COMMANDS = ("createuser", "setpassword", "tokens", "revoke", "createroom", "addmember", "backup", "check",
+            "audit-export")
 
 
 @pytest.fixture

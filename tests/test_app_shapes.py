@@ -22,7 +22,7 @@ FRAME_KEYS = {
     "message": STATE_KEYS | {"seq"},
     "edited": STATE_KEYS | {"action", "new_content", "seq"},
     "reacted": STATE_KEYS | {"action", "seq"},
-    "deleted": STATE_KEYS | {"action", "seq"},
+    "deleted": STATE_KEYS | {"action", "seq", "deleted_by"},
 }
 HISTORY_KEYS = {"id", "sender", "attachment", "message_type", "content", "reactions", "is_deleted", "is_edited",
                 "is_self", "status", "created_at", "updated_at", "room", "parent_message", "parent_message_id",

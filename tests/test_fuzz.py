@@ -86,8 +86,8 @@ def refused(draw) -> tuple[set[str], Any]:
     if choice == 6:  # ids of messages in another room, or of none
         base = draw(st.sampled_from([edit, react, delete]))
         return draw(frame({"not_found"}, {**base, "message_id": draw(st.sampled_from(["$foreign", "$missing"]))}))
-    if choice == 7:  # someone else's message
-        return draw(frame({"forbidden"}, {**draw(st.sampled_from([edit, delete])), "message_id": "$theirs"}))
+    if choice == 7:  # someone else's message (Asha owns the room: she may delete it, not edit it)
+        return draw(frame({"forbidden"}, {**edit, "message_id": "$theirs"}))
     if choice == 8:  # a deleted message
         return draw(frame({"deleted"}, {**draw(st.sampled_from([edit, react, delete])), "message_id": "$gone"}))
     if choice == 9:  # message text of the wrong type, blank, or too long

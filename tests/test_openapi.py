@@ -16,6 +16,8 @@ from chatserver.keys import CONFIG
 from chatserver.openapi import FRAMES
 from contract_support import DOC, check, frame_schema, server_frame
 
+from test_moderation import documented_moderation_calls
+
 UNDOCUMENTED = {"/", "/api/docs/", "/media/{name}"}  # the web client, this page, attachments (binary)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
@@ -156,6 +158,11 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("GET", "/api/chat/groups/{id}/messages/", 404, user=asha, ids={"id": 999})
     events = await api("GET", "/api/chat/groups/{id}/events/", 200, user=asha, ids=ids, params={"after_seq": "0"})
     assert [e["seq"] for e in events["events"]] == [1, 2, 3]  # the message, the upload, its pin
+    doomed = {**ids, "message_id": upload["id"]}
+    await api("DELETE", "/api/chat/groups/{id}/messages/{message_id}/", 403, user=meera, ids=doomed)
+    await api("DELETE", "/api/chat/groups/{id}/messages/{message_id}/", 200, user=asha, ids=doomed)
+    await api("DELETE", "/api/chat/groups/{id}/messages/{message_id}/", 400, user=asha, ids=doomed)
+    await documented_moderation_calls(api, asha, ravi, meera, room["id"])
     await api("POST", "/api/chat/group/{id}/transfer-ownership/", 200, user=asha, ids=ids,
               json={"new_owner_id": ravi["id"]})
     invite = await api("POST", "/api/chat/groups/{id}/invites/", 201, user=ravi, ids=ids, json={"max_uses": 2})

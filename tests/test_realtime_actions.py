@@ -94,7 +94,8 @@ async def test_delete_erases_content_and_blocks_edit_and_react(pair, client, con
     await ws_r.send_json({"action": "delete_message", "message_id": msg["id"]})
     assert (await recv(ws_r))["code"] == "forbidden"
     await ws_a.send_json({"action": "delete_message", "message_id": msg["id"]})
-    assert await recv(ws_r) == {**msg, "action": "deleted", "message": "", "mentions": [], "seq": 3}
+    assert await recv(ws_r) == {**msg, "action": "deleted", "message": "", "mentions": [], "seq": 3,
+                                "deleted_by": {"id": asha["id"], "name": "Asha"}}
     assert (await recv(ws_a))["is_self"] is True
     for frame in ({"action": "edit_message", "message_id": msg["id"], "new_content": "again"},
                   {"action": "react_message", "message_id": msg["id"], "reaction": "Like"},

@@ -247,7 +247,7 @@ async def test_members_list_is_for_members_only(client, register, make_room):
     status, data = await get(client, f"/api/chat/groups/{room['id']}/members/", asha)
     assert status == 200
     assert data == [{"id": asha["id"], "first_name": "Asha", "last_name": "Rao", "role": "member",
-                     "photo": None, "year": "2nd"}]
+                     "photo": None, "year": "2nd", "room_role": "owner"}]
     status, data = await get(client, f"/api/chat/groups/{room['id']}/members/", ravi)
     assert status == 403 and data["code"] == "forbidden"
 
@@ -275,7 +275,8 @@ async def test_owner_adds_and_removes_members(client, register, make_room, conne
     status, data = await post(client, path, asha, {"user_id": ravi["id"]})
     assert status == 201
     assert data == {"message": "Member added.", "member": {
-        "id": ravi["id"], "first_name": "Ravi", "last_name": "", "role": "member", "photo": None, "year": None}}
+        "id": ravi["id"], "first_name": "Ravi", "last_name": "", "role": "member", "photo": None, "year": None,
+        "room_role": "member"}}
     status, data = await post(client, path, asha, {"user_id": ravi["id"]})
     assert status == 400 and data["code"] == "already_member"
     assert await post(client, path, asha, {"user_id": 9999}) == (400, {"user_id": ["No such user: 9999."]})

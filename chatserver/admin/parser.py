@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable
 from .. import bodies
 from ..config import Config
 from .access import Refused
+from .audit import after_id, audit_export
 from .maintenance import backup, check
 from .rooms import addmember, createroom
 from .suspensions import suspend, unsuspend
@@ -89,3 +90,11 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
     p.add_argument("--force", action="store_true", help="replace the file if it exists")
 
     command(check, "check the database's integrity and schema version")
+
+    p = sub.add_parser("audit-export", help="write the audit log as JSON lines", description=audit_export.__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    server_flags(p)
+    p.set_defaults(run=_guarded(audit_export))
+    p.add_argument("--room", type=_id, metavar="ID", help="only this room's entries")
+    p.add_argument("--after-id", type=after_id, default=0, metavar="N",
+                   help="only entries with an id above N (default 0: all)")

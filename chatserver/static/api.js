@@ -51,7 +51,7 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const headers = {};
   const key = token.get();
   if (key) headers.Authorization = `Token ${key}`;

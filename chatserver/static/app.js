@@ -22,7 +22,7 @@ function refreshSoon() {
   if (refreshTimer === null) {
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
-      roomList.refresh();
+      roomList.refresh().then(() => roomView.moderation.roomUpdated(roomList.find(roomView.room?.id)));
     }, REFRESH_GAP_MS);
   }
 }

@@ -34,7 +34,7 @@ export function fromHistory(item) {
 export function fromFrame(frame) {
   const sender = frame.sender || {};
   const item = { ...frame, content: frame.message, sender: { id: sender.id, first_name: sender.name } };
-  return { ...fromHistory(item), clientId: frame.client_id };
+  return { ...fromHistory(item), clientId: frame.client_id, deletedBy: frame.deleted_by };
 }
 
 /** What an edited, reacted or deleted frame says of its message now, to replace it by id. */
@@ -61,7 +61,8 @@ export function snippet(message) {
 
 export class MessageList {
   /**
-   * view: { meId(), nameOf(senderId, fallback), memberNames(ids), isPinned(id)?, moreActions(message, mine)? },
+   * view: { meId(), nameOf(senderId, fallback), memberNames(ids), mayModerate(), isPinned(id)?,
+   *         moreActions(message, mine)? },
    * onAction(action, id, value) for "reply", "react", "edit", "delete".
    */
   constructor(listEl, view, onAction) {
@@ -166,6 +167,11 @@ export class MessageList {
     this.rerenderRepliesTo(new Set([id]));
   }
 
+  /** What the viewer may do changed (they became a moderator, or stopped being one). */
+  rerenderAll() {
+    for (const id of this.byId.keys()) this.rerender(id);
+  }
+
   rerender(id) {
     const entry = this.byId.get(id);
     if (!entry) return;
@@ -216,7 +222,10 @@ export class MessageList {
   }
 
   renderBody(m) {
-    if (m.isDeleted) return el("p", { class: "content", dataset: { testid: "message-content" }, text: "This message was deleted." });
+    if (m.isDeleted) {
+      const by = m.deletedBy && m.deletedBy.id !== m.senderId ? ` by ${this.view.nameOf(m.deletedBy.id, m.deletedBy.name)}` : "";
+      return el("p", { class: "content", dataset: { testid: "message-content" }, text: `This message was deleted${by}.` });
+    }
     const parts = [];
     const url = safeUrl(m.attachment);
     if (url && m.messageType === "image") {
@@ -284,7 +293,7 @@ export class MessageList {
       button("reply", "Reply", () => this.onAction("reply", m.id)),
       button("react", "React", () => this.setMode("paletteId", this.paletteId === m.id ? null : m.id)),
       mine && m.messageType === "text" ? button("edit", "Edit", () => this.startEdit(m.id)) : null,
-      mine ? button("delete", "Delete", () => this.setMode("confirmingDeleteId", m.id)) : null,
+      mine || this.view.mayModerate() ? button("delete", "Delete", () => this.setMode("confirmingDeleteId", m.id)) : null,
       ...(this.view.moreActions?.(m, mine) ?? []));
   }
 }

@@ -4,6 +4,7 @@ import { api, ApiError, token } from "./api.js";
 import { Composer } from "./composer.js";
 import { $, el, show } from "./dom.js";
 import { MessageList, fromFrame, fromHistory, snippet, stateOf } from "./messages.js";
+import { Moderation } from "./moderation.js";
 import { Mutes } from "./mutes.js";
 import { PinsBar } from "./pins.js";
 import { RoomSocket, newClientId } from "./socket.js";
@@ -29,8 +30,9 @@ export class RoomView {
       meId: () => this.hooks.me()?.id,
       nameOf: (id, fallback) => this.nameOf(id, fallback),
       memberNames: (ids) => ids.map((id) => this.members.get(id)?.first_name).filter(Boolean),
+      mayModerate: () => Boolean(this.moderation?.mayModerate()),
       isPinned: (id) => this.pins.has(id),
-      moreActions: (message) => this.moderation(message),
+      moreActions: (message) => this.pinAndMute(message),
     }, (action, id, value) => this.messageAction(action, id, value));
     this.mutingId = null; // the message whose sender a moderator is choosing a mute for
     this.pins = new PinsBar(this.scroller, {
@@ -50,10 +52,12 @@ export class RoomView {
       onTyping: (isTyping) => this.socket?.send({ action: isTyping ? "typing" : "stop_typing" }),
       onUpload: (file, parent) => this.upload(file, parent),
     });
+    this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
     this.mutes = new Mutes({ form: $("composer"), input: $("message-input") }, {
       meId: () => this.hooks.me()?.id,
       mayModerate: () => this.mayModerate(),
-      notice: (text) => { this.notice(text); this.rerenderAll(); },
+      notice: (text) => { this.notice(text); this.messages.rerenderAll(); },
     });
     $("load-older").addEventListener("click", () => this.loadOlder());
     $("leave-room").addEventListener("click", () => this.leave());
@@ -80,6 +84,7 @@ export class RoomView {
     this.composer.reset();
     this.pins.set([]);
     this.mutes.set([]);
+    this.moderation.close();
     for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
@@ -112,6 +117,7 @@ export class RoomView {
     }
     show($("composer"), true);
     show($("leave-room"), room.kind !== "direct");
+    this.moderation.render();
     $("message-input").focus();
     this.markRead();
   }
@@ -221,6 +227,7 @@ export class RoomView {
     try {
       const members = await api.members(room.id);
       if (this.room === room) this.members = new Map(members.map((member) => [member.id, member]));
+      this.moderation.render();
     } catch {
       // Names fall back to what the frame carries.
     } finally {
@@ -278,7 +285,7 @@ export class RoomView {
 
   /** The owner, the room's moderators and site admins moderate it. */
   mayModerate() {
-    return ["owner", "moderator"].includes(this.room?.room_role) || this.hooks.me()?.role === "admin";
+    return Boolean(this.moderation?.mayModerate());
   }
 
   mayPin() {
@@ -286,7 +293,7 @@ export class RoomView {
   }
 
   /** Pin and mute buttons on a message, for whoever may use them. */
-  moderation(m) {
+  pinAndMute(m) {
     const pinned = this.pins.has(m.id);
     const pin = this.mayPin() ? [el("button", { type: "button", dataset: { testid: pinned ? "unpin" : "pin" },
       text: pinned ? "Unpin" : "Pin", onclick: () => this.pin(m.id, !pinned) })] : [];
@@ -300,10 +307,6 @@ export class RoomView {
 
   pin(id, pin) {
     if (!this.socket?.send({ action: "pin_message", message_id: id, pin })) this.composer.showError("Offline: try again when the connection is back.");
-  }
-
-  rerenderAll() {
-    for (const id of this.messages.byId.keys()) this.messages.rerender(id);
   }
 
   isNearBottom() {

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import orjson
 
-from . import message_writes, mutes
+from . import audit, message_writes, mutes
 from .db import Row, now_iso
 
 T = TypeVar("T")
@@ -70,8 +70,8 @@ class SqliteBatch:
             row["frame"] = orjson.loads(row["frame"])
         return rows
 
-    def memberships(self, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-        """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+    def memberships(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Row]:
+        """The members among (room_id, user_id) pairs, each with their standing: moderator, owner_id, read_only."""
         return message_writes.memberships(self.conn, pairs)
 
     def muted(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
@@ -116,10 +116,14 @@ class SqliteBatch:
         """Replace a message's content and mark it edited."""
         message_writes.edit_content(self.conn, message_id, content, self.now)
 
-    def erase(self, message_id: int) -> None:
+    def erase(self, message_id: int, deleted_by: int) -> None:
         """Delete a message, in the log too (every entry logged before it in this batch included)."""
         self.flush()
-        message_writes.erase(self.conn, message_id, self.now)
+        message_writes.erase(self.conn, message_id, self.now, deleted_by)
+
+    def record(self, actor_id: int, action: str, *, room_id: int, target_id: int, message_id: int) -> None:
+        """One row of the audit log, in this transaction."""
+        audit.record(self.conn, actor_id, action, room_id=room_id, target_id=target_id, message_id=message_id)
 
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""

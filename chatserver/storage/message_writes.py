@@ -49,13 +49,15 @@ def message_row(conn: sqlite3.Connection, message_id: int) -> Row:
     return decoded(conn.execute(f"{MESSAGE_SELECT} WHERE m.id = ?", (message_id,)).fetchall())[0]
 
 
-def memberships(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-    """The (room_id, user_id) pairs among pairs where the user is a member of the room now."""
+def memberships(conn: sqlite3.Connection, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Row]:
+    """The (room_id, user_id) pairs among pairs where the user is a member of the room now, each with
+    their standing in it: moderator, and the room's owner_id and read_only."""
     if not pairs:
-        return set()
-    rows = conn.execute("SELECT m.room_id, m.user_id FROM json_each(?) p JOIN members m"
-                        " ON m.room_id = p.value ->> 0 AND m.user_id = p.value ->> 1", (_rows(pairs),)).fetchall()
-    return {(r["room_id"], r["user_id"]) for r in rows}
+        return {}
+    rows = conn.execute("SELECT m.room_id, m.user_id, m.moderator, r.owner_id, r.read_only FROM json_each(?) p"
+                        " JOIN members m ON m.room_id = p.value ->> 0 AND m.user_id = p.value ->> 1"
+                        " JOIN rooms r ON r.id = m.room_id", (_rows(pairs),)).fetchall()
+    return {(r["room_id"], r["user_id"]): r for r in rows}
 
 
 def blocked_rooms(conn: sqlite3.Connection, room_ids: Sequence[int]) -> set[int]:
@@ -132,10 +134,10 @@ def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: s
                  (content, now, message_id))
 
 
-def erase(conn: sqlite3.Connection, message_id: int, now: str) -> None:
-    """Delete a message: its content, attachment, reactions and mentions are gone, in the log too."""
-    conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL, pinned_at = NULL,"
-                 " pinned_by = NULL, updated_at = ? WHERE id = ?", (now, message_id))
+def erase(conn: sqlite3.Connection, message_id: int, now: str, deleted_by: int) -> None:
+    """Delete a message (deleted_by: who did): its content, attachment, reactions, mentions and pin are gone, in the log too."""
+    conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL, pinned_at = NULL, pinned_by = NULL,"
+                 " deleted_by = ?, updated_at = ? WHERE id = ?", (deleted_by, now, message_id))
     conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))
     conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
     conn.execute(

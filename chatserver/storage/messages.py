@@ -93,6 +93,13 @@ async def live_messages_of(db: Database, user_id: int) -> list[Row]:
                              (user_id,))
 
 
+async def live_ids_of(db: Database, room_id: int, sender_id: int) -> list[int]:
+    """The ids of a user's messages in a room that are not deleted, oldest first."""
+    rows = await db.fetchall("SELECT id FROM messages WHERE room_id = ? AND sender_id = ? AND is_deleted = 0 ORDER BY id",
+                             (room_id, sender_id))
+    return [r["id"] for r in rows]
+
+
 async def all_attachments(db: Database) -> list[str]:
     """Every stored file name a message still refers to."""
     rows = await db.fetchall("SELECT attachment FROM messages WHERE attachment IS NOT NULL")

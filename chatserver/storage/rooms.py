@@ -7,7 +7,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from ..names import room_key
-from ..store import RoomGone, RoomNameTaken
+from ..store import Banned, RoomGone, RoomNameTaken
 from . import audit
 from .db import Database, Row, execute, now_iso
 
@@ -17,7 +17,7 @@ ROOM_SELECT = (
     " (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS members_count"
     " FROM rooms r JOIN users o ON o.id = r.owner_id")
 MEMBER_SELECT = (
-    "SELECT u.id, u.first_name, u.last_name, u.role, u.photo, u.year"
+    "SELECT u.id, u.first_name, u.last_name, u.role, u.photo, u.year, m.moderator"
     " FROM members m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?")
 
 
@@ -103,11 +103,11 @@ async def user_rooms(db: Database, user_id: int) -> list[Row]:
 
 async def update_room(db: Database, room_id: int, fields: dict[str, Any],
                       member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
-    """Change name/description/room_avatar/owner_id/kind/members_may_pin, and with member_ids replace the members
-    (the owner always stays); returns the ids of members removed. A change of kind by actor_id
-    writes its audit row in the same transaction."""
+    """Change name/description/room_avatar/owner_id/kind/read_only/members_may_pin, and with member_ids replace
+    the members (the owner always stays; banned users are refused with Banned); returns the ids of members removed.
+    A change of kind or read_only, and each removal, is audited as actor_id's in the same transaction."""
     allowed = {k: v for k, v in fields.items()
-               if k in ("name", "description", "room_avatar", "owner_id", "kind", "members_may_pin")}
+               if k in ("name", "description", "room_avatar", "owner_id", "kind", "read_only", "members_may_pin")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
     try:
@@ -119,24 +119,41 @@ async def update_room(db: Database, room_id: int, fields: dict[str, Any],
 
 def _update_room(conn: sqlite3.Connection, room_id: int, allowed: dict[str, Any],
                  member_ids: list[int] | None, now: str, actor_id: int | None) -> list[int]:
-    before = conn.execute("SELECT kind FROM rooms WHERE id = ?", (room_id,)).fetchone()
-    if before is not None and allowed.get("kind", before["kind"]) != before["kind"]:
+    before = conn.execute("SELECT owner_id, kind, read_only FROM rooms WHERE id = ?", (room_id,)).fetchone()
+    if before is None:
+        raise RoomGone(room_id)
+    if member_ids is not None:
+        current = {r["user_id"] for r in conn.execute("SELECT user_id FROM members WHERE room_id = ?", (room_id,))}
+        banned = banned_among(conn, room_id, sorted(set(member_ids) - current))
+        if banned:
+            raise Banned(banned)
+    assignments = "".join(f"{name} = ?, " for name in allowed)
+    conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?", (*allowed.values(), now, room_id))
+    if allowed.get("kind", before["kind"]) != before["kind"]:
         audit.record(conn, actor_id, "room_kind_changed", room_id=room_id,
                      detail={"from": before["kind"], "to": allowed["kind"]})
-    assignments = "".join(f"{name} = ?, " for name in allowed)
-    cur = conn.execute(f"UPDATE rooms SET {assignments}updated_at = ? WHERE id = ?", (*allowed.values(), now, room_id))
-    if cur.rowcount == 0:
-        raise RoomGone(room_id)
+    if "read_only" in allowed and bool(allowed["read_only"]) != bool(before["read_only"]):
+        audit.record(conn, actor_id, "room_read_only_changed", room_id=room_id,
+                     detail={"read_only": bool(allowed["read_only"])})
     if member_ids is None:
         return []
-    owner = conn.execute("SELECT owner_id FROM rooms WHERE id = ?", (room_id,)).fetchone()["owner_id"]
-    keep = {owner, *member_ids}
-    current = {r["user_id"] for r in conn.execute("SELECT user_id FROM members WHERE room_id = ?", (room_id,))}
+    keep = {before["owner_id"], *member_ids}
     removed = sorted(current - keep)
     conn.executemany("DELETE FROM members WHERE room_id = ? AND user_id = ?", [(room_id, uid) for uid in removed])
+    for uid in removed:
+        audit.record(conn, actor_id, "member_removed", room_id=room_id, target_id=uid, detail={"by": "edit"})
     conn.executemany("INSERT INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
                      [(room_id, uid, now) for uid in sorted(keep - current)])
     return removed
+
+
+def banned_among(conn: sqlite3.Connection, room_id: int, user_ids: list[int]) -> list[int]:
+    """The users among user_ids banned from the room, by id (on the writer, inside a change)."""
+    if not user_ids:
+        return []
+    rows = conn.execute("SELECT user_id FROM bans WHERE room_id = ? AND user_id IN (SELECT value FROM json_each(?))"
+                        " ORDER BY user_id", (room_id, json.dumps(user_ids))).fetchall()
+    return [row["user_id"] for row in rows]
 
 
 async def delete_room(db: Database, room_id: int) -> list[str]:
@@ -158,34 +175,47 @@ async def is_member(db: Database, room_id: int, user_id: int) -> bool:
 
 
 async def add_member(db: Database, room_id: int, user_id: int) -> bool:
-    """Add a member; False if they already were one."""
+    """Add a member; False if they already were one; Banned (and no change) for a banned user."""
     try:
-        return await db.write(execute, "INSERT OR IGNORE INTO members (room_id, user_id, joined_at)"
-                              " VALUES (?, ?, ?)", (room_id, user_id, now_iso())) == 1
+        return await db.write(_add_member, room_id, user_id, now_iso())
     except sqlite3.IntegrityError:  # OR IGNORE does not cover foreign keys
         raise RoomGone(room_id) from None
 
 
-def _owner_and_membership(conn: sqlite3.Connection, room_id: int, user_id: int) -> tuple[int, bool]:
+def _add_member(conn: sqlite3.Connection, room_id: int, user_id: int, now: str) -> bool:
+    if banned_among(conn, room_id, [user_id]):
+        raise Banned([user_id])
+    return execute(conn, "INSERT OR IGNORE INTO members (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                   (room_id, user_id, now)) == 1
+
+
+def member_state(conn: sqlite3.Connection, room_id: int, user_id: int) -> Row:
+    """What a change needs of a room and one user in it (on the writer): owner_id, is_member, moderator, banned."""
     row = conn.execute(
-        "SELECT owner_id, EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?) AS is_member"
-        " FROM rooms WHERE id = ?", (room_id, user_id, room_id)).fetchone()
+        "SELECT r.owner_id, m.user_id IS NOT NULL AS is_member, coalesce(m.moderator, 0) AS moderator,"
+        " EXISTS (SELECT 1 FROM bans b WHERE b.room_id = r.id AND b.user_id = ?) AS banned"
+        " FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = ? WHERE r.id = ?",
+        (user_id, user_id, room_id)).fetchone()
     if row is None:
         raise RoomGone(room_id)
-    return row["owner_id"], bool(row["is_member"])
+    return row
 
 
-async def remove_member(db: Database, room_id: int, user_id: int) -> tuple[int, bool]:
-    """Remove a member unless they own the room, checked in the same transaction as the removal;
-    returns (owner id, whether they were a member) as the transaction saw them."""
-    return await db.write(_remove_member, room_id, user_id)
+async def remove_member(db: Database, room_id: int, user_id: int, actor_id: int | None = None,
+                        spare_moderators: bool = False) -> Row:
+    """Remove a member unless they own the room (or, with spare_moderators, moderate it), checked in the
+    same transaction as the removal; returns member_state() as the transaction saw it. A removal by someone else (actor_id) is audited."""
+    return await db.write(_remove_member, room_id, user_id, actor_id, spare_moderators)
 
 
-def _remove_member(conn: sqlite3.Connection, room_id: int, user_id: int) -> tuple[int, bool]:
-    owner_id, member = _owner_and_membership(conn, room_id, user_id)
-    if member and owner_id != user_id:
+def _remove_member(conn: sqlite3.Connection, room_id: int, user_id: int, actor_id: int | None,
+                   spare_moderators: bool) -> Row:
+    row = member_state(conn, room_id, user_id)
+    if row["is_member"] and row["owner_id"] != user_id and not (spare_moderators and row["moderator"]):
         conn.execute("DELETE FROM members WHERE room_id = ? AND user_id = ?", (room_id, user_id))
-    return owner_id, member
+        if actor_id is not None and actor_id != user_id:
+            audit.record(conn, actor_id, "member_removed", room_id=room_id, target_id=user_id)
+    return row
 
 
 async def transfer_owner(db: Database, room_id: int, new_owner_id: int) -> bool:
@@ -194,7 +224,7 @@ async def transfer_owner(db: Database, room_id: int, new_owner_id: int) -> bool:
 
 
 def _transfer_owner(conn: sqlite3.Connection, room_id: int, new_owner_id: int, now: str) -> bool:
-    _, member = _owner_and_membership(conn, room_id, new_owner_id)
+    member = bool(member_state(conn, room_id, new_owner_id)["is_member"])
     if member:
         conn.execute("UPDATE rooms SET owner_id = ?, updated_at = ? WHERE id = ?", (new_owner_id, now, room_id))
     return member

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import batch, direct, invites, messages, mutes, rooms, suspensions, users
+from . import audit, batch, direct, invites, messages, moderation, mutes, rooms, suspensions, users
 from .db import Database, Row, not_taking_writes
 
 T = TypeVar("T")
@@ -81,8 +81,8 @@ class SqliteStore:
         return await rooms.list_rooms(self.db, q, user_id, every_private)
     async def user_rooms(self, user_id: int) -> list[Row]:
         return await rooms.user_rooms(self.db, user_id)
-    async def update_room(self, room_id: int, fields: dict[str, Any],
-                          member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
+    async def update_room(self, room_id: int, fields: dict[str, Any], member_ids: Iterable[int] | None = None,
+                          actor_id: int | None = None) -> list[int]:
         return await rooms.update_room(self.db, room_id, fields, member_ids, actor_id)
     async def delete_room(self, room_id: int) -> list[str]:
         return await rooms.delete_room(self.db, room_id)
@@ -90,8 +90,9 @@ class SqliteStore:
         return await rooms.is_member(self.db, room_id, user_id)
     async def add_member(self, room_id: int, user_id: int) -> bool:
         return await rooms.add_member(self.db, room_id, user_id)
-    async def remove_member(self, room_id: int, user_id: int) -> tuple[int, bool]:
-        return await rooms.remove_member(self.db, room_id, user_id)
+    async def remove_member(self, room_id: int, user_id: int, actor_id: int | None = None,
+                            spare_moderators: bool = False) -> Row:
+        return await rooms.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
     async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
         return await rooms.transfer_owner(self.db, room_id, new_owner_id)
     async def members(self, room_id: int, q: str | None = None) -> list[Row]:
@@ -138,6 +139,18 @@ class SqliteStore:
     async def accept_invite(self, code: str, user_id: int, room_limit: int) -> tuple[str, int | None]:
         return await invites.accept(self.db, code, user_id, room_limit)
 
+    # moderation
+    async def set_moderator(self, room_id: int, user_id: int, moderator: bool, actor_id: int) -> Row:
+        return await moderation.set_moderator(self.db, room_id, user_id, moderator, actor_id)
+    async def ban(self, room_id: int, user_id: int, actor_id: int, reason: str, spare_moderators: bool) -> Row:
+        return await moderation.ban(self.db, room_id, user_id, actor_id, reason, spare_moderators)
+    async def unban(self, room_id: int, user_id: int, actor_id: int) -> bool:
+        return await moderation.unban(self.db, room_id, user_id, actor_id)
+    async def bans(self, room_id: int) -> list[Row]:
+        return await moderation.bans(self.db, room_id)
+    async def audit_entries(self, after_id: int = 0, room_id: int | None = None, limit: int = 100) -> list[Row]:
+        return await audit.entries(self.db, after_id, room_id, limit)
+
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         return await messages.history(self.db, room_id, before, limit)
@@ -151,6 +164,8 @@ class SqliteStore:
         return await messages.max_message_id(self.db)
     async def attachments_of(self, user_id: int) -> list[str]:
         return await messages.attachments_of(self.db, user_id)
+    async def live_message_ids(self, room_id: int, sender_id: int) -> list[int]:
+        return await messages.live_ids_of(self.db, room_id, sender_id)
     async def all_attachments(self) -> list[str]:
         return await messages.all_attachments(self.db)
     async def events_after(self, room_id: int, after_seq: int, limit: int) -> list[Row]:

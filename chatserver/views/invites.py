@@ -6,29 +6,23 @@ import secrets
 
 from aiohttp import web
 
-from .. import bodies, rules, shapes
+from .. import bodies, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, STORE
 from ..request import body, caller, json
-from ..store import Row, TooManyInvites
-from .room_request import ROOM, may_vanish, membership, room_answer, room_in_path
+from ..store import TooManyInvites
+from .room_request import ROOM, may_vanish, membership, moderated_room, room_answer
 
 routes = web.RouteTableDef()
 CODE = "{code:[A-Za-z0-9_-]{1,64}}"
 CODE_BYTES = 16  # 128 random bits: a code cannot be guessed
 
 
-async def _moderated_room(request: web.Request) -> tuple[Row, Row]:
-    user, room = await room_in_path(request)
-    rules.check_moderator(room, user)
-    return user, room
-
-
 @routes.post(f"/api/chat/groups/{ROOM}/invites/")
 @may_vanish
 async def create(request: web.Request) -> web.Response:
     """A new invite to the room: optional expires_in (seconds) and max_uses; 201 the invite with its code."""
-    user, room = await _moderated_room(request)
+    user, room = await moderated_room(request)
     data = await body(request, bodies.InviteCreate())
     limit = request.app[CONFIG].max_invites_per_room
     try:
@@ -43,14 +37,14 @@ async def create(request: web.Request) -> web.Response:
 @routes.get(f"/api/chat/groups/{ROOM}/invites/")
 async def live(request: web.Request) -> web.Response:
     """The room's invites that can still be used, oldest first."""
-    _, room = await _moderated_room(request)
+    _, room = await moderated_room(request)
     return json([shapes.invite(row) for row in await request.app[STORE].live_invites(room["id"])])
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/invites/{CODE}/")
 async def revoke(request: web.Request) -> web.Response:
     """Revoke one of the room's live invites (404 for any other code)."""
-    user, room = await _moderated_room(request)
+    user, room = await moderated_room(request)
     if not await request.app[STORE].revoke_invite(room["id"], request.match_info["code"], user["id"]):
         raise not_found("No such invite in this room.")
     return json({"message": "Invite revoked."})

@@ -8,9 +8,8 @@ from .. import bodies, rules, shapes
 from ..fanout import streams
 from ..keys import BUS, STORE
 from ..request import body, json, path_id
-from ..store import Row
-from .room_request import (ROOM, managed_room, may_vanish, membership, room_answer, room_in_path, room_to_join,
-                           search_query)
+from .room_request import (ROOM, managed_room, may_vanish, membership, moderated_room, room_answer, room_in_path,
+                           room_to_join, search_query)
 
 routes = web.RouteTableDef()
 
@@ -48,19 +47,20 @@ async def transfer(request: web.Request) -> web.Response:
 @routes.get(f"/api/chat/groups/{ROOM}/members/")
 async def member_list(request: web.Request) -> web.Response:
     """The room's members (for members and site admins)."""
-    return json([shapes.member(m) for m in await _readable_members(request, None)])
+    return await _readable_members(request, None)
 
 
 @routes.get(f"/api/chat/groups/{ROOM}/search/members/")
 async def search_members(request: web.Request) -> web.Response:
     """The room's members whose name contains q."""
-    return json([shapes.member(m) for m in await _readable_members(request, search_query(request))])
+    return await _readable_members(request, search_query(request))
 
 
-async def _readable_members(request: web.Request, q: str | None) -> list[Row]:
+async def _readable_members(request: web.Request, q: str | None) -> web.Response:
     user, room = await room_in_path(request)
     rules.check_reader(bool(room["is_member"]), user)
-    return await request.app[STORE].members(room["id"], q)
+    found = await request.app[STORE].members(room["id"], q)
+    return json([shapes.member(m, rules.room_role(room, m["id"], m["moderator"])) for m in found])
 
 
 @routes.post(f"/api/chat/groups/{ROOM}/mark-as-read/")
@@ -76,17 +76,19 @@ async def mark_read(request: web.Request) -> web.Response:
 @routes.post(f"/api/chat/groups/{ROOM}/members/")
 @may_vanish
 async def add_member(request: web.Request) -> web.Response:
-    """The owner or a site admin adds a user to the room."""
-    _, room = await managed_room(request)
+    """The owner, a moderator or a site admin adds a user to the room (not one banned from it)."""
+    _, room = await moderated_room(request)
     data = await body(request, bodies.AddMember())
     member = await membership(request).add(room["id"], data["user_id"])
-    return json({"message": "Member added.", "member": shapes.member(member)}, status=201)
+    return json({"message": "Member added.", "member": shapes.member(member, "member")}, status=201)
 
 
 @routes.delete(f"/api/chat/groups/{ROOM}/members/{{user_id:[0-9]+}}/")
 @may_vanish
 async def remove_member(request: web.Request) -> web.Response:
-    """The owner or a site admin removes a member (not the owner); their sockets close (4003)."""
-    _, room = await managed_room(request)
-    await membership(request).remove(room["id"], path_id(request, "user_id"), 404)
+    """The owner, a moderator or a site admin removes a member (not the owner; a moderator only as owner
+    or site admin); their sockets close (4003)."""
+    user, room = await moderated_room(request)
+    await membership(request).remove(room["id"], path_id(request, "user_id"), 404, user["id"],
+                                     rules.spares_moderators(room, user))
     return json({"message": "Member removed."})

@@ -10,8 +10,9 @@ from aiohttp import web
 from .. import bodies, rules, shapes
 from ..errors import not_found
 from ..fanout.streams import ServerFanOut
-from ..keys import CONFIG, STORE
+from ..keys import CONFIG, PUBLISHER, STORE
 from ..membership import Membership
+from ..moderation import Moderation
 from ..request import caller, json, path_id
 from ..store import RoomGone, Row
 
@@ -45,10 +46,24 @@ async def managed_room(request: web.Request) -> tuple[Row, Row]:
     return user, room
 
 
+async def moderated_room(request: web.Request) -> tuple[Row, Row]:
+    """The caller and the room, which the caller must own, moderate or administer (never a direct room)."""
+    user, room = await room_in_path(request)
+    rules.check_not_direct(room)
+    rules.check_moderator(room, user)
+    return user, room
+
+
 def membership(request: web.Request) -> Membership:
     """The membership service, with this server's sockets and streams to tell."""
     app = request.app
     return Membership(app[STORE], app[CONFIG], ServerFanOut(app))
+
+
+def moderation(request: web.Request) -> Moderation:
+    """The moderation service, with this server's sockets and streams to tell."""
+    app = request.app
+    return Moderation(app[STORE], app[CONFIG], ServerFanOut(app), app[PUBLISHER])
 
 
 def may_vanish(handler: Handler) -> Handler:

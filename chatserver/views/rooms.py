@@ -56,7 +56,7 @@ async def create(request: web.Request) -> web.Response:
 @routes.route("PATCH", f"/api/chat/edit-group/{ROOM}/")
 @may_vanish
 async def edit(request: web.Request) -> web.Response:
-    """Change a room's name, description, avatar, kind or members; removed members' sockets close."""
+    """Change a room's name, description, avatar, kind, read_only or members; removed members' sockets close."""
     user, room = await managed_room(request)
     data = await body(request, bodies.RoomUpdate())
     rules.check_kind_change(room, data.get("kind"))

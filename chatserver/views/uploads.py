@@ -78,6 +78,7 @@ async def _removed_on_failure(config: Config, form: Form) -> AsyncIterator[None]
 async def upload(request: web.Request) -> web.Response:
     """multipart: attachment (file), content and parent_message optional -> 201 the new message."""
     user, room = await member_room(request)
+    rules.check_may_post(bool(room["read_only"]), rules.may_moderate(room, user))  # checked again at the write
     request.app[USER_RATES].check(user["id"])  # uploads share the user's message rate
     config = request.app[CONFIG]
     _check_multipart(request)
