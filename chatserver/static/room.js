@@ -13,7 +13,7 @@ const STATUS_TEXT = { connecting: "Connecting...", live: "Connected", reconnecti
 const QUEUED_TEXT = { edit: "edit", delete: "deletion", react: "reaction" };
 
 export class RoomView {
-  /** hooks: { me() -> user, roomsChanged(), opened(room), tokenRevoked() } */
+  /** hooks: { me() -> user, roomsChanged(), opened(room), message(member): open a direct room, tokenRevoked() } */
   constructor(hooks) {
     this.hooks = hooks;
     this.room = null;
@@ -42,7 +42,8 @@ export class RoomView {
       onUpload: (file, parent) => this.upload(file, parent),
     });
     this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
-      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll(),
+      message: (member) => this.hooks.message(member) });
     $("load-older").addEventListener("click", () => this.loadOlder());
     $("leave-room").addEventListener("click", () => this.leave());
     this.scroller.addEventListener("scroll", () => this.scroller.scrollTop < 40 && this.loadOlder());
@@ -67,7 +68,7 @@ export class RoomView {
     this.typing.clear();
     this.composer.reset();
     this.moderation.close();
-    for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
+    for (const id of ["composer", "leave-room", "load-older", "block-toggle"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
     $("connection").textContent = "";
