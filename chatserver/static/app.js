@@ -35,6 +35,7 @@ const roomView = new RoomView({
     direct.opened(room);
   },
   roomsChanged: () => roomList.refresh(),
+  message: (member) => direct.message(member),
   tokenRevoked: signedOut,
 });
 
@@ -45,7 +46,6 @@ const roomList = new RoomList({
 });
 
 const direct = new DirectMessages({
-  meId: () => me?.id,
   room: () => roomView.room,
   openRoom: async (room) => {
     await roomList.refresh();

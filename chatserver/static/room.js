@@ -15,7 +15,7 @@ const STATUS_TEXT = { connecting: "Connecting...", live: "Connected", reconnecti
 const QUEUED_TEXT = { edit: "edit", delete: "deletion", react: "reaction" };
 
 export class RoomView {
-  /** hooks: { me() -> user, roomsChanged(), opened(room), tokenRevoked() } */
+  /** hooks: { me() -> user, roomsChanged(), opened(room), message(member): open a direct room, tokenRevoked() } */
   constructor(hooks) {
     this.hooks = hooks;
     this.room = null;
@@ -53,7 +53,8 @@ export class RoomView {
       onUpload: (file, parent) => this.upload(file, parent),
     });
     this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
-      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll(),
+      message: (member) => this.hooks.message(member) });
     this.mutes = new Mutes({ form: $("composer"), input: $("message-input") }, {
       meId: () => this.hooks.me()?.id,
       mayModerate: () => this.mayModerate(),
@@ -85,7 +86,7 @@ export class RoomView {
     this.pins.set([]);
     this.mutes.set([]);
     this.moderation.close();
-    for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
+    for (const id of ["composer", "leave-room", "load-older", "block-toggle"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
     $("connection").textContent = "";
