@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from conftest import recv
@@ -80,3 +82,189 @@ async def test_a_trailing_star_matches_prefixes_and_highlights_the_whole_word(cl
     hit = body["results"][0]["snippet"]
     assert [hit["text"][s:e] for s, e in hit["highlights"]] == ["registration"]
     assert await found(client, ravi, "regist") == []
+
+
+async def test_a_member_removed_from_a_room_stops_finding_its_messages_at_once(client, talk, register):
+    asha, ravi, room, ws, say = talk
+    msg = await say("the locker code is 4711")
+    assert await found(client, ravi, "locker") == [msg["id"]]
+    resp = await client.delete(f"/api/chat/groups/{room['id']}/members/{ravi['id']}/", headers=asha.auth)
+    assert resp.status == 200
+    assert await found(client, ravi, "locker") == []
+    stranger = await register("Meera")
+    assert await found(client, stranger, "locker") == []
+
+
+async def test_a_private_rooms_text_never_reaches_a_non_member(client, talk, register, config):
+    asha, ravi, room, ws, say = talk
+    meera = await register("Meera")
+    await say("secret plan for the surprise party")
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("UPDATE rooms SET kind = 'private' WHERE id = ?", (room["id"],))
+    body = await search(client, meera, "surprise")
+    assert body == {"results": [], "next_before": None}
+    for q in ("secret", '"surprise party"', "surp*", f"in:{room['id']} plan", f"from:{asha['id']} party"):
+        assert await found(client, meera, q) == [] and await found(client, meera, q, room=room["id"]) == []
+    hits = (await search(client, ravi, "surprise"))["results"]
+    assert hits[0]["room"]["kind"] == "private"
+
+
+async def test_an_edited_message_is_found_by_its_new_text_only(client, talk):
+    asha, ravi, room, ws, say = talk
+    msg = await say("meet at the north gate")
+    await ws.send_json({"action": "edit_message", "message_id": msg["id"], "new_content": "meet at the south gate"})
+    edited = await recv(ws)
+    assert edited["action"] == "edited"
+    assert await found(client, ravi, "north") == []
+    hits = (await search(client, ravi, "south"))["results"]
+    assert [h["message"]["id"] for h in hits] == [msg["id"]]
+    assert hits[0]["message"]["content"] == "meet at the south gate" and hits[0]["message"]["is_edited"] is True
+    await ws.send_json({"action": "edit_message", "message_id": msg["id"], "new_content": "meet at the north gate"})
+    await recv(ws)
+    assert await found(client, ravi, "south") == [] and await found(client, ravi, "north") == [msg["id"]]
+
+
+async def test_a_deleted_message_is_never_found(client, talk):
+    asha, ravi, room, ws, say = talk
+    gone = await say("embarrassing typo message")
+    kept = await say("a message that stays")
+    await ws.send_json({"action": "delete_message", "message_id": gone["id"]})
+    assert (await recv(ws))["action"] == "deleted"
+    assert await found(client, ravi, "embarrassing") == []
+    assert await found(client, ravi, "message") == [kept["id"]]
+
+
+async def test_a_deleted_rooms_messages_leave_the_index(client, talk, db_rows):
+    asha, ravi, room, ws, say = talk
+    await say("farewell everyone")
+    await say("東京タワーに行きました")
+    resp = await client.delete(f"/api/chat/delete-group/{room['id']}/", headers=asha.auth)
+    assert resp.status == 200
+    assert await found(client, asha, "farewell") == [] and await found(client, asha, "タワー") == []
+    assert db_rows("SELECT count(*) FROM search_words_docsize") == [(0,)]
+    assert db_rows("SELECT count(*) FROM search_grams_docsize") == [(0,)]
+
+
+@pytest.mark.parametrize(("text", "query", "marked"), [
+    ("Café au lait at noon", "cafe", "Café"),
+    ("see you at the CAFE", "café", "CAFE"),
+    ("Wir treffen uns an der Straße", "STRASSE", "Straße"),
+    ("ΣΟΦΟΣ είπε", "σοφος", "ΣΟΦΟΣ"),
+    ("ｆｕｌｌｗｉｄｔｈ letters", "fullwidth", "ｆｕｌｌｗｉｄｔｈ"),
+    ("İstanbul toplantısı yarın", "istanbul", "İstanbul"),
+])
+async def test_accents_case_and_width_fold(client, talk, text, query, marked):
+    asha, ravi, room, ws, say = talk
+    msg = await say(text)
+    hits = (await search(client, ravi, query))["results"]
+    assert [h["message"]["id"] for h in hits] == [msg["id"]]
+    snippet = hits[0]["snippet"]
+    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == [marked]
+
+
+@pytest.mark.parametrize(("text", "query", "marked", "missing"), [
+    ("会議は来週の月曜日に東京で行います", "月曜日", "月曜日", "火曜日"),
+    ("明日は東京タワーに行きました", "東京タワー", "東京タワー", "大阪タワー"),
+    ("ประชุมคณะกรรมการวันพรุ่งนี้", "กรรมการ", "กรรมการ", "นักเรียน"),
+    ("我们明天下午三点开会", "三点开会", "三点开会", "四点开会"),
+])
+async def test_scripts_without_spaces_match_substrings_of_three_or_more(client, talk, text, query, marked, missing):
+    asha, ravi, room, ws, say = talk
+    msg = await say(text)
+    hits = (await search(client, ravi, query))["results"]
+    assert [h["message"]["id"] for h in hits] == [msg["id"]]
+    snippet = hits[0]["snippet"]
+    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == [marked]
+    assert await found(client, ravi, missing) == []
+
+
+async def test_hindi_matches_whole_words_with_their_vowel_signs(client, talk):
+    asha, ravi, room, ws, say = talk
+    msg = await say("मैं कल बाज़ार जाऊँगा और किताब खरीदूँगा")
+    hits = (await search(client, ravi, "किताब"))["results"]
+    assert [h["message"]["id"] for h in hits] == [msg["id"]]
+    snippet = hits[0]["snippet"]
+    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == ["किताब"]
+    assert await found(client, ravi, "बाज़ार खरीदूँगा") == [msg["id"]]
+    assert await found(client, ravi, "कि") == [] and await found(client, ravi, "क") == []
+    assert await found(client, ravi, "कित*") == [msg["id"]]
+
+
+async def test_from_in_and_has_narrow_a_search(client, talk, connect, make_room):
+    asha, ravi, room, ws, say = talk
+    mine = await say("rules of the tournament")
+    ravi_ws = await connect(ravi, room["id"])
+    await ravi_ws.send_json({"message": "tournament starts at nine"})
+    while (frame := await recv(ravi_ws))["sender"]["id"] != ravi["id"]:
+        pass
+    other = await make_room(asha, ravi)
+    other_ws = await connect(asha, other["id"])
+    await other_ws.send_json({"message": "tournament photos"})
+    photos = await recv(other_ws)
+    upload = await client.post(f"/api/chat/groups/{other['id']}/messages/upload/",
+                               data=form(PNG, "final.png", "image/png", content="tournament final"), headers=asha.auth)
+    picture = await upload.json()
+    assert await found(client, ravi, "tournament") == [picture["id"], photos["id"], frame["id"], mine["id"]]
+    assert await found(client, ravi, f"tournament from:{asha['id']}") == [picture["id"], photos["id"], mine["id"]]
+    assert await found(client, ravi, f"tournament from:{asha['email'].upper()}") == [
+        picture["id"], photos["id"], mine["id"]]
+    assert await found(client, ravi, "tournament from:nobody@example.org") == []
+    assert await found(client, ravi, f"tournament in:{room['id']}") == [frame["id"], mine["id"]]
+    assert await found(client, ravi, "tournament", room=other["id"]) == [picture["id"], photos["id"]]
+    assert await found(client, ravi, f"tournament in:{room['id']}", room=other["id"]) == []
+    assert await found(client, ravi, "tournament has:image") == [picture["id"]]
+    assert await found(client, ravi, "tournament has:file") == [picture["id"]]
+    await ravi_ws.close()
+    await other_ws.close()
+
+
+async def test_keyset_paging_newest_first_has_no_gap_or_duplicate(client, talk):
+    asha, ravi, room, ws, say = talk
+    ids = [(await say(f"report number {i}"))["id"] for i in range(7)]
+    seen, before = [], None
+    while True:
+        body = await search(client, ravi, "report", limit=3, **({"before": before} if before else {}))
+        seen += [h["message"]["id"] for h in body["results"]]
+        before = body["next_before"]
+        if before is None:
+            break
+    assert seen == ids[::-1]
+
+
+async def test_relevance_ranks_the_better_match_first(client, talk):
+    asha, ravi, room, ws, say = talk
+    strong = await say("budget budget budget review")
+    weak = await say("the budget and a long list of many other unrelated words here")
+    assert await found(client, ravi, "budget") == [weak["id"], strong["id"]]
+    body = await search(client, ravi, "budget", order="relevance")
+    assert [h["message"]["id"] for h in body["results"]] == [strong["id"], weak["id"]]
+    assert body["next_before"] is None
+
+
+@pytest.mark.parametrize("q", ["", "   ", "!!! ???", "has:file", f"from:1 in:1 has:image", '""', "*"])
+async def test_a_query_with_nothing_to_look_for_is_a_clear_400(client, talk, q):
+    asha, ravi, room, ws, say = talk
+    body = await search(client, ravi, q, status=400)
+    assert list(body) == ["q"] and "at least one word" in body["q"][0]
+
+
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"before": "x"}, {"room": "-1"}, {"order": "best"},
+                                    {"q": "a" * 501}])
+async def test_bad_parameters_are_field_errors(client, talk, params):
+    asha, ravi, room, ws, say = talk
+    others = dict(params)
+    body = await search(client, ravi, others.pop("q", "word"), status=400, **others)
+    assert list(body) == list(params)
+
+
+async def test_search_needs_a_token(client):
+    resp = await client.get("/api/chat/search/", params={"q": "x"})
+    assert resp.status == 401
+
+
+async def test_limit_defaults_to_20_and_is_capped(client, talk):
+    asha, ravi, room, ws, say = talk
+    for i in range(22):
+        await say(f"note {i}")
+    assert len(await found(client, ravi, "note")) == 20
+    assert len(await found(client, ravi, "note", limit=500)) == 22
