@@ -42,6 +42,12 @@ async def found(client, user, q: str, **params) -> list[int]:
     return [hit["message"]["id"] for hit in (await search(client, user, q, **params))["results"]]
 
 
+async def marks(client, user, q: str) -> list[tuple[int, list[str]]]:
+    """Each hit's message id and the texts its snippet highlights."""
+    hits = (await search(client, user, q))["results"]
+    return [(h["message"]["id"], [h["snippet"]["text"][s:e] for s, e in h["snippet"]["highlights"]]) for h in hits]
+
+
 async def test_a_hit_is_the_history_message_with_its_room_and_a_marked_snippet(client, talk):
     asha, ravi, room, ws, say = talk
     msg = await say("When is the meeting? The Meeting is at noon")
@@ -77,10 +83,7 @@ async def test_phrases_match_words_in_order(client, talk):
 async def test_a_trailing_star_matches_prefixes_and_highlights_the_whole_word(client, talk):
     asha, ravi, room, ws, say = talk
     msg = await say("Tournament registration closes Friday")
-    body = await search(client, ravi, "regist*")
-    assert [h["message"]["id"] for h in body["results"]] == [msg["id"]]
-    hit = body["results"][0]["snippet"]
-    assert [hit["text"][s:e] for s, e in hit["highlights"]] == ["registration"]
+    assert await marks(client, ravi, "regist*") == [(msg["id"], ["registration"])]
     assert await found(client, ravi, "regist") == []
 
 
@@ -156,10 +159,7 @@ async def test_a_deleted_rooms_messages_leave_the_index(client, talk, db_rows):
 async def test_accents_case_and_width_fold(client, talk, text, query, marked):
     asha, ravi, room, ws, say = talk
     msg = await say(text)
-    hits = (await search(client, ravi, query))["results"]
-    assert [h["message"]["id"] for h in hits] == [msg["id"]]
-    snippet = hits[0]["snippet"]
-    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == [marked]
+    assert await marks(client, ravi, query) == [(msg["id"], [marked])]
 
 
 @pytest.mark.parametrize(("text", "query", "marked", "missing"), [
@@ -171,20 +171,14 @@ async def test_accents_case_and_width_fold(client, talk, text, query, marked):
 async def test_scripts_without_spaces_match_substrings_of_three_or_more(client, talk, text, query, marked, missing):
     asha, ravi, room, ws, say = talk
     msg = await say(text)
-    hits = (await search(client, ravi, query))["results"]
-    assert [h["message"]["id"] for h in hits] == [msg["id"]]
-    snippet = hits[0]["snippet"]
-    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == [marked]
+    assert await marks(client, ravi, query) == [(msg["id"], [marked])]
     assert await found(client, ravi, missing) == []
 
 
 async def test_hindi_matches_whole_words_with_their_vowel_signs(client, talk):
     asha, ravi, room, ws, say = talk
     msg = await say("मैं कल बाज़ार जाऊँगा और किताब खरीदूँगा")
-    hits = (await search(client, ravi, "किताब"))["results"]
-    assert [h["message"]["id"] for h in hits] == [msg["id"]]
-    snippet = hits[0]["snippet"]
-    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == ["किताब"]
+    assert await marks(client, ravi, "किताब") == [(msg["id"], ["किताब"])]
     assert await found(client, ravi, "बाज़ार खरीदूँगा") == [msg["id"]]
     assert await found(client, ravi, "कि") == [] and await found(client, ravi, "क") == []
     assert await found(client, ravi, "कित*") == [msg["id"]]
