@@ -5,8 +5,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import recv
+from fuzz_support import EDGE_TEXT, FUZZ
 from upload_support import PNG, form
 
 RESULT_KEYS = {"message", "room", "snippet"}
@@ -262,3 +265,45 @@ async def test_limit_defaults_to_20_and_is_capped(client, talk):
         await say(f"note {i}")
     assert len(await found(client, ravi, "note")) == 20
     assert len(await found(client, ravi, "note", limit=500)) == 22
+
+
+FTS_SYNTAX = ['"', "*", "^", ":", "(", ")", "+", "-", "AND", "OR", "NOT", "NEAR", "NEAR(a b, 2)", "{body}", ",",
+              "body:", "from:", "in:", "in:0", "has:", "has:file", "'", "\\", "東京", "タワー", "ß", "é", "ि", "\x00"]
+hostile_queries = st.lists(st.one_of(st.sampled_from(FTS_SYNTAX), st.text(max_size=6), EDGE_TEXT),
+                           max_size=8).flatmap(lambda parts: st.sampled_from([" ".join(parts), "".join(parts)]))
+
+
+@settings(FUZZ, max_examples=150)
+@given(q=hostile_queries)
+async def test_no_query_is_a_syntax_error_or_a_500(client, talk, q):
+    asha, ravi, room, ws, say = talk
+    if not talk_said(talk):
+        for text in ("AND OR NOT near the \"quoted\" café", "東京タワー*に行きました", "ß-straße (x) {y} 'z'"):
+            await say(text)
+    resp = await client.get("/api/chat/search/", params={"q": q}, headers=ravi.auth)
+    body = await resp.json()
+    assert resp.status in (200, 400), body
+    if resp.status == 400:
+        assert list(body) == ["q"]
+        return
+    for hit in body["results"]:
+        text, spans = hit["snippet"]["text"], hit["snippet"]["highlights"]
+        assert all(0 <= s < e <= len(text) for s, e in spans) and spans == sorted(spans)
+
+
+def talk_said(talk, said: set[int] = set()) -> bool:
+    """Whether this room already got the fuzz's messages (each example reuses the test's server)."""
+    seen = id(talk) in said
+    said.add(id(talk))
+    return seen
+
+
+words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd")), min_size=1, max_size=10)
+
+
+@settings(FUZZ, max_examples=60)
+@given(word=words)
+async def test_any_word_sent_is_found_by_itself(client, talk, word):
+    asha, ravi, room, ws, say = talk
+    msg = await say(f"zz {word} zz")
+    assert msg["id"] in await found(client, ravi, word)
