@@ -140,15 +140,28 @@ async def test_a_deleted_message_is_never_found(client, talk):
     assert await found(client, ravi, "message") == [kept["id"]]
 
 
-async def test_a_deleted_rooms_messages_leave_the_index(client, talk, db_rows):
+def index_terms(db: str, table: str) -> list[tuple]:
+    """The terms an index table holds, with their document counts."""
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {table}, 'row')")
+        return conn.execute("SELECT term, doc FROM temp.terms").fetchall()
+
+
+async def test_a_deleted_rooms_messages_leave_the_index(client, talk, db_rows, config):
     asha, ravi, room, ws, say = talk
     await say("farewell everyone")
-    await say("東京タワーに行きました")
+    edited = await say("東京タワーに行きました")
+    await ws.send_json({"action": "edit_message", "message_id": edited["id"], "new_content": "大阪タワーに行きます"})
+    await recv(ws)
+    await ws.send_json({"action": "delete_message", "message_id": (await say("削除されるメッセージ"))["id"]})
+    await recv(ws)
     resp = await client.delete(f"/api/chat/delete-group/{room['id']}/", headers=asha.auth)
     assert resp.status == 200
     assert await found(client, asha, "farewell") == [] and await found(client, asha, "タワー") == []
     assert db_rows("SELECT count(*) FROM search_words_docsize") == [(0,)]
     assert db_rows("SELECT count(*) FROM search_grams_docsize") == [(0,)]
+    # Every removal named exactly what was indexed: not one term is left behind.
+    assert index_terms(config.db, "search_words") == [] and index_terms(config.db, "search_grams") == []
 
 
 @pytest.mark.parametrize(("text", "query", "marked"), [
