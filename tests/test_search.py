@@ -115,6 +115,15 @@ async def test_a_private_rooms_text_never_reaches_a_non_member(client, talk, reg
     assert hits[0]["room"]["kind"] == "private"
 
 
+async def test_an_inactive_rooms_messages_are_not_found(client, talk, config):
+    asha, ravi, room, ws, say = talk
+    msg = await say("closed for the season")
+    assert await found(client, ravi, "season") == [msg["id"]]
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("UPDATE rooms SET is_active = 0 WHERE id = ?", (room["id"],))
+    assert await found(client, ravi, "season") == []
+
+
 async def test_an_edited_message_is_found_by_its_new_text_only(client, talk):
     asha, ravi, room, ws, say = talk
     msg = await say("meet at the north gate")
