@@ -228,6 +228,7 @@ async def test_from_in_and_has_narrow_a_search(client, talk, connect, make_room)
     assert await found(client, ravi, f"tournament from:{asha['email'].upper()}") == [
         picture["id"], photos["id"], mine["id"]]
     assert await found(client, ravi, "tournament from:nobody@example.org") == []
+    assert await found(client, ravi, f"tournament from:{2**64}") == []
     assert await found(client, ravi, f"tournament in:{room['id']}") == [frame["id"], mine["id"]]
     assert await found(client, ravi, "tournament", room=other["id"]) == [picture["id"], photos["id"]]
     assert await found(client, ravi, f"tournament in:{room['id']}", room=other["id"]) == []
@@ -290,7 +291,8 @@ async def test_limit_defaults_to_20_and_is_capped(client, talk):
 
 
 FTS_SYNTAX = ['"', "*", "^", ":", "(", ")", "+", "-", "AND", "OR", "NOT", "NEAR", "NEAR(a b, 2)", "{body}", ",",
-              "body:", "from:", "in:", "in:0", "has:", "has:file", "'", "\\", "東京", "タワー", "ß", "é", "ि", "\x00"]
+              "body:", "from:", "in:", "in:0", "has:", "has:file", "from:99999999999999999999", "from:1",
+              "from:a@b.c", "'", "\\", "東京", "タワー", "ß", "é", "ि", "\x00"]
 hostile_queries = st.lists(st.one_of(st.sampled_from(FTS_SYNTAX), st.text(max_size=6), EDGE_TEXT),
                            max_size=8).flatmap(lambda parts: st.sampled_from([" ".join(parts), "".join(parts)]))
 
