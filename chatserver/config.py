@@ -300,6 +300,9 @@ class Config:
         "CHAT_SEARCH_MAX_QUERY", 500, _int(1), "longest search query (q=, in characters); longer is answered 400")
     search_default_limit: int = _setting(
         "CHAT_SEARCH_DEFAULT_LIMIT", 20, _int(1), "search hits in one response when limit= is not given")
+    search_relevance_window: int = _setting(
+        "CHAT_SEARCH_RELEVANCE_WINDOW", 1000, _int(1),
+        "order=relevance ranks the newest this many hits of a search (bounding its cost)")
     search_backfill_batch: int = _setting(
         "CHAT_SEARCH_BACKFILL_BATCH", 2000, _int(1),
         "old messages indexed for search per transaction while the index of a migrated or restored file"

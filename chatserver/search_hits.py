@@ -12,8 +12,8 @@ SNIPPET = 200  # characters of a message a snippet shows at most, around its fir
 
 
 async def find(store: Store, user_id: int, query: Query, room_id: int | None, before: int | None,
-               limit: int, relevance: bool = False) -> list[Row]:
-    """The hits of query readable by user_id, each message row with room_kind and snippet."""
+               limit: int, ranked: int = 0) -> list[Row]:
+    """The hits of query readable by user_id, each message row with room_kind and snippet (ranked: as Store.search)."""
     if room_id is not None and query.room_id is not None and room_id != query.room_id:
         return []
     sender_id = None
@@ -29,7 +29,7 @@ async def find(store: Store, user_id: int, query: Query, room_id: int | None, be
                 return []
             sender_id = user["id"]
     where = SearchFilter(room_id if room_id is not None else query.room_id, sender_id, query.kinds)
-    rows = await store.search(user_id, query.terms, where, before, limit, relevance)
+    rows = await store.search(user_id, query.terms, where, before, limit, ranked)
     for row in rows:
         row["snippet"] = snippet(row["content"], query.terms)
     return rows

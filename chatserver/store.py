@@ -185,8 +185,8 @@ class Store(Protocol):
 
     # search
     async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
-                     limit: int, relevance: bool = False) -> list[Row]:
-        """Undeleted messages below id before matching every term, in user_id's rooms, newest first, with room_kind."""
+                     limit: int, ranked: int = 0) -> list[Row]:
+        """Undeleted hits below id before in user_id's rooms, with room_kind: newest first, or the newest ranked by relevance."""
     async def search_backfill(self, count: int) -> int:
         """Index up to count older messages not indexed yet; returns the id mark left (0: all indexed)."""
     async def search_backfill_left(self) -> int:

@@ -13,7 +13,7 @@ from ..names import search_key, substring_term
 from ..store import SearchFilter, SearchTerm
 
 # Relevance: bm25 (negative, lower is better) shrunk by age, so a newer hit of equal relevance ranks first.
-RELEVANCE = "bm25({0}) / (1.0 + (julianday('now') - julianday(m.created_at)) / 30.0)"
+RELEVANCE = "score / (1.0 + (julianday('now') - julianday(created_at)) / 30.0), id DESC"
 
 
 def _quoted(text: str) -> str:
@@ -34,11 +34,14 @@ def match_expressions(terms: Sequence[SearchTerm]) -> tuple[str | None, str | No
 
 
 async def search(db: Database, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter,
-                 before: int | None, limit: int, relevance: bool) -> list[Row]:
-    """Matching messages of the rooms user_id is a member of, not deleted, with room_kind; newest first."""
+                 before: int | None, limit: int, ranked: int = 0) -> list[Row]:
+    """Matching messages of the rooms user_id is a member of, not deleted, with room_kind; newest first.
+
+    With ranked, the newest `ranked` of them ordered by relevance (RELEVANCE): the cost stays bounded."""
     words, grams = match_expressions(terms)
     table, match = ("search_words", words) if words else ("search_grams", grams)
-    sql = [f"SELECT {table}.rowid AS id, g.kind AS room_kind FROM {table}"
+    score = f"bm25({table})" if ranked else "0"
+    sql = [f"SELECT {table}.rowid AS id, g.kind AS room_kind, {score} AS score, m.created_at FROM {table}"
            f" JOIN messages m ON m.id = {table}.rowid JOIN rooms g ON g.id = m.room_id AND g.is_active = 1"
            f" JOIN members my ON my.room_id = m.room_id AND my.user_id = ?"
            f" WHERE {table} MATCH ? AND {table}.rowid < ? AND m.is_deleted = 0"]
@@ -53,9 +56,11 @@ async def search(db: Database, user_id: int, terms: Sequence[SearchTerm], where:
     if where.kinds:
         sql.append("AND m.message_type IN (SELECT value FROM json_each(?))")
         params.append(orjson.dumps(sorted(where.kinds)).decode())
-    order = f"{RELEVANCE.format(table)}, m.id DESC" if relevance else f"{table}.rowid DESC"
-    sql.append(f"ORDER BY {order} LIMIT ?")
-    params.append(limit)
+    sql.append(f"ORDER BY {table}.rowid DESC LIMIT ?")
+    params.append(ranked or limit)
+    if ranked:
+        sql = ["SELECT * FROM (", *sql, f") ORDER BY {RELEVANCE} LIMIT ?"]
+        params.append(limit)
     hits = await db.fetchall(" ".join(sql), params)
     if not hits:
         return []

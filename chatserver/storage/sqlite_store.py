@@ -127,8 +127,8 @@ class SqliteStore:
 
     # search
     async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
-                     limit: int, relevance: bool = False) -> list[Row]:
-        return await search.search(self.db, user_id, terms, where, before, limit, relevance)
+                     limit: int, ranked: int = 0) -> list[Row]:
+        return await search.search(self.db, user_id, terms, where, before, limit, ranked)
     async def search_backfill(self, count: int) -> int:
         return await search.backfill_step(self.db, count)
     async def search_backfill_left(self) -> int:

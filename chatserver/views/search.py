@@ -36,7 +36,8 @@ async def search(request: web.Request) -> web.Response:
     limit = min(int_param(request, "limit", config.search_default_limit), config.search_limit)
     before = int_param(request, "before", None)
     room_id = int_param(request, "room", None)
-    rows = await find(request.app[STORE], user["id"], query, room_id, before, limit, order == "relevance")
+    ranked = config.search_relevance_window if order == "relevance" else 0
+    rows = await find(request.app[STORE], user["id"], query, room_id, before, limit, ranked)
     base = base_url(request)
     results = [{"message": shapes.message(row, base, user["id"]),
                 "room": {"id": row["room_id"], "name": row["room_name"], "kind": row["room_kind"]},
