@@ -101,6 +101,30 @@ async def test_a_member_removed_from_a_room_stops_finding_its_messages_at_once(c
     assert await found(client, stranger, "locker") == []
 
 
+async def test_a_member_who_leaves_stops_finding_the_rooms_messages_at_once(client, talk):
+    asha, ravi, room, ws, say = talk
+    msg = await say("the spare key is under the mat")
+    assert await found(client, ravi, "spare key") == [msg["id"]]
+    resp = await client.post(f"/api/chat/group/{room['id']}/remove-yourself/", headers=ravi.auth)
+    assert resp.status == 200
+    assert await found(client, ravi, "spare key") == []
+
+
+async def test_a_long_message_shows_a_window_around_its_first_match_in_code_points(client, talk):
+    asha, ravi, room, ws, say = talk
+    text = ("😀 " + "filler " * 80 + "the needle is here " + "tail " * 60).strip()
+    msg = await say(text)
+    hit = (await search(client, ravi, "needle"))["results"][0]
+    assert hit["message"]["content"] == text
+    snippet = hit["snippet"]
+    assert snippet["text"].startswith("…") and snippet["text"].endswith("…") and len(snippet["text"]) == 202
+    assert snippet["text"][1:-1] in text
+    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == ["needle"]
+    short = await say("😀 café")
+    assert await marks(client, ravi, "cafe") == [(short["id"], ["café"])]
+    assert (await search(client, ravi, "cafe"))["results"][0]["snippet"]["highlights"] == [[2, 6]]
+
+
 async def test_a_private_rooms_text_never_reaches_a_non_member(client, talk, register, config):
     asha, ravi, room, ws, say = talk
     meera = await register("Meera")
