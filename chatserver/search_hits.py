@@ -68,14 +68,16 @@ def highlights(content: str, terms: Sequence[SearchTerm]) -> list[tuple[int, int
 
 
 def _occurrences(text: str, word: str, whole: bool, prefix: bool) -> list[tuple[int, int]]:
-    spans, at = [], text.find(word)
-    while at >= 0 and word:
+    """Each [start, end) of word in text: anywhere, or (whole) as a whole word, or (prefix) a word's start."""
+    spans, at = [], text.find(word) if word else -1
+    while at >= 0:
         end = at + len(word)
-        if not whole or (at == 0 or not wordy(text[at - 1])):
-            while prefix and whole and end < len(text) and wordy(text[end]):
-                end += 1
-            if not whole or prefix or end == len(text) or not wordy(text[end]):
-                spans.append((at, end))
+        while whole and prefix and end < len(text) and wordy(text[end]):
+            end += 1
+        starts_word = not whole or at == 0 or not wordy(text[at - 1])
+        ends_word = not whole or end == len(text) or not wordy(text[end])
+        if starts_word and ends_word:
+            spans.append((at, end))
         at = text.find(word, at + 1)
     return spans
 
