@@ -304,9 +304,10 @@ class Config:
         "CHAT_SEARCH_RELEVANCE_WINDOW", 1000, _int(1),
         "order=relevance ranks the newest this many hits of a search (bounding its cost)")
     search_backfill_batch: int = _setting(
-        "CHAT_SEARCH_BACKFILL_BATCH", 2000, _int(1),
+        "CHAT_SEARCH_BACKFILL_BATCH", 500, _int(1),
         "old messages indexed for search per transaction while the index of a migrated or restored file"
-        " is built in the background")
+        " is built in the background (each such transaction delays the sends queued behind it, about"
+        " 25 us per message)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":
