@@ -124,6 +124,14 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row) 
         raise ChatError("deleted", "That message was deleted.")
 
 
+def check_anchor(state: Row | None, room_id: int) -> None:
+    """History around a message needs a live message of this room."""
+    if state is None or state["room_id"] != room_id:
+        raise not_found("No such message in this room.")
+    if state["is_deleted"]:
+        raise not_found("That message was deleted.")
+
+
 def check_visible(room: Row | None, user: Row) -> Row:
     """The room, if it exists and is active; a site admin sees inactive rooms too."""
     if room is None or not (room["is_active"] or is_admin(user)):
