@@ -62,6 +62,7 @@ def bulk_insert(path: Path, plan: dict, count: int) -> None:
     db.execute("PRAGMA synchronous = OFF")
     cur = db.execute("SELECT * FROM messages ORDER BY id DESC LIMIT 1")
     template = dict(zip([c[0] for c in cur.description], cur.fetchone()))
+    db.execute("DELETE FROM messages WHERE id = ?", (template["id"],))  # indexed already; not twice
     sql = f"INSERT INTO messages VALUES ({', '.join('?' * len(template))})"
     made = rows(template, plan, count, random.Random(16))
     while batch := list(islice(made, BATCH)):
@@ -71,6 +72,9 @@ def bulk_insert(path: Path, plan: dict, count: int) -> None:
     db.execute("BEGIN")
     db.executemany("UPDATE rooms SET last_seq = max(last_seq, ?) WHERE id = ?",
                    [(seq, room) for room, seq in plan.pop("last_seq").items()])
+    # As the migration to schema 8 leaves an existing file: everything up to the newest message is
+    # left for the server's backfill (newest first, in the background) to index.
+    db.execute("UPDATE high_water SET value = (SELECT max(id) FROM messages) WHERE name = 'search_backfill'")
     db.execute("COMMIT")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
