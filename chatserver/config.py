@@ -295,6 +295,15 @@ class Config:
         "rooms one user may be a member of (creating, joining, being added past it is refused; 0: no limit)")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
+    search_limit: int = _setting("CHAT_SEARCH_LIMIT", 100, _int(1), "most search hits in one response (limit=)")
+    search_max_query: int = _setting(
+        "CHAT_SEARCH_MAX_QUERY", 500, _int(1), "longest search query (q=, in characters); longer is answered 400")
+    search_default_limit: int = _setting(
+        "CHAT_SEARCH_DEFAULT_LIMIT", 20, _int(1), "search hits in one response when limit= is not given")
+    search_backfill_batch: int = _setting(
+        "CHAT_SEARCH_BACKFILL_BATCH", 2000, _int(1),
+        "old messages indexed for search per transaction while the index of a migrated or restored file"
+        " is built in the background")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":

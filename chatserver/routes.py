@@ -11,7 +11,7 @@ from aiohttp import web
 from .keys import CONFIG
 from .realtime.room_socket import chat_socket
 from .realtime.user_stream import user_stream
-from .views import api_docs, health, history, limits, members, prometheus, rooms, uploads, users
+from .views import api_docs, health, history, limits, members, prometheus, rooms, search, uploads, users
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,7 +43,7 @@ async def client_headers(request: web.Request, response: web.StreamResponse) -> 
 
 
 REST = (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-        limits.routes)
+        limits.routes, search.routes)
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import batch, messages, rooms, users
+from . import batch, messages, rooms, search, users
 from .db import Database, Row, not_taking_writes
+from ..store import SearchFilter, SearchTerm
 
 T = TypeVar("T")
 
@@ -125,6 +126,15 @@ class SqliteStore:
         return await messages.room_seq(self.db, room_id)
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         return await messages.last_messages(self.db, message_ids)
+
+    # search
+    async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
+                     limit: int, relevance: bool = False) -> list[Row]:
+        return await search.search(self.db, user_id, terms, where, before, limit, relevance)
+    async def search_backfill(self, count: int) -> int:
+        return await search.backfill_step(self.db, count)
+    async def search_backfill_left(self) -> int:
+        return await search.backfill_left(self.db)
 
 
 def _nothing(conn: sqlite3.Connection) -> None:
