@@ -5,6 +5,7 @@ import { $, show } from "./dom.js";
 import { loadLimits } from "./limits.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
+import { SearchPanel } from "./search.js";
 import { UserStream } from "./socket.js";
 
 const REFRESH_GAP_MS = 1000; // a burst of activity costs one reload of the room list
@@ -38,7 +39,12 @@ const roomList = new RoomList({
   notice: (text) => roomView.notice(text),
 });
 
+const searchPanel = new SearchPanel({
+  openAt: (room, messageId) => roomView.open(roomList.find(room.id) || room, { around: messageId }),
+});
+
 function showAuth() {
+  searchPanel.close();
   roomView.close();
   stream?.stop();
   stream = null;
