@@ -31,7 +31,7 @@ def sizes(path: Path) -> dict[str, float]:
     finally:
         db.close()
     index = sum(size for name, size in pages if any(name == f or name.startswith(f + "_") for f in fts))
-    return {"db_mb": round(path.stat().st_size / 2**20, 1), "index_mb": round(index / 2**20, 1),
+    return {"db_mb": round(path.stat().st_size / 2**20, 2), "index_mb": round(index / 2**20, 2),
             "index_tables": len(fts)}
 
 
