@@ -21,6 +21,8 @@ async def find(store: Store, user_id: int, query: Query, room_id: int | None, be
         sender = query.sender
         if sender.isascii() and sender.isdigit():
             sender_id = int(sender)
+            if sender_id >= 2**63:
+                return []
         else:
             user = await store.get_login(sender)
             if user is None:

@@ -188,8 +188,7 @@ class Store(Protocol):
     # search
     async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
                      limit: int, relevance: bool = False) -> list[Row]:
-        """Messages matching every term in rooms user_id is a member of now, never deleted, with room_kind;
-        ids below before, newest first (or by relevance)."""
+        """Undeleted messages below id before matching every term, in user_id's rooms, newest first, with room_kind."""
     async def search_backfill(self, count: int) -> int:
         """Index up to count older messages not indexed yet; returns the id mark left (0: all indexed)."""
     async def search_backfill_left(self) -> int:

@@ -17,7 +17,8 @@ RELEVANCE = "bm25({0}) / (1.0 + (julianday('now') - julianday(m.created_at)) / 3
 
 
 def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    # FTS5 reads a query only up to a NUL; a NUL separates words like any other control character.
+    return '"' + text.replace('"', '""').replace("\x00", " ") + '"'
 
 
 def match_expressions(terms: Sequence[SearchTerm]) -> tuple[str | None, str | None]:
