@@ -120,6 +120,8 @@ def _message_paths(config: Config) -> dict[str, Schema]:
     params = [ROOM_ID,
               query("limit", positive, "Messages per page without page/page_size (default 50, above 200 served as 200)."),
               query("before", positive, "Only messages with an id below this (keyset paging back)."),
+              query("around", positive, "The page centred on this message of the room (404 if it is not one,"
+                                        " or was deleted); not with before."),
               query("page", positive, "Page number: answers the DRF envelope instead of an array."),
               query("page_size", positive, "With page: messages per page (default 20, above 100 served as 100).")]
     history = (200, "Newest first: an array, or with page/page_size the DRF page envelope.",

@@ -228,6 +228,8 @@ class Store(Protocol):
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         """Up to limit messages of the room older than message id `before`, newest first (keyset)."""
+    async def history_around(self, room_id: int, message_id: int, limit: int) -> list[Row]:
+        """Up to limit messages of the room centred on message_id (it included), newest first."""
     async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
         """One numbered page of the room's messages, newest first."""
     async def message_count(self, room_id: int) -> int:

@@ -145,6 +145,8 @@ class SqliteStore:
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         return await messages.history(self.db, room_id, before, limit)
+    async def history_around(self, room_id: int, message_id: int, limit: int) -> list[Row]:
+        return await messages.around(self.db, room_id, message_id, limit)
     async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
         return await messages.page(self.db, room_id, offset, limit)
     async def message_count(self, room_id: int) -> int:
