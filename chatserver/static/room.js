@@ -23,6 +23,7 @@ export class RoomView {
     this.membersLoading = null; // the room whose member list is being fetched again
     this.socket = null;
     this.olderExhausted = true;
+    this.detached = false; // showing a stretch of older history, apart from the newest messages
     this.loadingOlder = false;
     this.markReadTimer = null;
     this.scroller = $("messages-scroll");
@@ -61,6 +62,7 @@ export class RoomView {
       notice: (text) => { this.notice(text); this.messages.rerenderAll(); },
     });
     $("load-older").addEventListener("click", () => this.loadOlder());
+    $("jump-newest").addEventListener("click", () => this.room && this.open(this.room));
     $("leave-room").addEventListener("click", () => this.leave());
     this.scroller.addEventListener("scroll", () => this.scroller.scrollTop < 40 && this.loadOlder());
     document.addEventListener("visibilitychange", () => this.markRead());
@@ -86,15 +88,19 @@ export class RoomView {
     this.pins.set([]);
     this.mutes.set([]);
     this.moderation.close();
-    for (const id of ["composer", "leave-room", "load-older", "block-toggle"]) show($(id), false);
+    this.detached = false;
+    for (const id of ["composer", "leave-room", "load-older", "block-toggle", "jump-newest"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
     $("connection").textContent = "";
     this.notice("");
   }
 
-  /** Members and the room's last seq first, then history, then the socket from that seq: no gap. */
-  async open(room) {
+  /**
+   * Members and the room's last seq first, then history, then the socket from that seq: no gap.
+   * With `around` (a message id, from a search hit) history is the page centred on it, highlighted.
+   */
+  async open(room, { around } = {}) {
     this.close();
     this.room = room;
     history.replaceState(null, "", `#room/${room.id}`);
@@ -106,11 +112,16 @@ export class RoomView {
       if (this.room !== room) return;
       this.members = new Map(members.map((member) => [member.id, member]));
       await Promise.all([this.pins.load(room.id), this.mutes.load(room.id)]);
-      const page = await api.history(room.id, { limit: PAGE_SIZE });
+      const { page, oldest, detached } = await this.firstPage(room, around);
       if (this.room !== room) return;
+      this.messages.highlightId = detached !== null ? around : null;
       this.messages.merge(page.map(fromHistory));
-      this.setOlderExhausted(page.length < PAGE_SIZE);
-      this.scrollToBottom();
+      this.setOlderExhausted(oldest.length < PAGE_SIZE);
+      this.detached = Boolean(detached);
+      show($("jump-newest"), this.detached);
+      const target = this.messages.get(this.messages.highlightId)?.el;
+      if (target) target.scrollIntoView({ block: "center" });
+      else this.scrollToBottom();
       this.connect(room, lastSeq);
     } catch (err) {
       this.notice(err.message);
@@ -121,6 +132,24 @@ export class RoomView {
     this.moderation.render();
     $("message-input").focus();
     this.markRead();
+  }
+
+  /**
+   * The newest page and, with `around`, the page centred on that message: joined when they meet,
+   * else only the latter (detached: null when there is no such page, e.g. the message was deleted).
+   */
+  async firstPage(room, around) {
+    const [latest, centred] = await Promise.all([
+      api.history(room.id, { limit: PAGE_SIZE }),
+      around ? api.historyAround(room.id, around, PAGE_SIZE).catch((err) => err) : null,
+    ]);
+    if (centred instanceof Error) {
+      if (centred.status !== 404) throw centred;
+      this.notice(centred.message);
+    }
+    if (!Array.isArray(centred) || !centred.length) return { page: latest, oldest: latest, detached: null };
+    const joined = !latest.length || centred[0].id >= latest[latest.length - 1].id;
+    return { page: joined ? [...latest, ...centred] : centred, oldest: centred, detached: !joined };
   }
 
   connect(room, lastSeq) {
@@ -161,6 +190,7 @@ export class RoomView {
 
   /** After a gap the server cannot replay: fetch the newest page again and merge it. */
   async reloadLatest(room) {
+    if (this.detached) return;
     try {
       const page = await api.history(room.id, { limit: PAGE_SIZE });
       if (this.room === room) this.messages.merge(page.map(fromHistory));
@@ -212,6 +242,8 @@ export class RoomView {
     const mine = message.senderId === this.hooks.me().id;
     if (message.senderId !== undefined && !this.members.has(message.senderId)) this.refreshMembers();
     this.typing.set(frame.sender, false);
+    if (this.detached && !mine) return; // "Jump to the newest messages" shows it, without a gap before it
+    if (this.detached) return this.open(this.room);
     this.messages.merge([message], { snapshot: false });
     if (atBottom || mine) this.scrollToBottom();
     if (!mine) {
