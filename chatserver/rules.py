@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
-from .bodies import parse_id
+from .fields import parse_id
 from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send

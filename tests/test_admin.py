@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from chatserver import security
-from chatserver.bodies import MAX_ID, parse_id
+from chatserver.fields import MAX_ID, parse_id
 from chatserver.cli import main
 from chatserver.storage import messages, rooms, users
 from chatserver.storage.db import Database
