@@ -15,7 +15,7 @@ import pytest
 from chatserver import security
 from chatserver.fields import MAX_ID, parse_id
 from chatserver.cli import main
-from chatserver.storage import messages, rooms, users
+from chatserver.storage import members, messages, rooms, users
 from chatserver.storage.db import Database
 from chatserver.storage.migrations import SCHEMA_VERSION
 
@@ -146,7 +146,7 @@ async def test_createroom_and_addmember(cli, db):
     room_id = int(out.split("id=")[1].split()[0])
     room = await rooms.get_room(db, room_id)
     assert (room["name"], room["description"], room["owner_id"]) == ("Chess club", "Moves", owner)
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first}
+    assert {m["id"] for m in await members.members(db, room_id)} == {owner, first}
 
     code, _, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
     assert code == 2 and "exists" in err
@@ -157,7 +157,7 @@ async def test_createroom_and_addmember(cli, db):
     code, out, _ = await cli("addmember", "--room", "chess club", "--email", "late@example.org",
                              "--email", "first@example.org")
     assert code == 0 and "already a member" in out
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first, late}
+    assert {m["id"] for m in await members.members(db, room_id)} == {owner, first, late}
     code, _, err = await cli("addmember", "--room", "999", "--email", "late@example.org")
     assert code == 2 and "no room" in err
 
@@ -174,7 +174,7 @@ async def test_the_room_commands_refuse_in_the_words_of_the_api(cli, db):
         code, out, _ = await cli("addmember", "--room", str(room_id), "--email", "late@example.org")
         assert code == 0
     assert "already a member of Chess club" in out
-    assert len(await rooms.members(db, room_id)) == 2
+    assert len(await members.members(db, room_id)) == 2
 
 
 async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from chatserver.keys import CONFIG
-from chatserver.storage import direct, rooms
+from chatserver.storage import direct, members
 from conftest import recv_until
 from contract_support import check, frame_schema
 from test_admin import _user, cli, db  # noqa: F401 (fixtures)
@@ -77,7 +77,7 @@ async def test_the_admin_command_adds_nobody_to_a_direct_room(cli, db):  # noqa:
     assert created
     code, _, err = await cli("addmember", "--room", str(room_id), "--email", "mina@example.org")
     assert code == 2 and "direct room" in err
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {asha, ravi}
+    assert {m["id"] for m in await members.members(db, room_id)} == {asha, ravi}
 
 
 async def test_while_a_block_stands_nobody_writes_to_the_direct_room(client, register, connect, db_rows):
