@@ -1,4 +1,4 @@
-"""The rules of rooms and messages, in one place for REST and WebSocket alike."""
+"""Every rule of rooms and messages, in one module for REST, WebSocket and the admin commands alike (hence its length)."""
 
 from __future__ import annotations
 
