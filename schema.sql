@@ -190,3 +190,13 @@ CREATE TABLE audit (
     detail     TEXT                                 -- JSON object, or NULL
 );
 CREATE INDEX audit_room ON audit (room_id, id) WHERE room_id IS NOT NULL;
+
+-- Full-text search (storage/search_index.py): contentless FTS5 indexes of names.search_key(content),
+-- keyed by message id, written in the transaction of each send, edit and delete. search_words: words,
+-- combining marks kept inside them (Indic scripts); search_grams: trigrams of the messages that hold a
+-- script written without spaces (CJK, Thai), matched by substring. Messages with ids up to the
+-- high_water value 'search_backfill' are not indexed yet: the server indexes them in the background.
+CREATE VIRTUAL TABLE search_words USING fts5(body, content='',
+    tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'");
+CREATE VIRTUAL TABLE search_grams USING fts5(body, content='', tokenize='trigram');
+INSERT INTO high_water (name, value) VALUES ('search_backfill', 0);

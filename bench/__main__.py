@@ -9,6 +9,7 @@ from bench.attacks import ATTACKS
 from bench.history import history
 from bench.hostile import hostile
 from bench.idle import idle
+from bench.search import search_workload
 from bench.servers import raise_nofile
 from bench.workloads import Knobs, Shape, side_by_side
 
@@ -61,6 +62,13 @@ def parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("history", help="a room of many messages: page latency, start-up")
     cmd.add_argument("--messages", type=int, default=1_000_000)
     cmd.add_argument("--requests", type=int, default=200, help="pages fetched per depth")
+    cmd = sub.add_parser("search", help="1,000,000 messages in 500 rooms: search latency for a member of 50")
+    cmd.add_argument("--messages", type=int, default=1_000_000)
+    cmd.add_argument("--requests", type=int, default=200, help="queries timed per kind")
+    cmd.add_argument("--data", type=Path, default=Path("bench-data"),
+                     help="folder where the database is built once and reused")
+    cmd.add_argument("--index-timeout", type=float, default=7200.0,
+                     help="seconds to wait for the server to index the database")
     cmd = sub.add_parser("hostile", help="rooms traffic while one client attacks, one attack at a time")
     cmd.add_argument("--rate", type=float, default=500.0, help="members' messages/s (total)")
     cmd.add_argument("--duration", type=float, default=5.0, help="seconds of traffic per attack")
@@ -85,6 +93,8 @@ async def run(args: argparse.Namespace) -> None:
         await idle(args.users, args.rooms, args.sockets, args.hold, args.concurrency, targets)
     elif args.workload == "history":
         await history(args.messages, args.requests)
+    elif args.workload == "search":
+        await search_workload(args.data, args.messages, args.requests, args.index_timeout)
     elif args.workload == "hostile":
         await hostile(args.rate, args.duration, args.attacks.split(","), args.attacker_rooms,
                       args.deep_messages)

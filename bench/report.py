@@ -19,9 +19,6 @@ HOSTILE_COLUMNS = (
     "attack", "rate", "expected", "received", "lost", "p50_ms", "p99_ms", "max_ms", "ping_rtt_p99_ms",
     "server_cpu_pct", "attack_outcomes", "healthy", "loadavg_1m",
 )
-DEPTHS = ("newest", "middle", "deep")
-
-
 def table(columns: Iterable[str], rows: list[dict]) -> str:
     """A Markdown table of `columns` over `rows` (blank where a row lacks a column)."""
     columns = list(columns)
@@ -31,9 +28,9 @@ def table(columns: Iterable[str], rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def history_rows(line: dict) -> list[dict]:
-    """One row per page depth of a history run."""
-    return [{"page": depth, **line[depth]} for depth in DEPTHS]
+def nested_rows(line: dict, label: str) -> list[dict]:
+    """One row per nested figure of a run: each page depth of history, each kind of query of search."""
+    return [{label: name, **figures} for name, figures in line.items() if isinstance(figures, dict)]
 
 
 def render(lines: list[dict]) -> str:
@@ -46,12 +43,12 @@ def render(lines: list[dict]) -> str:
             out.append(table(IDLE_COLUMNS, runs))
         elif workload == "hostile":
             out.append(table(HOSTILE_COLUMNS, runs))
-        elif workload == "history":
+        elif workload in ("history", "search"):
             for run in runs:
                 head = {k: v for k, v in run.items() if not isinstance(v, dict)}
+                rows = nested_rows(run, "page" if workload == "history" else "query")
                 out.append(table(head, [head]) + "\n")
-                out.append(table(("page", "p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_page",
-                                  "page_sizes", "wrong_first_id"), history_rows(run)))
+                out.append(table(dict.fromkeys(column for row in rows for column in row), rows))
         else:
             out.append(table(MESSAGE_COLUMNS, [r for r in runs if r["target"] != "ratio"]) + "\n")
             out.append(table(("rate", "cpu_per_delivery_server_over_ceiling", "pairs"),

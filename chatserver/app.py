@@ -18,11 +18,12 @@ from .config import Config
 from .fanout import streams
 from .fanout.bus import Bus
 from .fanout.registry import Registry
-from .keys import (ACCOUNTS, BUS, CONFIG, DB, METRICS, PUBLISHER, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS, SESSIONS,
-                   STORE, UPLOAD_RATES, USER_RATES)
+from .keys import (ACCOUNTS, BUS, CONFIG, DB, METRICS, PUBLISHER, REFUSED_REQUESTS, REGISTRY, ROOM_LISTS,
+                   SEARCH_BACKFILL, SESSIONS, STORE, UPLOAD_RATES, USER_RATES)
 from .metrics import Metrics
 from .publisher import Publisher
 from .rates import UserRates
+from .search_backfill import SearchBackfill
 from .request import error_middleware
 from .routes import add_routes, client_headers
 from .views.prometheus import count_response
@@ -89,6 +90,22 @@ async def _measure_loop_lag(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _search_backfill(app: web.Application) -> AsyncIterator[None]:
+    backfill = app[SEARCH_BACKFILL] = SearchBackfill(app[STORE], app[CONFIG].search_backfill_batch)
+    app[METRICS].gauge("chat_search_backfill_left", "Highest id of the stored messages search has yet to index"
+                       " (0: all indexed).", lambda: backfill.left)
+    task = asyncio.create_task(backfill.run(), name="search-backfill")
+    task.add_done_callback(_report_failure)
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("search: indexing old messages failed", exc_info=task.exception())
+
+
 def _gauge_sockets(metrics: Metrics, registry: Registry) -> None:
     metrics.gauge("chat_open_sockets", "Open WebSocket connections.", lambda: registry.sockets)
     metrics.gauge("chat_rooms_with_sockets", "Rooms with at least one open socket.", lambda: len(registry.rooms))
@@ -132,5 +149,6 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(_storage)  # the database and its Store, accounts and sessions, the publisher
     app.cleanup_ctx.append(_token_recheck)
     app.cleanup_ctx.append(_measure_loop_lag)
+    app.cleanup_ctx.append(_search_backfill)
     app.on_shutdown.append(_close_sockets)
     return app

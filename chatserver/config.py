@@ -309,6 +309,19 @@ class Config:
         " site admins, everyone else gets null")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
+    search_limit: int = _setting("CHAT_SEARCH_LIMIT", 100, _int(1), "most search hits in one response (limit=)")
+    search_max_query: int = _setting(
+        "CHAT_SEARCH_MAX_QUERY", 500, _int(1), "longest search query (q=, in characters); longer is answered 400")
+    search_default_limit: int = _setting(
+        "CHAT_SEARCH_DEFAULT_LIMIT", 20, _int(1), "search hits in one response when limit= is not given")
+    search_relevance_window: int = _setting(
+        "CHAT_SEARCH_RELEVANCE_WINDOW", 1000, _int(1),
+        "order=relevance ranks the newest this many hits of a search (bounding its cost)")
+    search_backfill_batch: int = _setting(
+        "CHAT_SEARCH_BACKFILL_BATCH", 500, _int(1),
+        "old messages indexed for search per transaction while the index of a migrated or restored file"
+        " is built in the background (each such transaction delays the sends queued behind it, about"
+        " 25 us per message)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Config":

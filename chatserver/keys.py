@@ -11,6 +11,7 @@ from .fanout.registry import Registry
 from .metrics import Metrics
 from .publisher import Publisher
 from .rates import UserRates
+from .search_backfill import SearchBackfill
 from .sessions import Sessions
 from .storage.db import Database
 from .store import Store
@@ -28,3 +29,4 @@ USER_RATES = web.AppKey("user_rates", UserRates)
 UPLOAD_RATES = web.AppKey("upload_rates", UserRates)  # uploads per user, apart from messages
 REFUSED_REQUESTS = web.AppKey("refused_requests", UserRates)  # 4xx answers per client address
 ROOM_LISTS = web.AppKey("room_lists", UserRates)  # room-list fetches per user
+SEARCH_BACKFILL = web.AppKey("search_backfill", SearchBackfill)  # indexes messages stored before search

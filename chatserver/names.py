@@ -54,3 +54,40 @@ def room_key(name: str) -> str:
 
 def _script(char: str) -> str:
     return unicodedata.name(char, "UNKNOWN").split(" ", 1)[0]
+
+
+class _Folds(dict[int, str]):
+    """Each code point's search form, computed once: NFKC, full case folding, Latin-style accents dropped."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFKD", chr(code).casefold())
+        bare = "".join(char for char in decomposed if not 0x300 <= ord(char) <= 0x36F)
+        self[code] = folded = unicodedata.normalize("NFKC", bare).casefold()
+        return folded
+
+
+_FOLDS = _Folds()
+# Scripts written without spaces between words: CJK, kana, Thai, Lao, Khmer, Myanmar.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def search_key(text: str) -> str:
+    """Text as search indexes and matches it: each character folded alone (café, CAFE, ｃａｆｅ are cafe)."""
+    return text.lower() if text.isascii() else text.translate(_FOLDS)
+
+
+def search_key_map(text: str) -> tuple[str, list[int]]:
+    """search_key(text), and for each of its characters the index of the character of text it came from."""
+    pieces = [_FOLDS[ord(char)] for char in text]
+    return "".join(pieces), [i for i, piece in enumerate(pieces) for _ in piece]
+
+
+def unspaced(text: str) -> bool:
+    """Whether text holds a letter of a script written without spaces (matched by substrings)."""
+    return _UNSPACED.search(text) is not None
+
+
+def substring_term(key: str) -> bool:
+    """Whether a search term (its search_key) matches as a substring: 3+ characters, a script without spaces."""
+    return len(key) >= 3 and unspaced(key)

@@ -120,6 +120,8 @@ def _message_paths(config: Config) -> dict[str, Schema]:
     params = [ROOM_ID,
               query("limit", positive, "Messages per page without page/page_size (default 50, above 200 served as 200)."),
               query("before", positive, "Only messages with an id below this (keyset paging back)."),
+              query("around", positive, "The page centred on this message of the room (404 if it is not one,"
+                                        " or was deleted); not with before."),
               query("page", positive, "Page number: answers the DRF envelope instead of an array."),
               query("page_size", positive, "With page: messages per page (default 20, above 100 served as 100).")]
     history = (200, "Newest first: an array, or with page/page_size the DRF page envelope.",
@@ -136,10 +138,29 @@ def _message_paths(config: Config) -> dict[str, Schema]:
                                                ref("Events")), (400, 401, 403, 404),
             params=[ROOM_ID, query("after_seq", {"type": "integer", "minimum": 0}, "Events with seq above this (default 0)."),
                     query("limit", {"type": "integer", "minimum": 1}, "At most this many (default and maximum 1000).")])},
+        "/api/chat/search/": {"get": op(
+            "Search messages", "messages", (200, "Hits in the caller's rooms, newest first (or by relevance).",
+                                            _search_results()), (400, 401, 429), params=[
+                query("q", {"type": "string", "maxLength": config.search_max_query},
+                      "Words, \"phrases\", prefix*, from:<user id or e-mail>, in:<room id>, has:file, has:image.",
+                      required=True),
+                query("room", positive, "Only this room's messages."),
+                query("before", positive, "Only messages with an id below this (keyset paging back)."),
+                query("limit", positive, f"Hits per page (default {config.search_default_limit},"
+                                         f" above {config.search_limit} served as {config.search_limit})."),
+                query("order", {"enum": ["recent", "relevance"]}, "recent (default, keyset-paged) or relevance.")])},
         "/api/chat/groups/{id}/messages/upload/": {"post": op(
             "Upload an attachment", "messages", (201, "The stored message, also broadcast to the room.", ref("Message")),
             (401, 403, 404, 429, 503, 507), body(upload, "multipart/form-data"), [ROOM_ID])},
     }
+
+
+def _search_results() -> Schema:
+    snippet = obj({"text": TEXT, "highlights": {**ARRAY, "items": {
+        **ARRAY, "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}}}, ["text", "highlights"])
+    room = obj({"id": ID, "name": TEXT, "kind": {"enum": ["public", "private", "direct"]}}, ["id", "name", "kind"])
+    hit = obj({"message": ref("Message"), "room": room, "snippet": snippet}, ["message", "room", "snippet"])
+    return obj({"results": {**ARRAY, "items": hit}, "next_before": nullable(ID)}, ["results", "next_before"])
 
 
 def _server_paths() -> dict[str, Schema]:

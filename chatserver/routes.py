@@ -12,7 +12,7 @@ from .keys import CONFIG
 from .realtime.room_socket import chat_socket
 from .realtime.user_stream import user_stream
 from .views import (api_docs, direct, health, history, invites, limits, members, moderation, prometheus, rooms,
-                    uploads, users)
+                    search, uploads, users)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -44,7 +44,7 @@ async def client_headers(request: web.Request, response: web.StreamResponse) -> 
 
 
 REST = (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-        limits.routes, invites.routes, direct.routes, moderation.routes)
+        limits.routes, invites.routes, direct.routes, moderation.routes, search.routes)
 
 
 def add_routes(app: web.Application) -> None:

@@ -179,6 +179,14 @@ def check_message_change(kind: str, state: Row | None, room_id: int, user: Row, 
         raise ChatError("deleted", "That message was deleted.")
 
 
+def check_anchor(state: Row | None, room_id: int) -> None:
+    """History around a message needs a live message of this room."""
+    if state is None or state["room_id"] != room_id:
+        raise not_found("No such message in this room.")
+    if state["is_deleted"]:
+        raise not_found("That message was deleted.")
+
+
 def check_visible(room: Row | None, user: Row) -> Row:
     """The room (from storage.rooms.room_for), if it exists, is active and is public or has the caller as a
     member; a site admin sees every room. A private room is not known to a non-member: 404, as if missing."""

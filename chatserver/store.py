@@ -6,11 +6,28 @@ with these methods. Rows are plain dicts of column values.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Protocol, Sequence, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, NamedTuple, Protocol, Sequence, TypeVar
 
 Row = dict[str, Any]
 T = TypeVar("T")
 Key = tuple[int, int, str]  # a send's (room_id, sender_id, client_id)
+
+
+class SearchTerm(NamedTuple):
+    """One word or quoted phrase of a search, as typed; prefix: it ended in *."""
+
+    text: str
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What a search's hits must also be: in this room, from this sender, of these message types."""
+
+    room_id: int | None = None
+    sender_id: int | None = None
+    kinds: frozenset[str] = frozenset()
 
 
 class EmailTaken(Exception):
@@ -211,6 +228,8 @@ class Store(Protocol):
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         """Up to limit messages of the room older than message id `before`, newest first (keyset)."""
+    async def history_around(self, room_id: int, message_id: int, limit: int) -> list[Row]:
+        """Up to limit messages of the room centred on message_id (it included), newest first."""
     async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
         """One numbered page of the room's messages, newest first."""
     async def message_count(self, room_id: int) -> int:
@@ -231,3 +250,12 @@ class Store(Protocol):
         """The seq of the room's newest event."""
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         """Messages by id with their sender's names, for room lists."""
+
+    # search
+    async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
+                     limit: int, ranked: int = 0) -> list[Row]:
+        """Undeleted hits below id before in user_id's rooms, with room_kind: newest first, or the newest ranked by relevance."""
+    async def search_backfill(self, count: int) -> int:
+        """Index up to count older messages not indexed yet; returns the id mark left (0: all indexed)."""
+    async def search_backfill_left(self) -> int:
+        """The id mark at and below which old messages are still to be indexed (0: all indexed)."""

@@ -28,6 +28,7 @@ UNDO = (
     " message_id INTEGER NOT NULL, frame TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (room_id, seq))"
     " WITHOUT ROWID; INSERT INTO events_old SELECT * FROM events; DROP TABLE events;"
     " ALTER TABLE events_old RENAME TO events; CREATE INDEX events_message ON events (message_id);",
+    "DROP TABLE search_words; DROP TABLE search_grams; DELETE FROM high_water WHERE name = 'search_backfill';",
 )
 
 

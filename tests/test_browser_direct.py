@@ -20,9 +20,12 @@ def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(l
 
     page = open_room(live_server.url, group, asha)
     page.get_by_test_id("members-open").click()
-    members = page.get_by_test_id("member-item")
+    expect(page.get_by_test_id("members-panel")).to_have_count(1)  # one panel: messaging and moderation together
+    members = page.get_by_test_id("member")
     expect(members).to_have_count(2)
     expect(members.filter(has_text="Asha Rao").get_by_test_id("message-member")).to_have_count(0)
+    expect(members.filter(has_text="Asha Rao").get_by_test_id("member-role")).to_have_text("owner")
+    expect(members.filter(has_text="Ravi Menon").get_by_test_id("make-moderator")).to_be_visible()
     members.filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
 
     expect(page.get_by_test_id("room-title")).to_have_text("Ravi Menon")
@@ -51,13 +54,13 @@ def test_a_direct_message_from_a_members_name_and_a_block_from_the_direct_room(l
     page.get_by_test_id("room-item").filter(has_text="Tea corner").click()
     expect_live(page)
     page.get_by_test_id("members-open").click()
-    page.get_by_test_id("member-item").filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
+    page.get_by_test_id("member").filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
     expect(page.get_by_test_id("notice")).to_contain_text("a block stands between you")
     expect(page.get_by_test_id("room-title")).to_have_text("Tea corner")
 
     block.click()
     expect(block).to_have_text("Block Asha")
     assert call(live_server.url, "GET", "user/blocks/", token=ravi["token"]) == []
-    page.get_by_test_id("member-item").filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
+    page.get_by_test_id("member").filter(has_text="Ravi Menon").get_by_test_id("message-member").click()
     expect(page.get_by_test_id("room-title")).to_have_text("Ravi Menon")
     expect(message(page, "Just us two")).to_be_visible()

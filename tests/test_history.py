@@ -127,3 +127,37 @@ async def test_messages_survive_a_restart_on_the_same_file(make_client, config, 
     frame = await recv(ws)
     assert frame["id"] == ids[-1] + 1 and frame["seq"] == 6
     await ws.close()
+
+
+async def test_around_a_message_deep_in_history_centres_the_page_on_it(client, room_with):
+    asha, room, ids = await room_with(300)
+    url = f"/api/chat/groups/{room['id']}/messages/"
+    target = ids[40]
+    page = await (await client.get(url + f"?around={target}&limit=11", headers=asha.auth)).json()
+    assert [m["id"] for m in page] == ids[35:46][::-1]
+    assert page[5]["id"] == target and page[5]["content"] == "m40"
+    near_end = await (await client.get(url + f"?around={ids[-2]}&limit=10", headers=asha.auth)).json()
+    assert [m["id"] for m in near_end] == ids[-10:][::-1]
+    oldest = await (await client.get(url + f"?around={ids[0]}&limit=4", headers=asha.auth)).json()
+    assert [m["id"] for m in oldest] == ids[:4][::-1]
+
+
+async def test_around_a_deleted_or_foreign_message_is_a_clear_404(client, room_with, make_room, connect):
+    asha, room, ids = await room_with(3)
+    ws = await connect(asha, room["id"])
+    await ws.send_json({"action": "delete_message", "message_id": ids[1]})
+    assert (await recv(ws))["action"] == "deleted"
+    await ws.close()
+    other = await make_room(asha, name="elsewhere")
+    ws = await connect(asha, other["id"])
+    await ws.send_json({"message": "not in the first room"})
+    foreign = (await recv(ws))["id"]
+    await ws.close()
+    url = f"/api/chat/groups/{room['id']}/messages/"
+    for around, detail in ((ids[1], "That message was deleted."), (foreign, "No such message in this room."),
+                           (foreign + 100, "No such message in this room.")):
+        resp = await client.get(url + f"?around={around}", headers=asha.auth)
+        assert resp.status == 404 and (await resp.json())["detail"] == detail
+    for bad in ("?around=0", "?around=x", f"?around={ids[0]}&before={ids[2]}"):
+        resp = await client.get(url + bad, headers=asha.auth)
+        assert resp.status == 400 and "around" in await resp.json()

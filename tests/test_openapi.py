@@ -153,6 +153,9 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("GET", "/api/chat/groups/{id}/messages/", 404, user=asha, ids={"id": 999})
     events = await api("GET", "/api/chat/groups/{id}/events/", 200, user=asha, ids=ids, params={"after_seq": "0"})
     assert [e["seq"] for e in events["events"]] == [1, 2]
+    found = await api("GET", "/api/chat/search/", 200, user=asha, params={"q": "pictu* has:image"})
+    assert [hit["message"]["id"] for hit in found["results"]] == [upload["id"]]
+    await api("GET", "/api/chat/search/", 400, user=asha, params={"q": "has:image"})
     doomed = {**ids, "message_id": upload["id"]}
     await api("DELETE", "/api/chat/groups/{id}/messages/{message_id}/", 403, user=meera, ids=doomed)
     await api("DELETE", "/api/chat/groups/{id}/messages/{message_id}/", 200, user=asha, ids=doomed)

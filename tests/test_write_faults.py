@@ -52,7 +52,7 @@ async def test_a_file_of_the_previous_schema_gets_its_high_water_mark_from_its_m
         as_version(conn, 1)
 
     second = await make_client(config)
-    assert read_rows(config.db, "SELECT value FROM high_water") == [(last_id,)]
+    assert read_rows(config.db, "SELECT value FROM high_water WHERE name = 'message_id'") == [(last_id,)]
     ws = await second.ws_connect(f"/ws/chat/{room['id']}/?token={asha.token}")
     await ws.send_json({"message": "after the upgrade"})
     assert (await recv(ws))["id"] == last_id + 1

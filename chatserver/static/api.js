@@ -107,6 +107,15 @@ export const api = {
     if (before) query.set("before", String(before));
     return get(`chat/groups/${roomId}/messages/?${query}`);
   },
+  /** Messages the caller can read that match `query`, newest first; `before` pages on (next_before). */
+  search: (query, { before, limit = 20 } = {}) => {
+    const params = new URLSearchParams({ q: query, limit: String(limit) });
+    if (before) params.set("before", String(before));
+    return get(`chat/search/?${params}`);
+  },
+  /** A page of history centred on message `around` (it included), newest first. */
+  historyAround: (roomId, around, limit = 50) =>
+    get(`chat/groups/${roomId}/messages/?${new URLSearchParams({ around: String(around), limit: String(limit) })}`),
   /** The room's newest event sequence number, or null when the server has no event log. */
   lastSeq: async (roomId) => {
     const page = await get(`chat/groups/${roomId}/events/?after_seq=0&limit=1`);

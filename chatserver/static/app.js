@@ -7,6 +7,7 @@ import { loadLimits } from "./limits.js";
 import { DirectMessages } from "./direct.js";
 import { RoomView } from "./room.js";
 import { RoomList } from "./rooms.js";
+import { SearchPanel } from "./search.js";
 import { UserStream } from "./socket.js";
 
 const REFRESH_GAP_MS = 1000; // a burst of activity costs one reload of the room list
@@ -35,6 +36,7 @@ const roomView = new RoomView({
     direct.opened(room);
   },
   roomsChanged: () => roomList.refresh(),
+  message: (member) => direct.message(member),
   tokenRevoked: signedOut,
 });
 
@@ -45,7 +47,6 @@ const roomList = new RoomList({
 });
 
 const direct = new DirectMessages({
-  meId: () => me?.id,
   room: () => roomView.room,
   openRoom: async (room) => {
     await roomList.refresh();
@@ -75,7 +76,12 @@ async function followInvite() {
   return invited;
 }
 
+const searchPanel = new SearchPanel({
+  openAt: (room, messageId) => roomView.open(roomList.find(room.id) || room, { around: messageId }),
+});
+
 function showAuth() {
+  searchPanel.close();
   roomView.close();
   roomSettings.hide();
   stream?.stop();

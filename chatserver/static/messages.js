@@ -78,6 +78,7 @@ export class MessageList {
     this.editingId = null;
     this.confirmingDeleteId = null;
     this.paletteId = null;
+    this.highlightId = null; // the message a search hit opened the room at
     this.listEl.replaceChildren();
   }
 
@@ -194,8 +195,9 @@ export class MessageList {
   render(m) {
     const mine = m.senderId === this.view.meId();
     const classes = ["message", mine ? "mine" : "", m.isDeleted ? "deleted" : "",
-      m.mentions.includes(this.view.meId()) ? "mentions-me" : ""].filter(Boolean).join(" ");
-    return el("li", { class: classes, id: `message-${m.id}`, dataset: { testid: "message", messageId: String(m.id) }, "data-deleted": m.isDeleted ? "true" : null },
+      m.mentions.includes(this.view.meId()) ? "mentions-me" : "", this.highlightId === m.id ? "highlighted" : ""].filter(Boolean).join(" ");
+    return el("li", { class: classes, id: `message-${m.id}`, dataset: { testid: "message", messageId: String(m.id) }, "data-deleted": m.isDeleted ? "true" : null,
+      "data-highlighted": this.highlightId === m.id ? "true" : null },
       el("div", { class: "meta" },
         el("span", { class: "sender", dataset: { testid: "message-sender" }, text: this.view.nameOf(m.senderId, m.senderName) }),
         el("time", { datetime: m.createdAt, title: m.createdAt, text: formatTime(m.createdAt) }),

@@ -1,4 +1,4 @@
-// Moderating the open room: the member panel (remove, ban, make moderator), the read-only switch and the composer's note.
+// The open room's Members panel (roles, "Message", remove, ban, make moderator), the read-only switch and the composer's note.
 
 import { request } from "./api.js";
 import { $, el, show } from "./dom.js";
@@ -17,7 +17,7 @@ export const moderationApi = {
 export class Moderation {
   /**
    * hooks: { me() -> user, room() -> the open room, members() -> Map of its members, reloadMembers() -> Promise,
-   * powersChanged(): the caller became a moderator of the open room or stopped being one }
+   * powersChanged(): the caller became a moderator of the open room or stopped being one, message(member): open a direct room }
    */
   constructor(hooks) {
     this.hooks = hooks;
@@ -70,7 +70,7 @@ export class Moderation {
   render() {
     const room = this.hooks.room();
     if (!room) return;
-    show(this.toggle, true);
+    show(this.toggle, room.kind !== "direct");
     if (this.mayModerate() !== this.moderating) {
       this.moderating = this.mayModerate();
       this.hooks.powersChanged();
@@ -87,7 +87,7 @@ export class Moderation {
     const me = this.hooks.me();
     const room = this.hooks.room();
     const name = [member.first_name, member.last_name].filter(Boolean).join(" ");
-    const button = (testid, text, onclick) => el("button", { type: "button", dataset: { testid }, text, onclick });
+    const button = (testid, text, onclick, label) => el("button", { type: "button", dataset: { testid }, text, onclick, "aria-label": label });
     const other = member.id !== me.id && member.room_role !== "owner";
     const reachable = other && this.mayModerate() && (member.room_role !== "moderator" || this.manages());
     const roleButton = other && this.manages()
@@ -98,6 +98,8 @@ export class Moderation {
     return el("li", { class: "member", dataset: { testid: "member", userId: String(member.id), role: member.room_role } },
       el("span", { class: "member-name", text: name }),
       ROLE_TEXT[member.room_role] ? el("span", { class: "badge role", dataset: { testid: "member-role" }, text: ROLE_TEXT[member.room_role] }) : null,
+      member.id === me.id ? el("span", { class: "hint", text: "you" })
+        : button("message-member", "Message", () => this.hooks.message(member), `Message ${name}`),
       roleButton,
       reachable ? button("remove-member", "Remove", () => this.act(() => moderationApi.removeMember(room.id, member.id))) : null,
       reachable ? button("ban-member", "Ban", () => { this.banningId = this.banningId === member.id ? null : member.id; this.render(); }) : null,

@@ -13,7 +13,7 @@ const STATUS_TEXT = { connecting: "Connecting...", live: "Connected", reconnecti
 const QUEUED_TEXT = { edit: "edit", delete: "deletion", react: "reaction" };
 
 export class RoomView {
-  /** hooks: { me() -> user, roomsChanged(), opened(room), tokenRevoked() } */
+  /** hooks: { me() -> user, roomsChanged(), opened(room), message(member): open a direct room, tokenRevoked() } */
   constructor(hooks) {
     this.hooks = hooks;
     this.room = null;
@@ -21,6 +21,7 @@ export class RoomView {
     this.membersLoading = null; // the room whose member list is being fetched again
     this.socket = null;
     this.olderExhausted = true;
+    this.detached = false; // showing a stretch of older history, apart from the newest messages
     this.loadingOlder = false;
     this.markReadTimer = null;
     this.scroller = $("messages-scroll");
@@ -42,8 +43,10 @@ export class RoomView {
       onUpload: (file, parent) => this.upload(file, parent),
     });
     this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
-      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll() });
+      reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll(),
+      message: (member) => this.hooks.message(member) });
     $("load-older").addEventListener("click", () => this.loadOlder());
+    $("jump-newest").addEventListener("click", () => this.room && this.open(this.room));
     $("leave-room").addEventListener("click", () => this.leave());
     this.scroller.addEventListener("scroll", () => this.scroller.scrollTop < 40 && this.loadOlder());
     document.addEventListener("visibilitychange", () => this.markRead());
@@ -67,15 +70,19 @@ export class RoomView {
     this.typing.clear();
     this.composer.reset();
     this.moderation.close();
-    for (const id of ["composer", "leave-room", "load-older", "members-open", "block-toggle", "members-panel"]) show($(id), false);
+    this.detached = false;
+    for (const id of ["composer", "leave-room", "load-older", "block-toggle", "jump-newest"]) show($(id), false);
     $("room-title").textContent = "Pick a room";
     $("room-description").textContent = "";
     $("connection").textContent = "";
     this.notice("");
   }
 
-  /** Members and the room's last seq first, then history, then the socket from that seq: no gap. */
-  async open(room) {
+  /**
+   * Members and the room's last seq first, then history, then the socket from that seq: no gap.
+   * With `around` (a message id, from a search hit) history is the page centred on it, highlighted.
+   */
+  async open(room, { around } = {}) {
     this.close();
     this.room = room;
     history.replaceState(null, "", `#room/${room.id}`);
@@ -86,11 +93,16 @@ export class RoomView {
       const [members, lastSeq] = await Promise.all([api.members(room.id), api.lastSeq(room.id).catch(() => null)]);
       if (this.room !== room) return;
       this.members = new Map(members.map((member) => [member.id, member]));
-      const page = await api.history(room.id, { limit: PAGE_SIZE });
+      const { page, oldest, detached } = await this.firstPage(room, around);
       if (this.room !== room) return;
+      this.messages.highlightId = detached !== null ? around : null;
       this.messages.merge(page.map(fromHistory));
-      this.setOlderExhausted(page.length < PAGE_SIZE);
-      this.scrollToBottom();
+      this.setOlderExhausted(oldest.length < PAGE_SIZE);
+      this.detached = Boolean(detached);
+      show($("jump-newest"), this.detached);
+      const target = this.messages.get(this.messages.highlightId)?.el;
+      if (target) target.scrollIntoView({ block: "center" });
+      else this.scrollToBottom();
       this.connect(room, lastSeq);
     } catch (err) {
       this.notice(err.message);
@@ -101,6 +113,24 @@ export class RoomView {
     this.moderation.render();
     $("message-input").focus();
     this.markRead();
+  }
+
+  /**
+   * The newest page and, with `around`, the page centred on that message: joined when they meet,
+   * else only the latter (detached: null when there is no such page, e.g. the message was deleted).
+   */
+  async firstPage(room, around) {
+    const [latest, centred] = await Promise.all([
+      api.history(room.id, { limit: PAGE_SIZE }),
+      around ? api.historyAround(room.id, around, PAGE_SIZE).catch((err) => err) : null,
+    ]);
+    if (centred instanceof Error) {
+      if (centred.status !== 404) throw centred;
+      this.notice(centred.message);
+    }
+    if (!Array.isArray(centred) || !centred.length) return { page: latest, oldest: latest, detached: null };
+    const joined = !latest.length || centred[0].id >= latest[latest.length - 1].id;
+    return { page: joined ? [...latest, ...centred] : centred, oldest: centred, detached: !joined };
   }
 
   connect(room, lastSeq) {
@@ -141,6 +171,7 @@ export class RoomView {
 
   /** After a gap the server cannot replay: fetch the newest page again and merge it. */
   async reloadLatest(room) {
+    if (this.detached) return;
     try {
       const page = await api.history(room.id, { limit: PAGE_SIZE });
       if (this.room === room) this.messages.merge(page.map(fromHistory));
@@ -186,6 +217,8 @@ export class RoomView {
     const mine = message.senderId === this.hooks.me().id;
     if (message.senderId !== undefined && !this.members.has(message.senderId)) this.refreshMembers();
     this.typing.set(frame.sender, false);
+    if (this.detached && !mine) return; // "Jump to the newest messages" shows it, without a gap before it
+    if (this.detached) return this.open(this.room);
     this.messages.merge([message], { snapshot: false });
     if (atBottom || mine) this.scrollToBottom();
     if (!mine) {

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import orjson
 
+from . import search_index
 from .db import Row
 from .messages import MESSAGE_SELECT, PARENT, decoded
 
@@ -92,11 +93,13 @@ def existing_sends(conn: sqlite3.Connection,
 def insert_messages(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """(id, room_id, sender_id, message_type, content, attachment, parent_id, client_id, seq, created_at)."""
     if rows:
+        array = _rows(rows)
         conn.execute(
             "INSERT INTO messages (id, room_id, sender_id, message_type, content, attachment, parent_id,"
             " client_id, seq, created_at, updated_at) SELECT value ->> 0, value ->> 1, value ->> 2,"
             " value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9,"
-            " value ->> 9 FROM json_each(?)", (_rows(rows),))
+            " value ->> 9 FROM json_each(?)", (array,))
+        search_index.index_new(conn, array)
 
 
 def insert_mentions(conn: sqlite3.Connection, rows: Sequence[tuple[int, int]]) -> None:
@@ -129,13 +132,17 @@ def raise_high_water(conn: sqlite3.Connection, message_id: int) -> None:
 
 
 def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: str) -> None:
-    """Replace a message's content and mark it edited."""
+    """Replace a message's content and mark it edited; search finds it by the new text only."""
+    search_index.unindex(conn, message_id)
     conn.execute("UPDATE messages SET content = ?, is_edited = 1, updated_at = ? WHERE id = ?",
                  (content, now, message_id))
+    search_index.index(conn, message_id)
 
 
 def erase(conn: sqlite3.Connection, message_id: int, now: str, deleted_by: int) -> None:
-    """Delete a message (deleted_by: who did): its content, attachment, reactions and mentions are gone, in the log too."""
+    """Delete a message (deleted_by: who did): its content, attachment, reactions and mentions are gone, in
+    the log and the index too."""
+    search_index.unindex(conn, message_id)
     conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL, deleted_by = ?,"
                  " updated_at = ? WHERE id = ?", (deleted_by, now, message_id))
     conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))

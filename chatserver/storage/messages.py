@@ -45,6 +45,18 @@ async def history(db: Database, room_id: int, before: int | None, limit: int) ->
     return decoded(rows)
 
 
+async def around(db: Database, room_id: int, message_id: int, limit: int) -> list[Row]:
+    """Up to limit messages of the room centred on message_id (it included), newest first.
+
+    Near either end of the history the page fills from the other side."""
+    ids = "SELECT id FROM messages WHERE room_id = ? AND id {} ? ORDER BY id {} LIMIT ?"
+    newer = await db.fetchall(ids.format(">", "ASC"), (room_id, message_id, limit - 1))
+    older = await db.fetchall(ids.format("<=", "DESC"), (room_id, message_id, limit))
+    taken = min(len(newer), max((limit - 1) // 2, limit - len(older)))
+    top = newer[taken - 1]["id"] if taken else message_id
+    return await history(db, room_id, top + 1, min(limit, taken + len(older)))
+
+
 async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]:
     """One numbered page of the room's messages, newest first.
 

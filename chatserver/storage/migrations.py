@@ -30,6 +30,7 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE TABLE high_water (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     " INSERT INTO high_water (name, value) SELECT 'message_id', coalesce(max(id), 0) FROM messages;",
     upgrades.TO_7,
+    upgrades.TO_8,
 )
 SCHEMA_VERSION = 1 + len(MIGRATIONS)
 

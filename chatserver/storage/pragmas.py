@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from .. import names
 from ..store import Row
 
 
@@ -22,6 +23,9 @@ def open_connection(path: str, synchronous: str, busy_timeout: float) -> sqlite3
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.row_factory = dict_row
+        # The search index's text (storage/search_index.py): the same function writes and unwrites it.
+        conn.create_function("search_key", 1, names.search_key, deterministic=True)
+        conn.create_function("unspaced", 1, names.unspaced, deterministic=True)
         for pragma in _pragmas(synchronous, busy_timeout):
             conn.execute(f"PRAGMA {pragma}")
     except BaseException:

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from ..names import room_key
 from ..store import Banned, RoomGone, RoomNameTaken
-from . import audit
+from . import audit, search_index
 from .db import Database, Row, contains, execute, now_iso
 from .members import banned_among
 
@@ -136,6 +136,7 @@ async def delete_room(db: Database, room_id: int) -> list[str]:
 def _delete_room(conn: sqlite3.Connection, room_id: int) -> list[str]:
     rows = conn.execute(
         "SELECT attachment FROM messages WHERE room_id = ? AND attachment IS NOT NULL", (room_id,)).fetchall()
+    search_index.unindex_room(conn, room_id)
     conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
     return [r["attachment"] for r in rows]
 

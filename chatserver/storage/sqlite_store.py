@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import audit, batch, direct, invites, members, messages, moderation, rooms, users
+from . import audit, batch, direct, invites, members, messages, moderation, rooms, search, users
 from .db import Database, Row, not_taking_writes
+from ..store import SearchFilter, SearchTerm
 
 T = TypeVar("T")
 
@@ -144,6 +145,8 @@ class SqliteStore:
     # messages and the event log
     async def history(self, room_id: int, before: int | None, limit: int) -> list[Row]:
         return await messages.history(self.db, room_id, before, limit)
+    async def history_around(self, room_id: int, message_id: int, limit: int) -> list[Row]:
+        return await messages.around(self.db, room_id, message_id, limit)
     async def history_page(self, room_id: int, offset: int, limit: int) -> list[Row]:
         return await messages.page(self.db, room_id, offset, limit)
     async def message_count(self, room_id: int) -> int:
@@ -164,6 +167,15 @@ class SqliteStore:
         return await messages.room_seq(self.db, room_id)
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         return await messages.last_messages(self.db, message_ids)
+
+    # search
+    async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,
+                     limit: int, ranked: int = 0) -> list[Row]:
+        return await search.search(self.db, user_id, terms, where, before, limit, ranked)
+    async def search_backfill(self, count: int) -> int:
+        return await search.backfill_step(self.db, count)
+    async def search_backfill_left(self) -> int:
+        return await search.backfill_left(self.db)
 
 
 def _nothing(conn: sqlite3.Connection) -> None:

@@ -40,14 +40,22 @@ def _int_param(request: web.Request, name: str, default: int | None, minimum: in
 @routes.get(r"/api/chat/groups/{id:\d+}/messages/")
 @routes.post(r"/api/chat/groups/{id:\d+}/messages/")
 async def history(request: web.Request) -> web.Response:
-    """Newest first; ?limit=&before= by keyset, or ?page=&page_size= in the DRF envelope."""
+    """Newest first; ?limit=&before= by keyset, ?around= centred on a message, or ?page= as DRF pages."""
     user, room = await member_room(request)
     if "page" in request.query or "page_size" in request.query:
         return await _numbered(request, room, user["id"])
     config = request.app[CONFIG]
     limit = min(_int_param(request, "limit", DEFAULT_LIMIT), config.history_limit)
-    before = _int_param(request, "before", None)
-    rows = await request.app[STORE].history(room["id"], before, limit)
+    before, around = _int_param(request, "before", None), _int_param(request, "around", None)
+    store = request.app[STORE]
+    if around is None:
+        rows = await store.history(room["id"], before, limit)
+    elif before is not None:
+        raise ChatError("invalid", "Send before or around, not both.",
+                        fields={"around": ["Cannot be combined with before."]})
+    else:
+        rules.check_anchor(await store.get_message(around), room["id"])
+        rows = await store.history_around(room["id"], around, limit)
     base = base_url(request)
     return json([shapes.message(r, base, user["id"]) for r in rows])
 
