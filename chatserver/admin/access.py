@@ -10,6 +10,7 @@ from .. import bodies
 from ..accounts import Accounts
 from ..config import Config
 from ..errors import ChatError
+from ..fields import parse_id
 from ..storage.db import Database
 from ..storage.sqlite_store import SqliteStore
 from ..store import Row, Store
@@ -70,7 +71,7 @@ async def user_by_email(store: Store, email: str) -> Row:
 
 async def room_by_ref(store: Store, ref: str) -> Row:
     """The room with this id or name, or refused."""
-    room_id = bodies.parse_id(ref)
+    room_id = parse_id(ref)
     row = await (store.get_room(room_id) if room_id is not None else store.room_by_name(ref))
     if row is None:
         raise Refused(f"no room {ref}")
