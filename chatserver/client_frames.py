@@ -12,7 +12,7 @@ from typing import Any, Callable
 from . import rules
 from .errors import ChatError
 from .rules import FieldError
-from .bodies import MAX_ID, REACTIONS, is_id
+from .fields import MAX_ID, REACTIONS, is_id
 
 Check = Callable[[Any], Any]
 REQUIRED = object()

@@ -1,4 +1,4 @@
-"""Settings: one frozen object, read once from the environment and the command line."""
+"""Settings: one frozen object, read once from the environment and the command line; one field per setting."""
 
 from __future__ import annotations
 

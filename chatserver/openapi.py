@@ -12,7 +12,7 @@ from .config import Config
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, nullable, obj, ref
 from .openapi_moderation import COMPONENTS as MODERATION
 from .openapi_paths import paths
-from .bodies import REACTIONS
+from .fields import REACTIONS
 
 FRAMES = Path(__file__).resolve().parent / "frame_schemas"
 EVENT_FRAMES = ("message", "edited", "deleted", "reacted", "message_pinned")

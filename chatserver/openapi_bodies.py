@@ -7,17 +7,17 @@ from typing import Any
 from marshmallow import Schema as Body
 from marshmallow import fields, validate
 
-from . import bodies
+from .fields import Id, IdList
 from .openapi_parts import ID, Schema, nullable, obj
 
 
 def field_schema(field: fields.Field) -> Schema:
     """What one marshmallow field accepts, as JSON Schema."""
-    if isinstance(field, bodies.Id) and not field.validators:
+    if isinstance(field, Id) and not field.validators:
         return ID
-    if isinstance(field, bodies.Id):
+    if isinstance(field, Id):
         out = dict(ID)
-    elif isinstance(field, bodies.IdList):
+    elif isinstance(field, IdList):
         out: Schema = {"type": "array", "items": ID, "maxItems": field.max_len}
     elif isinstance(field, fields.Email):
         out = {"type": "string", "format": "email"}

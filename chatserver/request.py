@@ -12,7 +12,8 @@ from marshmallow import Schema
 
 from .errors import HTTP_CODES, ChatError, not_found
 from .keys import CONFIG, SESSIONS, STORE
-from .bodies import body_limit, load, parse_id
+from .bodies import body_limit, load
+from .fields import parse_id
 from .store import Row
 
 log = logging.getLogger("chatserver")

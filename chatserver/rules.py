@@ -1,4 +1,4 @@
-"""The rules of rooms and messages, in one place for REST and WebSocket alike."""
+"""Every rule of rooms and messages, in one module for REST, WebSocket and the admin commands alike (hence its length)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
-from .bodies import parse_id
+from .fields import parse_id
 from .store import Row
 
 CLIENT_ID_LENGTH = 64  # characters of a client's id for a send

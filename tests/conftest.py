@@ -17,8 +17,10 @@ from aiohttp.test_utils import TestClient
 from browser_support import (CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, LiveServer, expect, expect_live,
                              sync_playwright, unavailable)
 from chatserver.app import create_app
+from chatserver.cli import main
 from chatserver.config import Config
 from chatserver.keys import DB
+from chatserver.storage.db import Database
 from chatserver.storage.users import update_user
 from crash_support import Server
 
@@ -156,6 +158,31 @@ def make_admin(client, register) -> Callable[..., Awaitable[User]]:
         user["role"] = row["role"]
         return user
     return make
+
+
+@pytest.fixture
+def cli(config, capsys, monkeypatch):
+    """Run `run.py <command> --db <test db> ...` in a worker thread; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("CHAT_SCRYPT_N", "1024")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    async def run(command: str, *args: str, db: str | None = None) -> tuple[int, str, str]:
+        try:
+            code = await asyncio.to_thread(main, [command, "--db", db or config.db, *args])
+        finally:
+            root.handlers[:], root.level = saved
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+@pytest.fixture
+async def db(config):
+    """The test database, opened beside the commands as another process would."""
+    database = await Database.open(config.db, exclusive=False)
+    yield database
+    await database.close()
 
 
 @pytest.fixture

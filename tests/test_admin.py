@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sqlite3
 import subprocess
@@ -13,48 +12,18 @@ from pathlib import Path
 import pytest
 
 from chatserver import security
-from chatserver.bodies import MAX_ID, parse_id
 from chatserver.cli import main
-from chatserver.storage import messages, rooms, users
+from chatserver.fields import MAX_ID, parse_id
+from chatserver.storage import members, messages, rooms, users
 from chatserver.storage.db import Database
 from chatserver.storage.migrations import SCHEMA_VERSION
+
+from admin_support import createuser
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD_IDS = ("²", "-1", "0", "abc", "9" * 30)
 COMMANDS = ("createuser", "setpassword", "tokens", "revoke", "createroom", "addmember", "backup", "check",
             "audit-export")
-
-
-@pytest.fixture
-def cli(config, capsys, monkeypatch):
-    """Run `run.py <command> --db <test db> ...` in a worker thread; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("CHAT_SCRYPT_N", "1024")
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-
-    async def run(command: str, *args: str, db: str | None = None) -> tuple[int, str, str]:
-        try:
-            code = await asyncio.to_thread(main, [command, "--db", db or config.db, *args])
-        finally:
-            root.handlers[:], root.level = saved
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
-
-
-@pytest.fixture
-async def db(config):
-    """The test database, opened beside the commands as another process would."""
-    database = await Database.open(config.db, exclusive=False)
-    yield database
-    await database.close()
-
-
-async def _user(cli, email: str, *extra: str) -> int:
-    code, out, err = await cli("createuser", "--email", email, "--password", "correct horse",
-                               "--first-name", email.split("@")[0].title(), *extra)
-    assert code == 0, err
-    return int(out.split("id=")[1].split()[0])
 
 
 def test_every_command_has_help(capsys):
@@ -89,7 +58,7 @@ async def test_createuser_makes_an_admin_with_a_working_token(cli, db):
 
 
 async def test_setpassword_replaces_the_hash_and_can_log_out_everywhere(cli, db):
-    await _user(cli, "asha@example.org")
+    await createuser(cli, "asha@example.org")
     code, _, _ = await cli("setpassword", "--email", "asha@example.org", "--password", "new secret 1")
     assert code == 0
     stored = (await users.get_login(db, "asha@example.org"))["password_hash"]
@@ -111,8 +80,8 @@ async def test_setpassword_replaces_the_hash_and_can_log_out_everywhere(cli, db)
 
 
 async def test_tokens_lists_and_revoke_removes_one_or_all(cli, db):
-    user_id = await _user(cli, "ravi@example.org")
-    other_id = await _user(cli, "meera@example.org")
+    user_id = await createuser(cli, "ravi@example.org")
+    other_id = await createuser(cli, "meera@example.org")
     for _ in range(2):
         await users.add_token(db, user_id, security.token_digest(security.new_token()), "abcdef")
     listed = await users.list_tokens(db, user_id)
@@ -137,16 +106,16 @@ async def test_tokens_lists_and_revoke_removes_one_or_all(cli, db):
 
 
 async def test_createroom_and_addmember(cli, db):
-    owner = await _user(cli, "owner@example.org")
-    first = await _user(cli, "first@example.org")
-    late = await _user(cli, "late@example.org")
+    owner = await createuser(cli, "owner@example.org")
+    first = await createuser(cli, "first@example.org")
+    late = await createuser(cli, "late@example.org")
     code, out, _ = await cli("createroom", "--name", "Chess club", "--owner", "owner@example.org",
                              "--description", "Moves", "--member", "first@example.org")
     assert code == 0
     room_id = int(out.split("id=")[1].split()[0])
     room = await rooms.get_room(db, room_id)
     assert (room["name"], room["description"], room["owner_id"]) == ("Chess club", "Moves", owner)
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first}
+    assert {m["id"] for m in await members.members(db, room_id)} == {owner, first}
 
     code, _, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
     assert code == 2 and "exists" in err
@@ -157,14 +126,14 @@ async def test_createroom_and_addmember(cli, db):
     code, out, _ = await cli("addmember", "--room", "chess club", "--email", "late@example.org",
                              "--email", "first@example.org")
     assert code == 0 and "already a member" in out
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {owner, first, late}
+    assert {m["id"] for m in await members.members(db, room_id)} == {owner, first, late}
     code, _, err = await cli("addmember", "--room", "999", "--email", "late@example.org")
     assert code == 2 and "no room" in err
 
 
 async def test_the_room_commands_refuse_in_the_words_of_the_api(cli, db):
-    await _user(cli, "owner@example.org")
-    await _user(cli, "late@example.org")
+    await createuser(cli, "owner@example.org")
+    await createuser(cli, "late@example.org")
     code, out, _ = await cli("createroom", "--name", "Chess club", "--owner", "owner@example.org")
     room_id = int(out.split("id=")[1].split()[0])
     code, out, err = await cli("createroom", "--name", "chess CLUB", "--owner", "owner@example.org")
@@ -174,7 +143,7 @@ async def test_the_room_commands_refuse_in_the_words_of_the_api(cli, db):
         code, out, _ = await cli("addmember", "--room", str(room_id), "--email", "late@example.org")
         assert code == 0
     assert "already a member of Chess club" in out
-    assert len(await rooms.members(db, room_id)) == 2
+    assert len(await members.members(db, room_id)) == 2
 
 
 async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
@@ -232,7 +201,7 @@ async def test_backup_while_the_server_runs(cli, make_client, config, tmp_path):
 
 
 async def test_check_passes_a_sound_database_and_fails_a_bad_one(cli, config, tmp_path):
-    await _user(cli, "asha@example.org")
+    await createuser(cli, "asha@example.org")
     code, out, _ = await cli("check")
     assert code == 0
     assert "integrity: ok" in out and f"schema version: {SCHEMA_VERSION} (this server: {SCHEMA_VERSION})" in out
@@ -303,7 +272,7 @@ async def test_backup_copies_a_file_as_it_is_without_migrating_it(cli, tmp_path)
 
 
 async def test_setpassword_reads_a_piped_password(cli, db, config):
-    await _user(cli, "piped@example.org")
+    await createuser(cli, "piped@example.org")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "chatserver", "setpassword", "--db", config.db, "--email", "piped@example.org",
         cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -322,7 +291,7 @@ def _one_line(err: str) -> str:
 
 @pytest.mark.parametrize("bad", BAD_IDS)
 async def test_a_bad_id_is_one_line_and_exit_2(cli, db, capsys, bad):
-    await _user(cli, "asha@example.org")
+    await createuser(cli, "asha@example.org")
     code, out, err = await cli("createroom", "--name", "general", "--owner", "asha@example.org")
     assert code == 0
     code, out, err = await cli("addmember", "--room", bad, "--email", "asha@example.org")
@@ -375,7 +344,7 @@ async def test_createuser_reads_a_piped_password_and_keeps_it_off_the_command_li
 
 
 async def test_a_backup_is_as_private_as_the_database(cli, tmp_path):
-    await _user(cli, "asha@example.org")
+    await createuser(cli, "asha@example.org")
     old = os.umask(0o022)
     try:
         code, _, err = await cli("backup", str(tmp_path / "copy.db"))

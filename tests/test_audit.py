@@ -8,8 +8,6 @@ import pytest
 
 from chatserver.cli import main
 
-from test_admin import cli, db  # noqa: F401  (fixtures)
-
 
 async def call(client, path, user, **params):
     resp = await client.get(path, headers=user.auth, params=params)

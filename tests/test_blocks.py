@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 
 from chatserver.keys import CONFIG
-from chatserver.storage import direct, rooms
+from chatserver.storage import direct, members
+from admin_support import createuser
 from conftest import recv_until
 from contract_support import check, frame_schema
-from test_admin import _user, cli, db  # noqa: F401 (fixtures)
-from test_direct import open_direct
-from test_uploads import PNG, form
+from direct_support import open_direct
+from upload_support import PNG, form
 
 
 async def block(client, user, other_id: int):
@@ -69,15 +69,15 @@ async def test_a_block_either_way_keeps_the_direct_room_from_being_opened(client
         assert (await client.get(f"/api/chat/groups/{room_id}/messages/", headers=user.auth)).status == 200
 
 
-async def test_the_admin_command_adds_nobody_to_a_direct_room(cli, db):  # noqa: F811
-    asha = await _user(cli, "asha@example.org")
-    ravi = await _user(cli, "ravi@example.org")
-    await _user(cli, "mina@example.org")
+async def test_the_admin_command_adds_nobody_to_a_direct_room(cli, db):
+    asha = await createuser(cli, "asha@example.org")
+    ravi = await createuser(cli, "ravi@example.org")
+    await createuser(cli, "mina@example.org")
     room_id, created = await direct.open_room(db, asha, ravi, "Asha & Ravi")
     assert created
     code, _, err = await cli("addmember", "--room", str(room_id), "--email", "mina@example.org")
     assert code == 2 and "direct room" in err
-    assert {m["id"] for m in await rooms.members(db, room_id)} == {asha, ravi}
+    assert {m["id"] for m in await members.members(db, room_id)} == {asha, ravi}
 
 
 async def test_while_a_block_stands_nobody_writes_to_the_direct_room(client, register, connect, db_rows):

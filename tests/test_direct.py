@@ -6,11 +6,8 @@ import asyncio
 
 from chatserver import rules
 from conftest import recv, recv_until
-from test_uploads import PNG, form
-
-
-async def open_direct(client, user, other_id: int):
-    return await client.post("/api/chat/direct/", json={"user_id": other_id}, headers=user.auth)
+from direct_support import open_direct
+from upload_support import PNG, form
 
 
 async def test_the_first_call_creates_the_room_and_later_calls_of_either_user_find_it(client, register, db_rows):

@@ -15,7 +15,7 @@ from hypothesis import event, given, note, settings
 from hypothesis import strategies as st
 
 from chatserver.realtime.actions import ACTIONS
-from chatserver.bodies import MAX_ID, REACTIONS
+from chatserver.fields import MAX_ID, REACTIONS
 from conftest import read_rows, recv, recv_until
 from fuzz_support import EDGE_TEXT, FUZZ, json_values, leaves, render
 

@@ -9,11 +9,11 @@ import chatserver
 
 ROOT = Path(chatserver.__file__).parent
 
-# The domain: rules, change types, wire shapes, errors, request bodies, names, settings, limits,
+# The domain: rules, change types, wire shapes, errors, request bodies and their fields, names, settings, limits,
 # accounts and media. It may call storage (below it), never HTTP, SQL drivers, wire bytes,
 # the fan-out, the publisher or either transport (above it).
 DOMAIN = {"chatserver.rules", "chatserver.room_changes", "chatserver.shapes", "chatserver.errors",
-          "chatserver.bodies", "chatserver.names", "chatserver.config", "chatserver.rates",
+          "chatserver.bodies", "chatserver.fields", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
           "chatserver.accounts", "chatserver.sessions", "chatserver.membership", "chatserver.client_frames",
           "chatserver.store"}

@@ -16,7 +16,7 @@ from chatserver.keys import CONFIG
 from chatserver.openapi import FRAMES
 from contract_support import DOC, check, frame_schema, server_frame
 
-from test_moderation import documented_moderation_calls
+from moderation_support import documented_moderation_calls
 
 UNDOCUMENTED = {"/", "/api/docs/", "/media/{name}"}  # the web client, this page, attachments (binary)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)

@@ -12,7 +12,8 @@ from chatserver.storage.files import DatabaseLocked
 
 
 @pytest.fixture
-async def db(tmp_path):
+async def server_db(tmp_path):
+    """A database of its own, opened as the server opens it (holding the one-server lock)."""
     database = await Database.open(str(tmp_path / "s.db"))
     yield database
     await database.close()
@@ -26,18 +27,18 @@ def _insert(conn: sqlite3.Connection, email: str, fail: bool) -> str:
     return threading.current_thread().name
 
 
-async def test_write_runs_off_the_event_loop_and_commits(db):
-    thread = await db.write(_insert, "a@example.org", False)
+async def test_write_runs_off_the_event_loop_and_commits(server_db):
+    thread = await server_db.write(_insert, "a@example.org", False)
     assert thread != threading.current_thread().name
-    assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
+    assert (await server_db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
 
 
-async def test_write_rolls_back_everything_on_error(db):
+async def test_write_rolls_back_everything_on_error(server_db):
     with pytest.raises(RuntimeError):
-        await db.write(_insert, "b@example.org", True)
-    assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 0
-    await db.write(_insert, "c@example.org", False)  # the connection is usable afterwards
-    assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
+        await server_db.write(_insert, "b@example.org", True)
+    assert (await server_db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 0
+    await server_db.write(_insert, "c@example.org", False)  # the connection is usable afterwards
+    assert (await server_db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
 
 
 class Crash(BaseException):
@@ -54,19 +55,19 @@ def _orphan(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO tokens (digest, prefix, user_id, created_at) VALUES ('d', 'p', 999, 'now')")
 
 
-async def test_a_crash_in_a_write_is_handed_back_and_the_writer_goes_on(db):
+async def test_a_crash_in_a_write_is_handed_back_and_the_writer_goes_on(server_db):
     with pytest.raises(Crash):
-        await db.write(_crash)
-    assert await db.write(_insert, "after@example.org", False) != threading.current_thread().name
-    assert [r["email"] for r in await db.fetchall("SELECT email FROM users")] == ["after@example.org"]
+        await server_db.write(_crash)
+    assert await server_db.write(_insert, "after@example.org", False) != threading.current_thread().name
+    assert [r["email"] for r in await server_db.fetchall("SELECT email FROM users")] == ["after@example.org"]
 
 
-async def test_a_failed_commit_is_rolled_back_and_the_next_write_begins(db):
+async def test_a_failed_commit_is_rolled_back_and_the_next_write_begins(server_db):
     with pytest.raises(sqlite3.IntegrityError):
-        await db.write(_orphan)
-    await db.write(_insert, "next@example.org", False)
-    assert (await db.fetchone("SELECT count(*) AS n FROM tokens"))["n"] == 0
-    assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
+        await server_db.write(_orphan)
+    await server_db.write(_insert, "next@example.org", False)
+    assert (await server_db.fetchone("SELECT count(*) AS n FROM tokens"))["n"] == 0
+    assert (await server_db.fetchone("SELECT count(*) AS n FROM users"))["n"] == 1
 
 
 async def test_writes_run_in_order_on_one_daemon_thread_joined_on_close(tmp_path):
@@ -114,15 +115,15 @@ async def test_an_open_given_up_half_way_leaves_no_thread_and_no_lock(tmp_path):
     await (await Database.open(str(tmp_path / "given-up.db"))).close()
 
 
-async def test_a_second_server_on_the_same_file_is_refused(db):
+async def test_a_second_server_on_the_same_file_is_refused(server_db):
     with pytest.raises(DatabaseLocked):
-        await Database.open(db.path)
+        await Database.open(server_db.path)
 
 
-async def test_reads_see_a_commit_made_just_before(db):
+async def test_reads_see_a_commit_made_just_before(server_db):
     for i in range(50):
-        await db.write(_insert, f"r{i}@example.org", False)
-        assert (await db.fetchone("SELECT count(*) AS n FROM users"))["n"] == i + 1
+        await server_db.write(_insert, f"r{i}@example.org", False)
+        assert (await server_db.fetchone("SELECT count(*) AS n FROM users"))["n"] == i + 1
 
 
 SLOW_READ = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)"
@@ -144,12 +145,12 @@ async def test_a_slow_read_holds_up_no_other_read(tmp_path):
         await database.close()
 
 
-async def test_one_reader_serves_reads_in_turn(db):
+async def test_one_reader_serves_reads_in_turn(server_db):
     """The control: with one reader the quick query waits for the slow one."""
     import asyncio
 
-    slow = asyncio.ensure_future(db.fetchone(SLOW_READ))
-    quick = asyncio.ensure_future(db.fetchone("SELECT 1 AS ok"))
+    slow = asyncio.ensure_future(server_db.fetchone(SLOW_READ))
+    quick = asyncio.ensure_future(server_db.fetchone("SELECT 1 AS ok"))
     done, _ = await asyncio.wait({slow, quick}, return_when=asyncio.FIRST_COMPLETED)
     assert slow in done
     await quick
@@ -166,7 +167,7 @@ async def test_close_waits_for_a_read_in_progress(tmp_path):
     assert (await slow)["n"] == 1000000
 
 
-async def test_a_deep_history_page_walks_the_index_alone(db):
+async def test_a_deep_history_page_walks_the_index_alone(server_db):
     """Page N of the numbered history skips its offset in the (room_id, id) index, joining only the page."""
     import inspect
 
@@ -174,8 +175,8 @@ async def test_a_deep_history_page_walks_the_index_alone(db):
 
     source = inspect.getsource(messages.page)
     assert "LIMIT ? OFFSET ?)" in source  # the offset sits in the id subquery
-    plan = await db.fetchall("EXPLAIN QUERY PLAN SELECT id FROM messages WHERE room_id = ?"
-                             " ORDER BY id DESC LIMIT ? OFFSET ?", (1, 20, 200000))
+    plan = await server_db.fetchall("EXPLAIN QUERY PLAN SELECT id FROM messages WHERE room_id = ?"
+                                    " ORDER BY id DESC LIMIT ? OFFSET ?", (1, 20, 200000))
     assert any("COVERING INDEX messages_room" in row["detail"] for row in plan)
 
 

@@ -10,6 +10,7 @@ from .. import bodies
 from ..accounts import Accounts
 from ..config import Config
 from ..errors import ChatError
+from ..fields import parse_id
 from ..storage.db import Database
 from ..storage.sqlite_store import SqliteStore
 from ..store import Row, Store
@@ -83,7 +84,7 @@ async def user_by_ref(store: Store, ref: str) -> Row:
 async def _named(ref: str, what: str, by_id: Callable[[int], Awaitable[Row | None]],
                  by_name: Callable[[str], Awaitable[Row | None]]) -> Row:
     """The row a command-line reference names: by id when it reads as one, else by name."""
-    ref_id = bodies.parse_id(ref)
+    ref_id = parse_id(ref)
     row = await (by_id(ref_id) if ref_id is not None else by_name(ref))
     if row is None:
         raise Refused(f"no {what} {ref}")

@@ -7,8 +7,9 @@ import sys
 
 import orjson
 
-from .. import bodies, shapes
+from .. import shapes
 from ..config import Config
+from ..fields import parse_id
 from .access import open_database
 
 CHUNK = 1000  # rows read at a time
@@ -30,7 +31,7 @@ async def audit_export(config: Config, args: argparse.Namespace) -> int:
 
 def after_id(raw: str) -> int:
     """An audit id typed on the command line, 0 included (argparse type)."""
-    value = bodies.parse_id(raw, minimum=0)
+    value = parse_id(raw, minimum=0)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {raw!r}")
     return value

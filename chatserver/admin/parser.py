@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any, Awaitable, Callable
 
-from .. import bodies
 from ..config import Config
+from ..fields import parse_id
 from .access import Refused
 from .audit import after_id, audit_export
 from .maintenance import backup, check
@@ -20,7 +20,7 @@ Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
 
 def _id(raw: str) -> int:
     """An id typed on the command line (argparse type)."""
-    value = bodies.parse_id(raw)
+    value = parse_id(raw)
     if value is None:
         raise argparse.ArgumentTypeError(f"expected a positive integer id, got {raw!r}")
     return value

@@ -13,7 +13,7 @@ from ..errors import ChatError
 from ..fanout.peer import Peer
 from ..keys import METRICS, REGISTRY, STORE
 from ..request import base_url, path_id
-from ..bodies import parse_id
+from ..fields import parse_id
 from ..store import Store
 from ..wire import dumps, replayed, text_frame
 from .actions import Session

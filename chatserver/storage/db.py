@@ -36,6 +36,12 @@ def now_iso() -> str:
     return iso(datetime.now(timezone.utc))
 
 
+def contains(q: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') matching any text that contains q as it is written."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _fetchall(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
     return conn.execute(sql, params).fetchall()
 

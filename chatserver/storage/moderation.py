@@ -6,7 +6,7 @@ import sqlite3
 
 from . import audit
 from .db import Database, Row, now_iso
-from .rooms import member_state
+from .members import member_state
 
 BAN_SELECT = (
     "SELECT b.user_id, u.first_name, u.last_name, u.photo, b.reason, b.created_at, b.actor_id,"

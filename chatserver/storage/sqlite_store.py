@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import audit, batch, direct, invites, messages, moderation, mutes, rooms, search, suspensions, users
+from . import audit, batch, direct, invites, members, messages, moderation, mutes, rooms, search, suspensions, users
 from .db import Database, Row, not_taking_writes
 from ..store import SearchFilter, SearchTerm
 
@@ -66,7 +66,7 @@ class SqliteStore:
 
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
-        return await rooms.missing_users(self.db, user_ids)
+        return await users.missing_users(self.db, user_ids)
     async def create_room(self, *, name: str, description: str, owner_id: int,
                           member_ids: Iterable[int] = (), kind: str = "public") -> int:
         return await rooms.create_room(self.db, name=name, description=description, owner_id=owner_id,
@@ -88,24 +88,24 @@ class SqliteStore:
     async def delete_room(self, room_id: int) -> list[str]:
         return await rooms.delete_room(self.db, room_id)
     async def is_member(self, room_id: int, user_id: int) -> bool:
-        return await rooms.is_member(self.db, room_id, user_id)
+        return await members.is_member(self.db, room_id, user_id)
     async def add_member(self, room_id: int, user_id: int) -> bool:
-        return await rooms.add_member(self.db, room_id, user_id)
+        return await members.add_member(self.db, room_id, user_id)
     async def remove_member(self, room_id: int, user_id: int, actor_id: int | None = None,
                             spare_moderators: bool = False) -> Row:
-        return await rooms.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
+        return await members.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
     async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
-        return await rooms.transfer_owner(self.db, room_id, new_owner_id)
+        return await members.transfer_owner(self.db, room_id, new_owner_id)
     async def members(self, room_id: int, q: str | None = None) -> list[Row]:
-        return await rooms.members(self.db, room_id, q)
+        return await members.members(self.db, room_id, q)
     async def member_ids(self, room_id: int, user_ids: Iterable[int]) -> set[int]:
-        return await rooms.member_ids(self.db, room_id, user_ids)
+        return await members.member_ids(self.db, room_id, user_ids)
     async def crowded_users(self, user_ids: Iterable[int], limit: int, room_id: int | None = None) -> list[int]:
-        return await rooms.crowded_users(self.db, user_ids, limit, room_id)
+        return await members.crowded_users(self.db, user_ids, limit, room_id)
     async def rooms_of_users(self, user_ids: list[int]) -> dict[int, set[int]]:
-        return await rooms.rooms_of_users(self.db, user_ids)
+        return await members.rooms_of_users(self.db, user_ids)
     async def mark_read(self, room_id: int, user_id: int) -> None:
-        return await rooms.mark_read(self.db, room_id, user_id)
+        return await members.mark_read(self.db, room_id, user_id)
     async def set_active(self, room_id: int, active: bool) -> None:
         return await rooms.set_active(self.db, room_id, active)
     async def mute(self, room_id: int, user_id: int, actor_id: int, until: str | None, reason: str) -> Row:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import Any, Iterable
 
 from ..names import email_form, email_key
 from ..store import EmailTaken
@@ -73,6 +73,17 @@ def _set_password(conn: sqlite3.Connection, user_id: int, password_hash: str, no
 async def list_users(db: Database) -> list[Row]:
     """Every user, by id."""
     return await db.fetchall(f"SELECT {USER_COLUMNS} FROM users ORDER BY id")
+
+
+async def missing_users(db: Database, user_ids: Iterable[int]) -> list[int]:
+    """The ids among user_ids that name no user."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    rows = await db.fetchall(
+        f"SELECT id FROM users WHERE id IN ({','.join('?' * len(ids))})", ids)
+    found = {r["id"] for r in rows}
+    return [i for i in ids if i not in found]
 
 
 async def add_token(db: Database, user_id: int, digest: str, prefix: str, address: str | None = None) -> int:

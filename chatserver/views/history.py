@@ -11,7 +11,7 @@ from .. import rules, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, STORE
 from ..request import base_url, caller, json, path_id
-from ..bodies import parse_id
+from ..fields import parse_id
 from ..store import Row
 from ..wire import dumps, replayed
 

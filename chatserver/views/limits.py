@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..keys import CONFIG
-from ..bodies import REACTIONS
+from ..fields import REACTIONS
 from ..request import json
 
 routes = web.RouteTableDef()
