@@ -196,7 +196,9 @@ CREATE INDEX audit_room ON audit (room_id, id) WHERE room_id IS NOT NULL;
 -- combining marks kept inside them (Indic scripts); search_grams: trigrams of the messages that hold a
 -- script written without spaces (CJK, Thai), matched by substring. Messages with ids up to the
 -- high_water value 'search_backfill' are not indexed yet: the server indexes them in the background.
-CREATE VIRTUAL TABLE search_words USING fts5(body, content='',
+-- search_words also keeps the doclists of every 1-, 2- and 3-character prefix: a short prefix of
+-- common words (t*, th*, the*) reads one list instead of merging those of every word it begins.
+CREATE VIRTUAL TABLE search_words USING fts5(body, content='', prefix='1 2 3',
     tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'");
 CREATE VIRTUAL TABLE search_grams USING fts5(body, content='', tokenize='trigram');
 INSERT INTO high_water (name, value) VALUES ('search_backfill', 0);

@@ -40,10 +40,12 @@ def as_version(conn: sqlite3.Connection, version: int) -> None:
 
 
 def layout(conn: sqlite3.Connection) -> dict[str, object]:
-    """Every table's columns and every index's definition: what a migration must reproduce."""
+    """Every table's columns, every index's and virtual table's definition: what a migration must reproduce."""
     tables = [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
     columns = {t: [(c[1], c[2], c[3], c[5]) for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
     indexes = sorted((name, " ".join(sql.split())) for name, sql in conn.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"))
-    return {"columns": columns, "indexes": indexes}
+    virtual = sorted((name, " ".join(sql.split())) for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL TABLE%'"))
+    return {"columns": columns, "indexes": indexes, "virtual": virtual}

@@ -90,6 +90,23 @@ async def test_a_trailing_star_matches_prefixes_and_highlights_the_whole_word(cl
     assert await found(client, ravi, "regist") == []
 
 
+async def test_prefixes_of_every_length_find_the_current_text_only(client, talk, config):
+    asha, ravi, room, ws, say = talk
+    kept = await say("Thursday thunder")
+    gone = await say("theatre tickets")
+    await ws.send_json({"action": "edit_message", "message_id": kept["id"], "new_content": "Écoute Tuesday"})
+    await recv(ws)
+    await ws.send_json({"action": "delete_message", "message_id": gone["id"]})
+    await recv(ws)
+    for q in ("t*", "tu*", "tue*", "tues*", "é*", "ec*", "eco*"):
+        assert await found(client, ravi, q) == [kept["id"]], q
+    for q in ("th*", "thu*", "thea*", "ti*"):
+        assert await found(client, ravi, q) == [], q
+    # The prefix lists agree with the words they were built from (FTS5 checks one against the other).
+    with sqlite3.connect(config.db) as conn:
+        conn.execute("INSERT INTO search_words (search_words, rank) VALUES ('integrity-check', 0)")
+
+
 async def test_a_member_removed_from_a_room_stops_finding_its_messages_at_once(client, talk, register):
     asha, ravi, room, ws, say = talk
     msg = await say("the locker code is 4711")

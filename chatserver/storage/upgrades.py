@@ -115,7 +115,7 @@ CREATE INDEX audit_room ON audit (room_id, id) WHERE room_id IS NOT NULL;
 # 7 -> 8: full-text search. The index starts empty; every message already stored is indexed in the
 # background after start (storage/search_index.py: backfill), newest first, from this mark down.
 TO_8 = """
-CREATE VIRTUAL TABLE search_words USING fts5(body, content='',
+CREATE VIRTUAL TABLE search_words USING fts5(body, content='', prefix='1 2 3',
     tokenize="unicode61 remove_diacritics 2 categories 'L* N* Co M*'");
 CREATE VIRTUAL TABLE search_grams USING fts5(body, content='', tokenize='trigram');
 INSERT INTO high_water (name, value) SELECT 'search_backfill', coalesce(max(id), 0) FROM messages;
