@@ -104,9 +104,9 @@ class Membership:
             self.fanout.close_member(room_id, user_id)
         await self._tell([user_id])
 
-    async def transfer(self, room_id: int, new_owner_id: int) -> None:
-        """Make another member the owner."""
-        rules.check_new_owner(await self.store.transfer_owner(room_id, new_owner_id))
+    async def transfer(self, room_id: int, new_owner_id: int, actor_id: int | None = None) -> None:
+        """Make another member the owner (actor_id: who did, for the audit log)."""
+        rules.check_new_owner(await self.store.transfer_owner(room_id, new_owner_id, actor_id))
         await self._tell(self._followers(room_id), always=True)
 
     async def open_direct(self, user: Row, other_id: int) -> tuple[int, bool]:

@@ -154,3 +154,15 @@ async def error_middleware(request: web.Request,
                                      headers={"Retry-After": "1"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"detail": "Internal server error.", "code": "internal"}, status=500)
+
+
+def query_int(request: web.Request, name: str, default: int | None, minimum: int = 1) -> int | None:
+    """An integer query parameter of at least minimum (default when absent or empty); else 400."""
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    value = parse_id(raw, minimum)
+    if value is None:
+        raise ChatError("invalid", f"{name} must be an integer of at least {minimum}.",
+                        fields={name: [f"Must be an integer of at least {minimum}."]})
+    return value

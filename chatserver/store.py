@@ -190,8 +190,8 @@ class Store(Protocol):
                             spare_moderators: bool = False) -> Row:
         """Remove a member unless they own the room (or moderate it, with spare_moderators), in one
         transaction; returns owner_id, is_member, moderator and banned as it saw them. Audited as actor_id's."""
-    async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
-        """Make a member the owner; False (and no change) for a non-member."""
+    async def transfer_owner(self, room_id: int, new_owner_id: int, actor_id: int | None = None) -> bool:
+        """Make a member the owner, with an audit row naming actor_id; False (and no change) for a non-member."""
     async def members(self, room_id: int, q: str | None = None) -> list[Row]:
         """A room's members, by name; with q, those whose first or last name (or both) contain it."""
     async def member_ids(self, room_id: int, user_ids: Iterable[int]) -> set[int]:

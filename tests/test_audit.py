@@ -58,6 +58,17 @@ async def test_a_rooms_log_is_for_its_owner_moderators_and_site_admins(client, h
     status, page = await call(client, path, mira, after_id=str(page["entries"][1]["id"]))
     assert [e["action"] for e in page["entries"]] == ["unbanned"]
     assert (await call(client, path, ravi))[0] == 403
+
+
+async def test_a_transfer_of_ownership_is_on_the_record(client, history):
+    admin, asha, mira, ravi, first, second = history
+    moved = await client.post(f"/api/chat/group/{first['id']}/transfer-ownership/", json={"new_owner_id": ravi["id"]},
+                              headers=asha.auth)
+    assert moved.status == 200
+    status, page = await call(client, f"/api/chat/groups/{first['id']}/audit/", ravi)
+    last = page["entries"][-1]
+    assert (last["action"], last["actor_id"], last["target_id"], last["detail"]) == (
+        "ownership_transferred", asha["id"], ravi["id"], {"from": asha["id"]})
     assert (await call(client, f"/api/chat/groups/{second['id']}/audit/", mira))[0] == 403  # not her room
     assert (await call(client, "/api/chat/groups/999/audit/", admin))[0] == 404
 

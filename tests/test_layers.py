@@ -16,7 +16,8 @@ DOMAIN = {"chatserver.rules", "chatserver.room_changes", "chatserver.shapes", "c
           "chatserver.bodies", "chatserver.fields", "chatserver.names", "chatserver.config", "chatserver.rates",
           "chatserver.throttle", "chatserver.logins", "chatserver.security", "chatserver.media",
           "chatserver.accounts", "chatserver.sessions", "chatserver.membership", "chatserver.client_frames",
-          "chatserver.store"}
+          "chatserver.store", "chatserver.moderation", "chatserver.search_query", "chatserver.search_hits",
+          "chatserver.search_backfill"}
 DOMAIN_MAY_NOT = ("aiohttp", "sqlite3", "aiosqlite", "chatserver.views", "chatserver.realtime",
                   "chatserver.fanout", "chatserver.wire", "chatserver.publisher", "chatserver.request",
                   "chatserver.keys", "chatserver.app", "chatserver.routes")

@@ -74,15 +74,20 @@ def _remove_member(conn: sqlite3.Connection, room_id: int, user_id: int, actor_i
     return row
 
 
-async def transfer_owner(db: Database, room_id: int, new_owner_id: int) -> bool:
-    """Make a member the owner, checked in the same transaction; False (and no change) for a non-member."""
-    return await db.write(_transfer_owner, room_id, new_owner_id, now_iso())
+async def transfer_owner(db: Database, room_id: int, new_owner_id: int, actor_id: int | None = None) -> bool:
+    """Make a member the owner, checked in the same transaction, and log it; False (and no change) for a non-member."""
+    return await db.write(_transfer_owner, room_id, new_owner_id, now_iso(), actor_id)
 
 
-def _transfer_owner(conn: sqlite3.Connection, room_id: int, new_owner_id: int, now: str) -> bool:
+def _transfer_owner(conn: sqlite3.Connection, room_id: int, new_owner_id: int, now: str,
+                    actor_id: int | None) -> bool:
     member = bool(member_state(conn, room_id, new_owner_id)["is_member"])
     if member:
+        (old_owner_id,) = conn.execute("SELECT owner_id FROM rooms WHERE id = ?", (room_id,)).fetchone().values()
         conn.execute("UPDATE rooms SET owner_id = ?, updated_at = ? WHERE id = ?", (new_owner_id, now, room_id))
+        if old_owner_id != new_owner_id:
+            audit.record(conn, actor_id, "ownership_transferred", room_id=room_id, target_id=new_owner_id,
+                         detail={"from": old_owner_id})
     return member
 
 

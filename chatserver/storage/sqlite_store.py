@@ -94,8 +94,8 @@ class SqliteStore:
     async def remove_member(self, room_id: int, user_id: int, actor_id: int | None = None,
                             spare_moderators: bool = False) -> Row:
         return await members.remove_member(self.db, room_id, user_id, actor_id, spare_moderators)
-    async def transfer_owner(self, room_id: int, new_owner_id: int) -> bool:
-        return await members.transfer_owner(self.db, room_id, new_owner_id)
+    async def transfer_owner(self, room_id: int, new_owner_id: int, actor_id: int | None = None) -> bool:
+        return await members.transfer_owner(self.db, room_id, new_owner_id, actor_id)
     async def members(self, room_id: int, q: str | None = None) -> list[Row]:
         return await members.members(self.db, room_id, q)
     async def member_ids(self, room_id: int, user_ids: Iterable[int]) -> set[int]:

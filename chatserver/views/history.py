@@ -10,7 +10,7 @@ from yarl import URL
 from .. import rules, shapes
 from ..errors import ChatError, not_found
 from ..keys import CONFIG, STORE
-from ..request import base_url, caller, json, path_id
+from ..request import base_url, caller, json, path_id, query_int
 from ..fields import parse_id
 from ..store import Row
 from ..wire import dumps, replayed
@@ -26,17 +26,6 @@ async def member_room(request: web.Request) -> tuple[Row, Row]:
     return user, rules.check_member(room, user)
 
 
-def _int_param(request: web.Request, name: str, default: int | None, minimum: int = 1) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    value = parse_id(raw, minimum)
-    if value is None:
-        raise ChatError("invalid", f"{name} must be an integer of at least {minimum}.",
-                        fields={name: [f"Must be an integer of at least {minimum}."]})
-    return value
-
-
 @routes.get(r"/api/chat/groups/{id:\d+}/messages/")
 @routes.post(r"/api/chat/groups/{id:\d+}/messages/")
 async def history(request: web.Request) -> web.Response:
@@ -45,8 +34,8 @@ async def history(request: web.Request) -> web.Response:
     if "page" in request.query or "page_size" in request.query:
         return await _numbered(request, room, user["id"])
     config = request.app[CONFIG]
-    limit = min(_int_param(request, "limit", DEFAULT_LIMIT), config.history_limit)
-    before, around = _int_param(request, "before", None), _int_param(request, "around", None)
+    limit = min(query_int(request, "limit", DEFAULT_LIMIT), config.history_limit)
+    before, around = query_int(request, "before", None), query_int(request, "around", None)
     store = request.app[STORE]
     if around is None:
         rows = await store.history(room["id"], before, limit)
@@ -62,11 +51,11 @@ async def history(request: web.Request) -> web.Response:
 
 async def _numbered(request: web.Request, room: Row, user_id: int) -> web.Response:
     try:
-        page = _int_param(request, "page", 1)
+        page = query_int(request, "page", 1)
     except ChatError:
         raise not_found("Invalid page.") from None
     try:
-        size = _int_param(request, "page_size", DEFAULT_PAGE_SIZE)
+        size = query_int(request, "page_size", DEFAULT_PAGE_SIZE)
     except ChatError:
         size = DEFAULT_PAGE_SIZE
     size = min(size, request.app[CONFIG].page_size_max)
@@ -93,8 +82,8 @@ async def _numbered(request: web.Request, room: Row, user_id: int) -> web.Respon
 async def events(request: web.Request) -> web.Response:
     """The room's events after ?after_seq=N (default 0), as a resumed socket replays them."""
     user, room = await member_room(request)
-    after = _int_param(request, "after_seq", 0, minimum=0)
-    limit = min(_int_param(request, "limit", EVENTS_LIMIT), EVENTS_LIMIT)
+    after = query_int(request, "after_seq", 0, minimum=0)
+    limit = min(query_int(request, "limit", EVENTS_LIMIT), EVENTS_LIMIT)
     store = request.app[STORE]
     last = await store.room_seq(room["id"])
     # Only up to last: an event committed after it was read would have seq > last_seq,

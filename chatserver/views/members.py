@@ -38,9 +38,9 @@ async def leave(request: web.Request) -> web.Response:
 @may_vanish
 async def transfer(request: web.Request) -> web.Response:
     """Make another member the owner."""
-    _, room = await managed_room(request)
+    user, room = await managed_room(request)
     data = await body(request, bodies.TransferOwnership())
-    await membership(request).transfer(room["id"], data["new_owner_id"])
+    await membership(request).transfer(room["id"], data["new_owner_id"], user["id"])
     return await room_answer(request, room["id"], "Ownership transferred.")
 
 

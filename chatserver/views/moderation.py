@@ -6,10 +6,9 @@ from aiohttp import web
 
 from .. import bodies, rules, shapes
 from ..keys import PUBLISHER, STORE
-from ..request import base_url, body, caller, json, path_id
+from ..request import base_url, body, caller, json, path_id, query_int
 from ..room_changes import Change
 from ..store import Row
-from .history import _int_param as query_int
 from .room_request import ROOM, managed_room, may_vanish, moderated_room, moderation, room_in_path
 
 routes = web.RouteTableDef()

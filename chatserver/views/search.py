@@ -7,10 +7,9 @@ from aiohttp import web
 from .. import shapes
 from ..errors import ChatError
 from ..keys import CONFIG, STORE
-from ..request import base_url, caller, json
+from ..request import base_url, caller, json, query_int
 from ..search_hits import find
 from ..search_query import EmptyQuery, parse
-from .history import _int_param as int_param
 
 routes = web.RouteTableDef()
 ORDERS = ("recent", "relevance")
@@ -33,9 +32,9 @@ async def search(request: web.Request) -> web.Response:
     if order not in ORDERS:
         raise ChatError("invalid", "order must be recent or relevance.",
                         fields={"order": ["Must be recent or relevance."]})
-    limit = min(int_param(request, "limit", config.search_default_limit), config.search_limit)
-    before = int_param(request, "before", None)
-    room_id = int_param(request, "room", None)
+    limit = min(query_int(request, "limit", config.search_default_limit), config.search_limit)
+    before = query_int(request, "before", None)
+    room_id = query_int(request, "room", None)
     ranked = config.search_relevance_window if order == "relevance" else 0
     rows = await find(request.app[STORE], user["id"], query, room_id, before, limit, ranked)
     base = base_url(request)
