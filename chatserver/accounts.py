@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import security
+from . import rules, security
 from .config import Config
-from .errors import ChatError, forbidden, invalid
+from .errors import ChatError, forbidden, invalid, not_found
 from .logins import LoginGate
 from .sessions import Sessions
-from .store import EmailTaken, Row, Store
+from .store import EmailTaken, NoSuchUser, Row, Store
 from .throttle import Throttle
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
@@ -82,6 +82,8 @@ class Accounts:
 
         if not await self.gate.check(email, address, verify):
             raise ChatError("unauthorized", LOGIN_FAILED)
+        if row["suspended_at"] is not None:  # told only to whoever knows the password
+            raise ChatError("suspended", "This account is suspended; ask an administrator.", status=403)
         return row, await self.sessions.issue_token(row["id"], address)
 
     async def change_password(self, user: Row, current: str | None, new: str, address: str) -> list[int]:
@@ -107,6 +109,18 @@ class Accounts:
         revoked = await self.store.set_password(user_id, password_hash, revoke=revoke, keep_token=keep_token)
         self.sessions.revoked(revoked)
         return revoked
+
+    async def suspend(self, user_id: int, actor: Row | None, suspended: bool = True, reason: str = "") -> Row:
+        """Suspend a user (every token revoked, their sockets closed 4001, login refused) or lift it,
+        by a site admin (actor) or the command line (None); returns the user as it is now."""
+        if actor is not None:
+            rules.check_suspension(actor, user_id)
+        try:
+            _, revoked = await self.store.set_suspended(user_id, actor and actor["id"], suspended, reason)
+        except NoSuchUser:
+            raise not_found("No such user.") from None
+        self.sessions.revoked(revoked)
+        return await self.store.get_user(user_id)
 
     async def _unknown_user_hash(self) -> str:
         # Verifying against a real hash keeps an unknown e-mail as slow as a wrong password.

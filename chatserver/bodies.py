@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from .errors import MAX_ERRORS, ChatError
-from .fields import Count, Email, Flag, Id, IdList, Kind, Name, Text
+from .fields import Count, Email, Flag, Id, IdList, Kind, Name, Seconds, Text
 
 MAX_NAME_ECHO = 40  # characters of an unknown field's name repeated in the answer
 SLACK = 4  # a text this many times over its limit is refused unread (trimming and NFKC change lengths a little)
@@ -57,6 +57,7 @@ class RoomUpdate(Strict):
     room_avatar = fields.URL(allow_none=True, validate=validate.Length(max=1000))
     members = IdList(max_len=10000)
     read_only = Flag()
+    members_may_pin = Flag()
     kind = Kind()
 
 
@@ -89,6 +90,22 @@ class Ban(Strict):
     user_id = Id(required=True)
     reason = Text(max_len=500, load_default="")
     delete_messages = Flag(load_default=False)
+
+
+class Suspension(Strict):
+    reason = Text(max_len=1000, load_default="")
+    delete_messages = Flag(load_default=False)
+
+
+class Mute(Strict):
+    user_id = Id(required=True)
+    duration = Seconds(allow_none=True, load_default=None)
+    reason = Text(max_len=1000, load_default="")
+
+
+class Pin(Strict):
+    message_id = Id(required=True)
+    pin = Flag(required=True)
 
 
 class Search(Schema):

@@ -35,6 +35,16 @@ def ident(value: Any) -> int:
 described(ident, ID_SCHEMA)
 
 
+def flag(value: Any) -> bool:
+    """true or false (not 1 or "true")."""
+    if type(value) is not bool:
+        raise FieldError("Must be true or false.")
+    return value
+
+
+described(flag, {"type": "boolean"})
+
+
 def text(min_len: int = 1, max_len: int | None = None) -> Check:
     """A string, trimmed, whose length after trimming is within bounds (rules.text)."""
     def check(value: Any) -> str:
@@ -104,6 +114,7 @@ SEND_MESSAGE = Spec(
 EDIT_MESSAGE = Spec(message_id=(ident, REQUIRED), new_content=(text(), REQUIRED))
 DELETE_MESSAGE = Spec(message_id=(ident, REQUIRED))
 REACT_MESSAGE = Spec(message_id=(ident, REQUIRED), reaction=(one_of(*REACTIONS), REQUIRED))
+PIN_MESSAGE = Spec(message_id=(ident, REQUIRED), pin=(flag, REQUIRED))
 TYPING = Spec()
 # Limits that are settings, checked by the action's rules rather than its spec: (action, field) -> keyword -> setting.
 LIMITS = {("send_message", "message"): {"maxLength": "max_message_length"},

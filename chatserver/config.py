@@ -307,6 +307,11 @@ class Config:
         "CHAT_SHOW_EMAILS", False, _switch,
         "on: every signed-in user sees every user's e-mail; off: a user's e-mail is shown only to them and to"
         " site admins, everyone else gets null")
+    max_mute_seconds: int = _setting(
+        "CHAT_MAX_MUTE_SECONDS", 30 * 86400, _int(1),
+        "longest `duration` a mute may be given, in seconds (30 days; a mute without one lasts until lifted)")
+    max_pins: int = _setting(
+        "CHAT_MAX_PINS", 3, _int(1), "pinned messages a room may hold at once (as the original app showed them)")
     history_limit: int = _setting("CHAT_HISTORY_LIMIT", 200, _int(1), "largest history page (limit=)")
     page_size_max: int = _setting("CHAT_PAGE_SIZE_MAX", 100, _int(1), "largest page_size of paged history")
     search_limit: int = _setting("CHAT_SEARCH_LIMIT", 100, _int(1), "most search hits in one response (limit=)")

@@ -47,6 +47,12 @@ class Flag(fields.Boolean):
         return super().deserialize(value, attr, data, **kwargs)
 
 
+class Seconds(Id):
+    """A positive whole number of seconds; booleans, floats and strings are refused."""
+
+    default_error_messages = {"invalid": "Must be a positive whole number of seconds."}
+
+
 class IdList(fields.Field):
     """A list of ids whose length is checked before its items; only the first bad items are named."""
 

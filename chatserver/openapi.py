@@ -15,7 +15,7 @@ from .openapi_paths import paths
 from .fields import REACTIONS
 
 FRAMES = Path(__file__).resolve().parent / "frame_schemas"
-EVENT_FRAMES = ("message", "edited", "deleted", "reacted")
+EVENT_FRAMES = ("message", "edited", "deleted", "reacted", "message_pinned")
 
 NAMES = {"id": ID, "first_name": TEXT, "last_name": TEXT}
 
@@ -47,7 +47,9 @@ COMPONENTS: dict[str, Schema] = {
                     "is_self": {"type": "boolean", "description": "True when the caller sent it."},
                     "status": {"type": "object", "maxProperties": 0}, "created_at": TIME, "updated_at": TIME,
                     "room": ID, "parent_message": nullable(ref("ParentMessage")), "parent_message_id": nullable(ID),
-                    "mentions": {"type": "array", "items": ID}, "seq": {"type": "integer", "minimum": 1}}),
+                    "mentions": {"type": "array", "items": ID}, "seq": {"type": "integer", "minimum": 1},
+                    "is_pinned": {"type": "boolean"}, "pinned_at": nullable(TIME),
+                    "pinned_by": {**nullable(ID), "description": "Who pinned it (null when not pinned)."}}),
     "ParentMessage": obj({"id": ID, "content": TEXT, "created_at": TIME,
                           "sender": obj({"id": ID, "name": TEXT, "photo": nullable(TEXT)})},
                          description="The message replied to, as a reply shows it; content is blank once it was deleted."),
@@ -72,9 +74,14 @@ COMPONENTS["RoomMember"] = {**COMPONENTS["Member"], "properties": {
     **COMPONENTS["Member"]["properties"], "room_role": {"enum": ["owner", "moderator", "member"],
                                                         "description": "The member's role in the room."}},
     "required": [*COMPONENTS["Member"]["required"], "room_role"]}
+COMPONENTS["Account"] = {**COMPONENTS["User"], "description": "A user as a site admin sees it.", "properties": {
+    **COMPONENTS["User"]["properties"], "suspended_at": {**nullable(TIME), "description": "Null unless suspended."}},
+    "required": [*COMPONENTS["User"]["required"], "suspended_at"]}
 COMPONENTS["JoinedRoom"] = {**COMPONENTS["Room"], "properties": {
     **COMPONENTS["Room"]["properties"], "unread_count": {"type": "integer", "minimum": 0},
-    "last_message": nullable(ref("LastMessage"))}, "required": [*COMPONENTS["Room"]["required"], "unread_count", "last_message"]}
+    "last_message": nullable(ref("LastMessage")),
+    "room_role": {"enum": ["owner", "moderator", "member"], "description": "The caller's role in the room."}},
+    "required": [*COMPONENTS["Room"]["required"], "unread_count", "last_message", "room_role"]}
 ROOM_ANSWER = obj({"message": TEXT, "room": ref("Room")})
 AUTH_ANSWER = obj({"message": TEXT, "token": {"type": "string", "pattern": "^[0-9a-f]{40}$"}, "user": ref("User")})
 

@@ -7,6 +7,7 @@ from .config import Config
 from .openapi_bodies import body_schema, field_schema
 from .openapi_invites import invite_paths
 from .openapi_moderation import moderation_paths
+from .openapi_mutes_pins import mute_paths, pin_paths, suspension_paths
 from .openapi_parts import ID, TEXT, TIME, URL, Schema, answer, body, nullable, obj, op, path, query, ref
 
 ROOM_ID = path()
@@ -199,4 +200,5 @@ def _server_paths() -> dict[str, Schema]:
 def paths(config: Config) -> dict[str, Schema]:
     """Every REST path with its operations, its limits those of config."""
     return {**_user_paths(), **_room_paths(), **_member_paths(), **invite_paths(), **moderation_paths(),
-            **_direct_paths(), **_message_paths(config), **_server_paths()}
+            **_direct_paths(), **_message_paths(config), **_server_paths(), **suspension_paths(), **mute_paths(),
+            **pin_paths()}

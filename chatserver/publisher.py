@@ -23,7 +23,7 @@ from .errors import ChatError
 from .fanout.peer import Peer, refuse
 from .fanout.bus import Bus
 from .metrics import Metrics
-from .store import ChangeBatch, Store
+from .store import ChangeBatch, Row, Store
 from .wire import dumps, text_frame
 
 log = logging.getLogger("chatserver.publisher")
@@ -72,6 +72,16 @@ class Publisher:
     async def submit(self, change: Change) -> Committed:
         """Queue a change and wait for its outcome; a caller that goes away does not undo it."""
         return await asyncio.shield(self.enqueue(change))
+
+    async def purge(self, user: Row, base: str = "") -> int:
+        """Delete every live message of a user, on a site admin's order, each as its author's deletion
+        is (in rooms they left too); returns how many were deleted."""
+        found = await self.store.live_messages_of(user["id"])
+        room_rows = {room_id: await self.store.get_room(room_id) for room_id in {m["room_id"] for m in found}}
+        outcomes = await asyncio.gather(*(
+            self.submit(Change("delete", room_rows[m["room_id"]], user, {"message_id": m["id"], "purge": True}, base=base))
+            for m in found if room_rows[m["room_id"]] is not None), return_exceptions=True)
+        return sum(not isinstance(outcome, BaseException) for outcome in outcomes)
 
     async def writable(self) -> bool:
         """Whether writes work: after a failed batch, an empty transaction tells (and clears the failure)."""

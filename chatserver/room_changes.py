@@ -1,4 +1,4 @@
-"""What each kind of change means, inside one batch of the publisher: send, edit, delete, react.
+"""What each kind of change means, inside one batch of the publisher: send, edit, delete, react, pin.
 
 The whole batch runs in one transaction of the Store (write_changes), on its writer's side: a
 change checks the rules against what the batch reads, takes the room's next seq, writes through
@@ -17,12 +17,12 @@ from .errors import ChatError, not_found
 from .store import ChangeBatch, Key, Row
 
 
-EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted"}  # kind -> its event
+EVENTS = {"send": "created", "edit": "edited", "delete": "deleted", "react": "reacted", "pin": "pinned"}  # kind -> its event
 
 
 @dataclass(slots=True)
 class Change:
-    """One requested change: kind is send, edit, delete or react."""
+    """One requested change: kind is send, edit, delete, react or pin."""
 
     kind: str
     room: Row
@@ -67,16 +67,21 @@ class Sends:
 def apply(changes: list[Change], batch: ChangeBatch) -> list[Committed | ChatError]:
     """Write every change of a batch; each one's outcome, or the ChatError that refused it."""
     sends = Sends(batch.existing_sends([client_key(c) for c in changes if c.kind == "send" and c.data.get("client_id")]))
-    members = batch.memberships(sorted({(c.room["id"], c.user["id"]) for c in changes}))
+    pairs = sorted({(c.room["id"], c.user["id"]) for c in changes})
+    members, muted = batch.memberships(pairs), batch.muted(pairs)
     blocked = batch.blocked_rooms(sorted({c.room["id"] for c in changes if c.room["kind"] == "direct"}))
     outcomes: list[Committed | ChatError] = []
     for change in changes:
         try:
-            standing = members.get((change.room["id"], change.user["id"]))
-            if not (change.moderating and rules.is_admin(change.user)):
+            pair = (change.room["id"], change.user["id"])
+            standing = members.get(pair)
+            # purge: a site admin's deletion of a suspended user's messages, in rooms they left too (never a client's)
+            if not (change.moderating and rules.is_admin(change.user) or change.data.get("purge", False)):
                 rules.check_still_member(standing is not None)
             rules.check_not_blocked(change.room["id"] in blocked and change.kind in rules.BLOCKED_CHANGES
                                     and not sends.answered(change))
+            if change.kind in rules.SILENCED and not sends.answered(change):
+                rules.check_not_muted(pair in muted, muted.get(pair))
             outcomes.append(_send(batch, sends, change, standing) if change.kind == "send"
                             else APPLY[change.kind](batch, change, standing))
         except ChatError as exc:
@@ -198,6 +203,18 @@ def _react(batch: ChangeBatch, change: Change, standing: Row | None) -> Committe
     return _logged(batch, change, state["id"], seq, frame)
 
 
+def _pin(batch: ChangeBatch, change: Change, standing: Row | None) -> Committed:
+    state = _target(batch, change, standing)
+    rules.check_may_pin(batch.pin_rights(change.room["id"], change.user["id"]), change.user)
+    pin = change.data["pin"]
+    rules.check_pin_change(state, pin, batch.pin_count(change.room["id"]), change.data["limit"])
+    seq = _next_seq(batch, change.room["id"])
+    batch.set_pin(state["id"], change.user["id"] if pin else None)
+    frame = {"action": "message_pinned", "id": state["id"], "is_pinned": pin,
+             "pinned_at": batch.now if pin else None, "pinned_by": change.user["id"] if pin else None}
+    return _logged(batch, change, state["id"], seq, frame)
+
+
 def _logged(batch: ChangeBatch, change: Change, message_id: int, seq: int, frame: dict[str, Any]) -> Committed:
     """Log and broadcast a change with the message's state after it; its sender's copy says is_self."""
     row = batch.message_row(message_id)
@@ -207,4 +224,4 @@ def _logged(batch: ChangeBatch, change: Change, message_id: int, seq: int, frame
                      row["sender_id"], message_id)
 
 
-APPLY = {"edit": _edit, "delete": _delete, "react": _react}
+APPLY = {"edit": _edit, "delete": _delete, "react": _react, "pin": _pin}

@@ -11,8 +11,8 @@ from aiohttp import web
 from .keys import CONFIG
 from .realtime.room_socket import chat_socket
 from .realtime.user_stream import user_stream
-from .views import (api_docs, direct, health, history, invites, limits, members, moderation, prometheus, rooms,
-                    search, uploads, users)
+from .views import (api_docs, direct, health, history, invites, limits, members, moderation, mutes, pins, prometheus,
+                    rooms, search, suspensions, uploads, users)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -44,7 +44,8 @@ async def client_headers(request: web.Request, response: web.StreamResponse) -> 
 
 
 REST = (users.routes, rooms.routes, members.routes, history.routes, uploads.routes, health.routes,
-        limits.routes, invites.routes, direct.routes, moderation.routes, search.routes)
+        limits.routes, invites.routes, direct.routes, moderation.routes, search.routes, suspensions.routes, mutes.routes,
+        pins.routes)
 
 
 def add_routes(app: web.Application) -> None:

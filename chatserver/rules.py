@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .errors import MAX_ERRORS, ChatError, forbidden, invalid, not_found
@@ -112,6 +113,59 @@ def room_role(room: Row, user_id: int, moderator: bool) -> str:
 def may_moderate(room: Row, user: Row) -> bool:
     """The room's owner, its moderators and site admins moderate a room (room: a row with is_moderator)."""
     return room["owner_id"] == user["id"] or bool(room.get("is_moderator")) or is_admin(user)
+
+
+def check_suspension(actor: Row, user_id: int) -> None:
+    """Only a site admin suspends an account (or lifts a suspension), and never their own."""
+    if not is_admin(actor):
+        raise forbidden("Only an administrator may suspend an account.")
+    if actor["id"] == user_id:
+        raise forbidden("An administrator cannot suspend their own account.")
+
+
+def check_mutable(room: Row, actor: Row, target_id: int, member: bool, moderator: bool) -> None:
+    """A mute names a member of the room, never its owner; only the owner or a site admin mutes a moderator."""
+    if not member:
+        raise ChatError("not_member", "That user is not a member of this room.", status=404)
+    if room["owner_id"] == target_id:
+        raise forbidden("The owner of a room cannot be muted.")
+    if moderator and room["owner_id"] != actor["id"] and not is_admin(actor):
+        raise forbidden("Only the room's owner or an administrator may mute a moderator.")
+
+
+def mute_until(duration: int | None, limit: int) -> str | None:
+    """When a mute of `duration` seconds from now ends: at most CHAT_MAX_MUTE_SECONDS away; None
+    (until lifted) without a duration."""
+    if duration is None:
+        return None
+    if duration > limit:
+        raise invalid({"duration": [f"At most {limit} seconds."]})
+    # as every stored time is written (storage.db.iso): ISO times of one width compare as text
+    return (datetime.now(timezone.utc) + timedelta(seconds=duration)).isoformat(timespec="microseconds")
+
+
+SILENCED = frozenset({"send", "edit", "react", "pin"})  # the changes a muted member may not make
+
+
+def check_may_pin(room: Row, user: Row) -> None:
+    """Moderators pin (room: a row with is_moderator and members_may_pin), and members when the room lets them."""
+    if not (may_moderate(room, user) or room["members_may_pin"]):
+        raise forbidden("Only the room's owner, its moderators or an administrator may pin messages here.")
+
+
+def check_pin_change(state: Row, pin: bool, pinned: int, limit: int) -> None:
+    """A pin changes something, and a room holds at most `limit` (CHAT_MAX_PINS) pins."""
+    if (state["pinned_at"] is not None) == pin:
+        raise invalid({"pin": ["That message is pinned already." if pin else "That message is not pinned."]})
+    if pin and pinned >= limit:
+        raise ChatError("too_many_pins", f"A room holds at most {limit} pinned messages; unpin one first.", limit=limit)
+
+
+def check_not_muted(muted: bool, until: str | None) -> None:
+    """A muted member reads, but does not send, edit, react or pin until the mute ends (until: null, never)."""
+    if muted:
+        raise ChatError("muted", "You are muted in this room." if until is None else f"You are muted in this room until {until}.",
+                        status=403, until=until)
 
 
 def check_moderator(room: Row, user: Row) -> None:

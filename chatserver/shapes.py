@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import rules
 from .store import Row
 
 
 def user(row: Row) -> dict[str, Any]:
     """The whole user object."""
     return {k: row[k] for k in ("id", "email", "first_name", "last_name", "role", "photo", "year")}
+
+
+def account(row: Row) -> dict[str, Any]:
+    """The user object as a site admin sees it: with suspended_at (null unless suspended)."""
+    return {**user(row), "suspended_at": row["suspended_at"]}
 
 
 def token(row: Row, current: int) -> dict[str, Any]:
@@ -83,6 +89,12 @@ def block(row: Row) -> dict[str, Any]:
     return {"user": person(row), "created_at": row["created_at"]}
 
 
+def mute(row: Row) -> dict[str, Any]:
+    """A mute in force: who, until when (null: until lifted), since when and by whom."""
+    return {"user": {"id": row["user_id"], "first_name": row["first_name"], "last_name": row["last_name"]},
+            "until": row["until"], "created_at": row["created_at"], "muted_by": row["actor_id"]}
+
+
 def last_message(row: Row | None, user_id: int) -> dict[str, Any] | None:
     """The newest message of a room, briefly, as room lists show it; is_self for user_id."""
     if row is None:
@@ -94,8 +106,9 @@ def last_message(row: Row | None, user_id: int) -> dict[str, Any] | None:
 
 
 def joined_room(row: Row, last: Row | None, user_id: int) -> dict[str, Any]:
-    """A room user_id belongs to: the room object with unread_count and last_message."""
-    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last, user_id)}
+    """A room user_id belongs to: the room object with unread_count, last_message and their room_role."""
+    return {**room(row), "unread_count": row["unread_count"], "last_message": last_message(last, user_id),
+            "room_role": rules.room_role(row, user_id, bool(row["moderator"]))}
 
 
 def media_url(base: str, name: str | None) -> str | None:
@@ -132,6 +145,7 @@ def message(row: Row, base_url: str, user_id: int) -> dict[str, Any]:
         "parent_message_id": row["parent_id"],
         "mentions": [] if deleted else row["mentions"],
         "seq": row["seq"],
+        "is_pinned": row["pinned_at"] is not None, "pinned_at": row["pinned_at"], "pinned_by": row["pinned_by"],
     }
 
 

@@ -54,6 +54,14 @@ class TooManyInvites(Exception):
     """The room already has as many live invites as it may."""
 
 
+class NoSuchUser(Exception):
+    """No user has this id."""
+
+
+class NotAMember(Exception):
+    """The user is not a member of the room (or the room is gone)."""
+
+
 class ChangeBatch(Protocol):
     """One transaction of room changes as the changes see it; it runs on the writer's side, never awaits."""
 
@@ -73,12 +81,14 @@ class ChangeBatch(Protocol):
     def memberships(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Row]:
         """The (room_id, user_id) pairs among pairs where the user is a member of the room now, each with
         their standing in it: moderator, and the room's owner_id and read_only."""
+    def muted(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
+        """(room_id, user_id) -> until (None: until lifted), for the pairs among pairs muted now."""
     def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
         """The rooms among room_ids where one member blocks another."""
     def reply_target(self, message_id: int) -> Row | None:
         """A message being replied to: its room_id, and under "parent" what a reply shows of it."""
     def message_state(self, message_id: int) -> Row | None:
-        """What the rules need of a message: id, room_id, sender_id, is_deleted, attachment."""
+        """What the rules need of a message: id, room_id, sender_id, is_deleted, attachment, pinned_at."""
     def message_row(self, message_id: int) -> Row:
         """One message in history form, as this transaction sees it."""
     # row: id, room_id, sender_id, message_type, content, attachment, parent_id, client_id, seq, created_at
@@ -94,6 +104,12 @@ class ChangeBatch(Protocol):
         """One row of the audit log (an action of storage.audit.ACTIONS), in this transaction."""
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""
+    def pin_rights(self, room_id: int, user_id: int) -> Row:
+        """What decides whether user_id may pin in the room now: owner_id, members_may_pin, is_moderator."""
+    def pin_count(self, room_id: int) -> int:
+        """How many of the room's messages are pinned."""
+    def set_pin(self, message_id: int, pinned_by: int | None) -> None:
+        """Pin a message (by pinned_by, now), or unpin it with None."""
 
 
 class Store(Protocol):
@@ -136,6 +152,10 @@ class Store(Protocol):
         """A user's tokens (id, prefix, created_at, last_used_at, address), oldest first."""
     async def delete_tokens(self, user_id: int, token_ids: list[int] | None = None) -> list[int]:
         """Revoke some (or all) of a user's tokens; returns the ids revoked."""
+
+    async def set_suspended(self, user_id: int, actor_id: int | None, suspended: bool,
+                            reason: str = "") -> tuple[bool, list[int]]:
+        """Suspend (revoking every token) or unsuspend a user, audited, in one transaction: (changed, tokens revoked)."""
 
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
@@ -184,6 +204,12 @@ class Store(Protocol):
         """Move the member's read position to the room's newest message."""
     async def set_active(self, room_id: int, active: bool) -> None:
         """Open or close a room; an inactive room is hidden from everyone but site admins."""
+    async def mute(self, room_id: int, user_id: int, actor_id: int, until: str | None, reason: str) -> Row:
+        """Mute a member until `until` (None: until lifted), audited; NotAMember for anyone else. Returns the mute."""
+    async def unmute(self, room_id: int, user_id: int, actor_id: int, reason: str = "") -> bool:
+        """Lift a mute in force, audited; False (nothing written) when none holds."""
+    async def mutes(self, room_id: int, user_id: int | None = None) -> list[Row]:
+        """The room's mutes in force (only user_id's with it), newest first, with the member's names."""
 
     # direct rooms and blocks
     async def open_direct(self, user_id: int, other_id: int, name: str) -> tuple[int, bool]:
@@ -250,6 +276,10 @@ class Store(Protocol):
         """The seq of the room's newest event."""
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         """Messages by id with their sender's names, for room lists."""
+    async def pinned(self, room_id: int) -> list[Row]:
+        """The room's pinned messages in history form, the latest pin first."""
+    async def live_messages_of(self, user_id: int) -> list[Row]:
+        """The ids and room_id of the user's messages that are not deleted, oldest first."""
 
     # search
     async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,

@@ -26,7 +26,7 @@ FRAME_KEYS = {
 }
 HISTORY_KEYS = {"id", "sender", "attachment", "message_type", "content", "reactions", "is_deleted", "is_edited",
                 "is_self", "status", "created_at", "updated_at", "room", "parent_message", "parent_message_id",
-                "mentions", "seq"}
+                "mentions", "seq", "is_pinned", "pinned_at", "pinned_by"}
 TYPING_KEYS = {"action", "sender", "is_typing"}
 
 

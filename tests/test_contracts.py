@@ -94,12 +94,13 @@ async def test_every_kind_of_server_frame_a_live_server_sends_matches_its_schema
     first = seen["message"][0]
     for frame in ({"action": "edit_message", "message_id": first["id"], "new_content": "hello"},
                   {"action": "react_message", "message_id": first["id"], "reaction": "Like"},
+                  {"action": "pin_message", "message_id": first["id"], "pin": True},
                   {"action": "delete_message", "message_id": first["id"]},
                   {"action": "edit_message", "message_id": first["id"], "new_content": "gone"},
                   {"message": "hi", "mentions": [10**6], "client_id": "c2"}):
         await ws_a.send_json(frame)
-    await take(ws_a, 5)
-    await take(stream, 4)  # room_activity for the message, the edit, the reaction and the deletion
+    await take(ws_a, 6)
+    await take(stream, 5)  # room_activity for the message, the edit, the reaction, the pin and the deletion
     resp = await client.post(f"/api/chat/groups/{room['id']}/mark-as-read/", headers=ravi.auth)
     assert resp.status == 200
     await take(stream, 1)

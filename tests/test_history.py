@@ -8,7 +8,7 @@ from conftest import recv
 
 HISTORY_KEYS = {"id", "sender", "attachment", "message_type", "content", "reactions", "is_deleted",
                 "is_edited", "is_self", "status", "created_at", "updated_at", "room", "parent_message",
-                "parent_message_id", "mentions", "seq"}
+                "parent_message_id", "mentions", "seq", "is_pinned", "pinned_at", "pinned_by"}
 
 
 @pytest.fixture

@@ -138,12 +138,17 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("PUT", "/api/chat/edit-group/{id}/", 200, user=asha, ids=ids, json={"name": "openapi 2"})
     await api("POST", "/api/chat/group/{id}/transfer-ownership/", 400, user=asha, ids=ids,
               json={"new_owner_id": meera["id"]})
+    await api("POST", "/api/chat/groups/{id}/mutes/", 201, user=asha, ids=ids, json={"user_id": ravi["id"], "duration": 60})
+    await api("GET", "/api/chat/groups/{id}/mutes/", 200, user=ravi, ids=ids)
+    await api("DELETE", "/api/chat/groups/{id}/mutes/{user_id}/", 200, user=asha, ids={**ids, "user_id": ravi["id"]})
 
     form = aiohttp.FormData()
     form.add_field("attachment", PNG, filename="dot.png", content_type="image/png")
     form.add_field("content", "a picture")
     upload = await api("POST", "/api/chat/groups/{id}/messages/upload/", 201, user=ravi, ids=ids, data=form)
     assert upload["message_type"] == "image"
+    await api("POST", "/api/chat/groups/{id}/pins/", 200, user=asha, ids=ids, json={"message_id": upload["id"], "pin": True})
+    await api("GET", "/api/chat/groups/{id}/pins/", 200, user=ravi, ids=ids)
     await api("GET", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids)
     await api("POST", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids, params={"limit": "1"})
     await api("GET", "/api/chat/groups/{id}/messages/", 200, user=asha, ids=ids, params={"page": "1", "page_size": "1"})
@@ -152,7 +157,7 @@ async def test_real_responses_match_their_documented_schemas(client, register, c
     await api("GET", "/api/chat/groups/{id}/messages/", 403, user=meera, ids=ids)
     await api("GET", "/api/chat/groups/{id}/messages/", 404, user=asha, ids={"id": 999})
     events = await api("GET", "/api/chat/groups/{id}/events/", 200, user=asha, ids=ids, params={"after_seq": "0"})
-    assert [e["seq"] for e in events["events"]] == [1, 2]
+    assert [e["seq"] for e in events["events"]] == [1, 2, 3]  # the message, the upload, its pin
     found = await api("GET", "/api/chat/search/", 200, user=asha, params={"q": "pictu* has:image"})
     assert [hit["message"]["id"] for hit in found["results"]] == [upload["id"]]
     await api("GET", "/api/chat/search/", 400, user=asha, params={"q": "has:image"})

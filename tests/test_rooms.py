@@ -104,7 +104,8 @@ async def test_groups_lists_only_joined_rooms_with_unread_and_last_message(clien
     assert status == 200
     assert [r["name"] for r in data] == ["shared", "quiet"]
     by_name = {r["name"]: r for r in data}
-    assert set(by_name["shared"]) == ROOM_KEYS | {"unread_count", "last_message"}
+    assert set(by_name["shared"]) == ROOM_KEYS | {"unread_count", "last_message", "room_role"}
+    assert by_name["shared"]["room_role"] == "member"
     assert by_name["shared"]["unread_count"] == 2
     message = by_name["shared"]["last_message"]
     assert message["content"] == "mine" and message["sender"] == {"id": ravi["id"], "first_name": "Ravi",

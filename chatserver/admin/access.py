@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from .. import bodies
 from ..accounts import Accounts
@@ -23,12 +23,14 @@ class Refused(Exception):
 
 
 @asynccontextmanager
-async def open_database(config: Config, create: bool = False) -> AsyncIterator[Store]:
-    """The database of config, opened beside a running server (created only with create)."""
+async def open_database(config: Config, create: bool = False, exclusive: bool = False) -> AsyncIterator[Store]:
+    """The database of config, opened beside a running server (created only with create); with
+    exclusive, only while no server runs (DatabaseLocked otherwise)."""
     if not create:
         existing_db(config)  # a mistyped --db must not leave a new empty database behind
-    # Not exclusive: the server holds the one-server lock while it runs, and that is fine.
-    db = await Database.open(config.db, config.synchronous, exclusive=False)
+    # Not exclusive: the server holds the one-server lock while it runs, and that is fine
+    # (exclusive: a command that writes the event log, which only one process may write).
+    db = await Database.open(config.db, config.synchronous, exclusive=exclusive)
     try:
         yield SqliteStore(db)
     finally:
@@ -36,9 +38,9 @@ async def open_database(config: Config, create: bool = False) -> AsyncIterator[S
 
 
 @asynccontextmanager
-async def open_accounts(config: Config, create: bool = False) -> AsyncIterator[Accounts]:
+async def open_accounts(config: Config, create: bool = False, exclusive: bool = False) -> AsyncIterator[Accounts]:
     """The accounts service on the database of config."""
-    async with open_database(config, create) as store:
+    async with open_database(config, create, exclusive) as store:
         accounts = Accounts(store, config)
         try:
             yield accounts
@@ -71,10 +73,21 @@ async def user_by_email(store: Store, email: str) -> Row:
 
 async def room_by_ref(store: Store, ref: str) -> Row:
     """The room with this id or name, or refused."""
-    room_id = parse_id(ref)
-    row = await (store.get_room(room_id) if room_id is not None else store.room_by_name(ref))
+    return await _named(ref, "room", store.get_room, store.room_by_name)
+
+
+async def user_by_ref(store: Store, ref: str) -> Row:
+    """The user with this id or e-mail, or refused."""
+    return await _named(ref, "user", store.get_user, store.get_login)
+
+
+async def _named(ref: str, what: str, by_id: Callable[[int], Awaitable[Row | None]],
+                 by_name: Callable[[str], Awaitable[Row | None]]) -> Row:
+    """The row a command-line reference names: by id when it reads as one, else by name."""
+    ref_id = parse_id(ref)
+    row = await (by_id(ref_id) if ref_id is not None else by_name(ref))
     if row is None:
-        raise Refused(f"no room {ref}")
+        raise Refused(f"no {what} {ref}")
     return row
 
 

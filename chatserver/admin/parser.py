@@ -12,6 +12,7 @@ from .access import Refused
 from .audit import after_id, audit_export
 from .maintenance import backup, check
 from .rooms import addmember, createroom
+from .suspensions import suspend, unsuspend
 from .users import createuser, revoke, setpassword, tokens
 
 Command = Callable[[Config, argparse.Namespace], Awaitable[int]]
@@ -65,6 +66,14 @@ def add_commands(sub: Any, server_flags: Callable[[argparse.ArgumentParser], Non
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--token", type=_id, action="append", metavar="ID", help="a token id (repeatable)")
     which.add_argument("--all", action="store_true", help="every token of the user")
+
+    for fn, summary in ((suspend, "suspend a user's account"), (unsuspend, "lift a user's suspension")):
+        p = command(fn, summary)
+        p.add_argument("user", help="user id or e-mail")
+        p.add_argument("--reason", default="", help="why, kept in the audit log")
+        if fn is suspend:
+            p.add_argument("--delete-messages", action="store_true",
+                           help="also delete every message of the user (only with the server stopped)")
 
     p = command(createroom, "create a room")
     p.add_argument("--name", required=True)

@@ -117,6 +117,10 @@ async def react_message(session: Session, data: dict[str, Any]) -> None:
     await session.change("react", data)
 
 
+async def pin_message(session: Session, data: dict[str, Any]) -> None:
+    await session.change("pin", {**data, "limit": session.config.max_pins})
+
+
 async def typing(session: Session, data: dict[str, Any]) -> None:
     if session.typing_rate.take():
         session.broadcast_typing(True)
@@ -137,6 +141,7 @@ ACTIONS: dict[str, tuple[frames_in.Spec, Handler]] = {
     "edit_message": (frames_in.EDIT_MESSAGE, edit_message),
     "delete_message": (frames_in.DELETE_MESSAGE, delete_message),
     "react_message": (frames_in.REACT_MESSAGE, react_message),
+    "pin_message": (frames_in.PIN_MESSAGE, pin_message),
     "typing": (frames_in.TYPING, typing),
     "stop_typing": (frames_in.TYPING, stop_typing),
 }

@@ -61,7 +61,8 @@ export function snippet(message) {
 
 export class MessageList {
   /**
-   * view: { meId(), nameOf(senderId, fallback), memberNames(ids), mayModerate() },
+   * view: { meId(), nameOf(senderId, fallback), memberNames(ids), mayModerate(), isPinned(id)?,
+   *         moreActions(message, mine)? },
    * onAction(action, id, value) for "reply", "react", "edit", "delete".
    */
   constructor(listEl, view, onAction) {
@@ -202,7 +203,8 @@ export class MessageList {
         el("span", { class: "sender", dataset: { testid: "message-sender" }, text: this.view.nameOf(m.senderId, m.senderName) }),
         el("time", { datetime: m.createdAt, title: m.createdAt, text: formatTime(m.createdAt) }),
         m.isEdited && !m.isDeleted ? el("span", { class: "edited", dataset: { testid: "message-edited" }, text: "(edited)" }) : null,
-        this.queued.has(m.id) ? el("span", { class: "status", dataset: { testid: "message-queued" }, text: `(${this.queued.get(m.id).join(", ")} not sent yet)` }) : null),
+        this.queued.has(m.id) ? el("span", { class: "status", dataset: { testid: "message-queued" }, text: `(${this.queued.get(m.id).join(", ")} not sent yet)` }) : null,
+        this.view.isPinned?.(m.id) && !m.isDeleted ? el("span", { class: "pinned", dataset: { testid: "message-pinned" }, text: "\u{1F4CC} pinned" }) : null),
       this.renderQuote(m),
       this.editingId === m.id ? this.renderEditForm(m) : this.renderBody(m),
       m.isDeleted ? null : this.renderReactions(m),
@@ -293,6 +295,7 @@ export class MessageList {
       button("reply", "Reply", () => this.onAction("reply", m.id)),
       button("react", "React", () => this.setMode("paletteId", this.paletteId === m.id ? null : m.id)),
       mine && m.messageType === "text" ? button("edit", "Edit", () => this.startEdit(m.id)) : null,
-      mine || this.view.mayModerate() ? button("delete", "Delete", () => this.setMode("confirmingDeleteId", m.id)) : null);
+      mine || this.view.mayModerate() ? button("delete", "Delete", () => this.setMode("confirmingDeleteId", m.id)) : null,
+      ...(this.view.moreActions?.(m, mine) ?? []));
   }
 }

@@ -2,9 +2,11 @@
 
 import { api, ApiError, token } from "./api.js";
 import { Composer } from "./composer.js";
-import { $, show } from "./dom.js";
+import { $, el, show } from "./dom.js";
 import { MessageList, fromFrame, fromHistory, snippet, stateOf } from "./messages.js";
 import { Moderation } from "./moderation.js";
+import { Mutes } from "./mutes.js";
+import { PinsBar } from "./pins.js";
 import { RoomSocket, newClientId } from "./socket.js";
 import { TypingIndicator } from "./typing.js";
 
@@ -30,7 +32,16 @@ export class RoomView {
       nameOf: (id, fallback) => this.nameOf(id, fallback),
       memberNames: (ids) => ids.map((id) => this.members.get(id)?.first_name).filter(Boolean),
       mayModerate: () => Boolean(this.moderation?.mayModerate()),
+      isPinned: (id) => this.pins.has(id),
+      moreActions: (message) => this.pinAndMute(message),
     }, (action, id, value) => this.messageAction(action, id, value));
+    this.mutingId = null; // the message whose sender a moderator is choosing a mute for
+    this.pins = new PinsBar(this.scroller, {
+      nameOf: (id, fallback) => this.nameOf(id, fallback),
+      jump: (id) => this.messages.get(id)?.el.scrollIntoView({ block: "center", behavior: "smooth" }),
+      unpin: (id) => this.pin(id, false),
+      mayPin: () => this.mayPin(),
+    });
     this.typing = new TypingIndicator($("typing"));
     this.composer = new Composer({
       form: $("composer"), input: $("message-input"), picker: $("mention-picker"), replyBar: $("reply-bar"),
@@ -45,6 +56,11 @@ export class RoomView {
     this.moderation = new Moderation({ me: () => this.hooks.me(), room: () => this.room, members: () => this.members,
       reloadMembers: () => this.refreshMembers(), powersChanged: () => this.messages.rerenderAll(),
       message: (member) => this.hooks.message(member) });
+    this.mutes = new Mutes({ form: $("composer"), input: $("message-input") }, {
+      meId: () => this.hooks.me()?.id,
+      mayModerate: () => this.mayModerate(),
+      notice: (text) => { this.notice(text); this.messages.rerenderAll(); },
+    });
     $("load-older").addEventListener("click", () => this.loadOlder());
     $("jump-newest").addEventListener("click", () => this.room && this.open(this.room));
     $("leave-room").addEventListener("click", () => this.leave());
@@ -69,6 +85,8 @@ export class RoomView {
     this.messages.clear();
     this.typing.clear();
     this.composer.reset();
+    this.pins.set([]);
+    this.mutes.set([]);
     this.moderation.close();
     this.detached = false;
     for (const id of ["composer", "leave-room", "load-older", "block-toggle", "jump-newest"]) show($(id), false);
@@ -93,6 +111,7 @@ export class RoomView {
       const [members, lastSeq] = await Promise.all([api.members(room.id), api.lastSeq(room.id).catch(() => null)]);
       if (this.room !== room) return;
       this.members = new Map(members.map((member) => [member.id, member]));
+      await Promise.all([this.pins.load(room.id), this.mutes.load(room.id)]);
       const { page, oldest, detached } = await this.firstPage(room, around);
       if (this.room !== room) return;
       this.messages.highlightId = detached !== null ? around : null;
@@ -196,14 +215,20 @@ export class RoomView {
     switch (frame.action ?? "send_message") {
       case "send_message":
         return this.receive(frame);
-      case "edited":
       case "deleted":
+        this.pins.remove(frame.id);
+      // falls through: a deleted frame carries the message's state too
+      case "edited":
       case "reacted":
         return messages.update(frame.id, stateOf(frame));
       case "typing":
         if (frame.sender?.id !== this.hooks.me().id) this.typing.set(frame.sender, frame.is_typing);
         return undefined;
+      case "message_pinned":
+        this.pins.update(frame);
+        return messages.rerender(frame.id);
       case "error":
+        if (frame.code === "muted") this.mutes.refused(frame.until);
         if (frame.client_id) messages.dropPending(frame.client_id);
         return this.composer.showError(frame.error || "The server refused that.");
       default:
@@ -289,6 +314,32 @@ export class RoomView {
       this.messages.queue(id, QUEUED_TEXT[action]);
       this.composer.showError("Offline: your change will be sent when the connection is back.");
     }
+  }
+
+  /** The owner, the room's moderators and site admins moderate it. */
+  mayModerate() {
+    return Boolean(this.moderation?.mayModerate());
+  }
+
+  mayPin() {
+    return (this.mayModerate() || Boolean(this.room?.members_may_pin)) && !this.mutes.isMuted(this.hooks.me()?.id);
+  }
+
+  /** Pin and mute buttons on a message, for whoever may use them. */
+  pinAndMute(m) {
+    const pinned = this.pins.has(m.id);
+    const pin = this.mayPin() ? [el("button", { type: "button", dataset: { testid: pinned ? "unpin" : "pin" },
+      text: pinned ? "Unpin" : "Pin", onclick: () => this.pin(m.id, !pinned) })] : [];
+    return [...pin, ...this.mutes.actions(m.senderId, this.nameOf(m.senderId, m.senderName), this.mutingId === m.id, (open) => {
+      const previous = this.mutingId;
+      this.mutingId = open ? m.id : null;
+      if (previous !== null) this.messages.rerender(previous);
+      this.messages.rerender(m.id);
+    })];
+  }
+
+  pin(id, pin) {
+    if (!this.socket?.send({ action: "pin_message", message_id: id, pin })) this.composer.showError("Offline: try again when the connection is back.");
   }
 
   isNearBottom() {

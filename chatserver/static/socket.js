@@ -8,7 +8,7 @@ export const FINAL_CLOSE = {
 };
 
 /** Persisted changes other than creation: replaying an older one would undo a newer one. */
-const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted"]);
+const CHANGE_ACTIONS = new Set(["edited", "deleted", "reacted", "message_pinned"]);
 /** Changes the user makes to a shown message: kept while the socket is down, sent in order once it is back. */
 const QUEUED_ACTIONS = new Set(["edit_message", "delete_message", "react_message"]);
 const MAX_DELAY_MS = 8000;

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import orjson
 
-from . import audit, message_writes
+from . import audit, message_writes, mutes
 from .db import Row, now_iso
 
 T = TypeVar("T")
@@ -74,6 +74,10 @@ class SqliteBatch:
         """The members among (room_id, user_id) pairs, each with their standing: moderator, owner_id, read_only."""
         return message_writes.memberships(self.conn, pairs)
 
+    def muted(self, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
+        """(room_id, user_id) -> until (None: until lifted), for the pairs among pairs muted now."""
+        return mutes.muted(self.conn, pairs, self.now)
+
     def blocked_rooms(self, room_ids: Sequence[int]) -> set[int]:
         """The rooms among room_ids where one member blocks another."""
         return message_writes.blocked_rooms(self.conn, room_ids)
@@ -85,7 +89,7 @@ class SqliteBatch:
         return message_writes.reply_target(self.conn, message_id)
 
     def message_state(self, message_id: int) -> Row | None:
-        """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
+        """What the rules need of a message: room_id, sender_id, is_deleted, attachment, pinned_at."""
         state = message_writes.message_state(self.conn, message_id)
         if state is None and message_id in self.new_ids:
             self.flush()
@@ -124,6 +128,18 @@ class SqliteBatch:
     def toggle_reaction(self, message_id: int, user_id: int, reaction: str) -> dict[str, int]:
         """Set the user's reaction (the same one again removes it); returns the counts after."""
         return message_writes.toggle_reaction(self.conn, message_id, user_id, reaction)
+
+    def pin_rights(self, room_id: int, user_id: int) -> Row:
+        """What decides whether user_id may pin in the room now: owner_id, members_may_pin, is_moderator."""
+        return message_writes.pin_rights(self.conn, room_id, user_id)
+
+    def pin_count(self, room_id: int) -> int:
+        """How many of the room's messages are pinned."""
+        return message_writes.pin_count(self.conn, room_id)
+
+    def set_pin(self, message_id: int, pinned_by: int | None) -> None:
+        """Pin a message (by pinned_by, now), or unpin it with None."""
+        message_writes.set_pin(self.conn, message_id, pinned_by, self.now)
 
     def flush(self) -> None:
         """Write the buffered messages, mentions and log entries."""

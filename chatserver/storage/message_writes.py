@@ -31,8 +31,8 @@ def live_room(conn: sqlite3.Connection, room_id: int) -> Row | None:
 
 
 def message_state(conn: sqlite3.Connection, message_id: int) -> Row | None:
-    """What the rules need of a message: room_id, sender_id, is_deleted, attachment."""
-    return _one(conn, "SELECT id, room_id, sender_id, is_deleted, attachment FROM messages WHERE id = ?",
+    """What the rules need of a message: room_id, sender_id, is_deleted, attachment, pinned_at."""
+    return _one(conn, "SELECT id, room_id, sender_id, is_deleted, attachment, pinned_at FROM messages WHERE id = ?",
                 (message_id,))
 
 
@@ -140,11 +140,11 @@ def edit_content(conn: sqlite3.Connection, message_id: int, content: str, now: s
 
 
 def erase(conn: sqlite3.Connection, message_id: int, now: str, deleted_by: int) -> None:
-    """Delete a message (deleted_by: who did): its content, attachment, reactions and mentions are gone, in
+    """Delete a message (deleted_by: who did): its content, attachment, reactions, mentions and pin are gone, in
     the log and the index too."""
     search_index.unindex(conn, message_id)
-    conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL, deleted_by = ?,"
-                 " updated_at = ? WHERE id = ?", (deleted_by, now, message_id))
+    conn.execute("UPDATE messages SET is_deleted = 1, content = '', attachment = NULL, pinned_at = NULL, pinned_by = NULL,"
+                 " deleted_by = ?, updated_at = ? WHERE id = ?", (deleted_by, now, message_id))
     conn.execute("DELETE FROM reactions WHERE message_id = ?", (message_id,))
     conn.execute("DELETE FROM mentions WHERE message_id = ?", (message_id,))
     conn.execute(
@@ -157,6 +157,24 @@ def erase(conn: sqlite3.Connection, message_id: int, now: str, deleted_by: int) 
         "UPDATE events SET frame = json_set(frame, '$.parent_message.content', '')"
         " WHERE message_id IN (SELECT id FROM messages WHERE parent_id = ?)"
         " AND frame ->> '$.parent_message.id' IS NOT NULL", (message_id,))
+
+
+def pin_rights(conn: sqlite3.Connection, room_id: int, user_id: int) -> Row:
+    """What decides whether user_id may pin in the room now: owner_id, members_may_pin, is_moderator."""
+    return _one(conn, "SELECT r.owner_id, r.members_may_pin, coalesce(m.moderator, 0) AS is_moderator FROM rooms r"
+                " LEFT JOIN members m ON m.room_id = r.id AND m.user_id = ? WHERE r.id = ?", (user_id, room_id))
+
+
+def pin_count(conn: sqlite3.Connection, room_id: int) -> int:
+    """How many of the room's messages are pinned."""
+    return conn.execute("SELECT count(*) AS n FROM messages WHERE room_id = ? AND pinned_at IS NOT NULL",
+                        (room_id,)).fetchone()["n"]
+
+
+def set_pin(conn: sqlite3.Connection, message_id: int, pinned_by: int | None, now: str) -> None:
+    """Pin a message (by pinned_by, now), or unpin it with None."""
+    conn.execute("UPDATE messages SET pinned_at = ?, pinned_by = ? WHERE id = ?",
+                 (now if pinned_by is not None else None, pinned_by, message_id))
 
 
 def toggle_reaction(conn: sqlite3.Connection, message_id: int, user_id: int, reaction: str) -> dict[str, int]:

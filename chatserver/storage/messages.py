@@ -16,7 +16,7 @@ PARENT = (
 
 MESSAGE_SELECT = (
     "SELECT m.id, m.room_id, m.sender_id, m.message_type, m.content, m.attachment, m.parent_id,"
-    " m.is_deleted, m.is_edited, m.seq, m.created_at, m.updated_at,"
+    " m.is_deleted, m.is_edited, m.seq, m.created_at, m.updated_at, m.pinned_at, m.pinned_by,"
     " u.first_name, u.last_name, u.role, u.photo, u.year, g.name AS room_name, "
     + PARENT.format("m.parent_id") + " AS parent,"
     " (SELECT json_group_object(reaction, n) FROM (SELECT reaction, count(*) AS n FROM reactions r"
@@ -67,6 +67,12 @@ async def page(db: Database, room_id: int, offset: int, limit: int) -> list[Row]
     return decoded(rows)
 
 
+async def pinned(db: Database, room_id: int) -> list[Row]:
+    """The room's pinned messages, the latest pin first."""
+    return decoded(await db.fetchall(f"{MESSAGE_SELECT} WHERE m.room_id = ? AND m.pinned_at IS NOT NULL"
+                                     " ORDER BY m.pinned_at DESC, m.id DESC", (room_id,)))
+
+
 async def count(db: Database, room_id: int) -> int:
     """How many messages the room holds."""
     row = await db.fetchone("SELECT count(*) AS n FROM messages WHERE room_id = ?", (room_id,))
@@ -91,6 +97,12 @@ async def attachments_of(db: Database, user_id: int) -> list[str]:
     rows = await db.fetchall("SELECT attachment FROM messages WHERE sender_id = ? AND attachment IS NOT NULL",
                              (user_id,))
     return [r["attachment"] for r in rows]
+
+
+async def live_messages_of(db: Database, user_id: int) -> list[Row]:
+    """The ids and rooms (room_id) of the user's messages that are not deleted, oldest first."""
+    return await db.fetchall("SELECT id, room_id FROM messages WHERE sender_id = ? AND is_deleted = 0 ORDER BY id",
+                             (user_id,))
 
 
 async def live_ids_of(db: Database, room_id: int, sender_id: int) -> list[int]:

@@ -71,9 +71,9 @@ async def list_rooms(db: Database, q: str | None = None, user_id: int | None = N
 
 
 async def user_rooms(db: Database, user_id: int) -> list[Row]:
-    """Rooms the user belongs to, with unread_count and last_message_id."""
+    """Rooms the user belongs to, with unread_count, last_message_id and moderator (whether they moderate it)."""
     return await db.fetchall(
-        "SELECT rr.*,"
+        "SELECT rr.*, mb.moderator,"
         " (SELECT count(*) FROM messages m WHERE m.room_id = rr.id AND m.id > mb.last_read_id"
         "  AND m.sender_id != mb.user_id AND m.is_deleted = 0) AS unread_count,"
         " (SELECT max(m.id) FROM messages m WHERE m.room_id = rr.id AND m.is_deleted = 0)"
@@ -84,11 +84,11 @@ async def user_rooms(db: Database, user_id: int) -> list[Row]:
 
 async def update_room(db: Database, room_id: int, fields: dict[str, Any],
                       member_ids: Iterable[int] | None = None, actor_id: int | None = None) -> list[int]:
-    """Change name/description/room_avatar/owner_id/kind/read_only, and with member_ids replace the members
-    (the owner always stays; banned users are refused with Banned); returns the ids of members removed.
+    """Change name/description/room_avatar/owner_id/kind/read_only/members_may_pin, and with member_ids replace
+    the members (the owner always stays; banned users are refused with Banned); returns the ids of members removed.
     A change of kind or read_only, and each removal, is audited as actor_id's in the same transaction."""
     allowed = {k: v for k, v in fields.items()
-               if k in ("name", "description", "room_avatar", "owner_id", "kind", "read_only")}
+               if k in ("name", "description", "room_avatar", "owner_id", "kind", "read_only", "members_may_pin")}
     if "name" in allowed:
         allowed["name_key"] = room_key(allowed["name"])
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from . import audit, batch, direct, invites, members, messages, moderation, rooms, search, users
+from . import audit, batch, direct, invites, members, messages, moderation, mutes, rooms, search, suspensions, users
 from .db import Database, Row, not_taking_writes
 from ..store import SearchFilter, SearchTerm
 
@@ -60,6 +60,10 @@ class SqliteStore:
     async def delete_tokens(self, user_id: int, token_ids: list[int] | None = None) -> list[int]:
         return await users.delete_tokens(self.db, user_id, token_ids)
 
+    async def set_suspended(self, user_id: int, actor_id: int | None, suspended: bool,
+                            reason: str = "") -> tuple[bool, list[int]]:
+        return await suspensions.set_suspended(self.db, user_id, actor_id, suspended, reason)
+
     # rooms and membership
     async def missing_users(self, user_ids: Iterable[int]) -> list[int]:
         return await users.missing_users(self.db, user_ids)
@@ -104,6 +108,12 @@ class SqliteStore:
         return await members.mark_read(self.db, room_id, user_id)
     async def set_active(self, room_id: int, active: bool) -> None:
         return await rooms.set_active(self.db, room_id, active)
+    async def mute(self, room_id: int, user_id: int, actor_id: int, until: str | None, reason: str) -> Row:
+        return await mutes.mute(self.db, room_id, user_id, actor_id, until, reason)
+    async def unmute(self, room_id: int, user_id: int, actor_id: int, reason: str = "") -> bool:
+        return await mutes.unmute(self.db, room_id, user_id, actor_id, reason)
+    async def mutes(self, room_id: int, user_id: int | None = None) -> list[Row]:
+        return await mutes.mutes(self.db, room_id, user_id)
 
     # direct rooms and blocks
     async def open_direct(self, user_id: int, other_id: int, name: str) -> tuple[int, bool]:
@@ -167,6 +177,10 @@ class SqliteStore:
         return await messages.room_seq(self.db, room_id)
     async def last_messages(self, message_ids: Sequence[int]) -> dict[int, Row]:
         return await messages.last_messages(self.db, message_ids)
+    async def pinned(self, room_id: int) -> list[Row]:
+        return await messages.pinned(self.db, room_id)
+    async def live_messages_of(self, user_id: int) -> list[Row]:
+        return await messages.live_messages_of(self.db, user_id)
 
     # search
     async def search(self, user_id: int, terms: Sequence[SearchTerm], where: SearchFilter, before: int | None,

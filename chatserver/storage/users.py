@@ -10,7 +10,7 @@ from ..names import email_form, email_key
 from ..store import EmailTaken
 from .db import Database, Row, execute, insert, now_iso
 
-USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at"
+USER_COLUMNS = "id, email, first_name, last_name, role, photo, year, created_at, updated_at, suspended_at"
 EDITABLE = ("first_name", "last_name", "photo", "year", "role")  # the password: set_password
 
 
@@ -99,9 +99,10 @@ async def touch_tokens(db: Database, token_ids: list[int], address: str | None =
                    " WHERE id IN (SELECT value FROM json_each(?))", (now_iso(), address, json.dumps(token_ids)))
 
 
+# A suspended user's token is never valid, even one a login racing the suspension wrote after it.
 _TOKEN_USER = (f"SELECT t.id AS token_id, t.created_at AS token_created_at, t.last_used_at AS token_used_at,"
                f" {', '.join('u.' + c.strip() for c in USER_COLUMNS.split(','))}"
-               " FROM tokens t JOIN users u ON u.id = t.user_id")
+               " FROM tokens t JOIN users u ON u.id = t.user_id AND u.suspended_at IS NULL")
 
 
 async def user_by_token(db: Database, digest: str) -> Row | None:
