@@ -1,6 +1,8 @@
-"""The web client in headless Chromium: a private room made, an invite link shared and accepted, the kind switched."""
+"""The web client in headless Chromium: private rooms, invite links shared by owners and moderators, kinds switched."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -63,3 +65,37 @@ def test_a_dead_invite_link_says_so_and_joins_nothing(live_server, open_page):
     expect(page.get_by_test_id("notice")).to_contain_text("has expired, was revoked or is used up")
     expect(page.locator("#my-rooms-empty")).to_be_visible()
     assert call(live_server.url, "GET", "chat/groups/", token=eve["token"]) == []
+
+
+def test_a_moderator_invites_by_link_and_a_plain_member_cannot(live_server, open_room, open_page):
+    base = live_server.url
+    asha, mira, ravi, eve = (register(base, "Asha", "Rao"), register(base, "Mira", "Das"),
+                             register(base, "Ravi", "Menon"), register(base, "Eve", "Stone"))
+    room = call(base, "POST", "chat/create-group/", {"name": "board", "kind": "private",
+                                                     "members": [mira["user"]["id"], ravi["user"]["id"]]},
+                asha["token"])["room"]
+    call(base, "POST", f"chat/groups/{room['id']}/moderators/", {"user_id": mira["user"]["id"]}, asha["token"])
+
+    member = open_room(base, room, ravi)  # a plain member is offered no invite link
+    expect(member.get_by_test_id("room-kind")).to_have_text("Private room")
+    expect(member.get_by_test_id("invite-create")).to_have_count(0)
+
+    moderator = open_room(base, room, mira)
+    expect(moderator.get_by_test_id("room-kind")).to_have_text("Private room")
+    expect(moderator.get_by_test_id("room-kind-switch")).to_have_count(0)  # only the owner switches the kind
+    moderator.get_by_test_id("invite-create").click()
+    link = moderator.get_by_test_id("invite-link")
+    expect(link).to_have_value(re.compile(re.escape(f"{base}/#invite=") + r"[A-Za-z0-9_-]+$"))
+    [invite] = call(base, "GET", f"chat/groups/{room['id']}/invites/", token=asha["token"])
+    assert link.input_value().endswith(invite["code"])
+
+    invited = open_page(link.input_value(), eve["token"])
+    expect(invited.get_by_test_id("room-title")).to_have_text("board")
+    expect_live(invited)
+    expect(invited.get_by_test_id("room-kind")).to_have_text("Private room")  # settings drawn: no invite button
+    expect(invited.get_by_test_id("invite-create")).to_have_count(0)
+    send(invited, "hello from Eve")
+    expect_stored(moderator, "hello from Eve")
+    assert call(base, "GET", f"chat/groups/{room['id']}/invites/", token=asha["token"])[0]["uses"] == 1
+    assert eve["user"]["id"] in {m["id"] for m in call(base, "GET", f"chat/groups/{room['id']}/members/",
+                                                       token=asha["token"])}
