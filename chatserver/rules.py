@@ -110,9 +110,13 @@ def room_role(room: Row, user_id: int, moderator: bool) -> str:
     return "owner" if room["owner_id"] == user_id else "moderator" if moderator else "member"
 
 
+def _moderates(owner_id: int, moderator: bool, user: Row) -> bool:
+    return is_admin(user) or owner_id == user["id"] or moderator
+
+
 def may_moderate(room: Row, user: Row) -> bool:
     """The room's owner, its moderators and site admins moderate a room (room: a row with is_moderator)."""
-    return room["owner_id"] == user["id"] or bool(room.get("is_moderator")) or is_admin(user)
+    return _moderates(room["owner_id"], bool(room.get("is_moderator")), user)
 
 
 def check_suspension(actor: Row, user_id: int) -> None:
@@ -211,7 +215,7 @@ def check_not_banned(banned: list[int]) -> None:
 
 def moderates(standing: Row | None, user: Row) -> bool:
     """Whether a user moderates a room, from their standing in it as a write sees it (None: not a member)."""
-    return is_admin(user) or standing is not None and (standing["owner_id"] == user["id"] or bool(standing["moderator"]))
+    return is_admin(user) if standing is None else _moderates(standing["owner_id"], bool(standing["moderator"]), user)
 
 
 def check_may_post(read_only: bool, moderator: bool) -> None:
@@ -331,10 +335,6 @@ def check_users_exist(missing: list[int], field: str) -> None:
         more = f" and {len(missing) - MAX_ERRORS} more" if len(missing) > MAX_ERRORS else ""
         raise invalid({field: [f"No such user: {', '.join(map(str, missing[:MAX_ERRORS]))}{more}."]})
 
-
-# What a room notifies its members of when they have chosen nothing (notifications are not built
-# yet; per-member choices will live beside this default): every message in a direct room.
-NOTIFY_DEFAULT = {"public": "mentions", "private": "mentions", "direct": "all"}
 
 
 def check_not_direct(room: Row) -> None:
