@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from chatserver import rules
 from conftest import recv, recv_until
 from direct_support import open_direct
 from upload_support import PNG, form
@@ -141,8 +140,3 @@ async def test_a_direct_room_counts_towards_the_rooms_a_user_may_be_in(make_clie
     opened = await open_direct(client, asha, ravi["id"])
     assert opened.status == 201
     assert (await open_direct(client, ravi, asha["id"])).status == 200  # found again: no room more
-
-
-def test_direct_rooms_notify_every_message_by_default():
-    assert rules.NOTIFY_DEFAULT["direct"] == "all"
-    assert set(rules.NOTIFY_DEFAULT) == {"public", "private", "direct"}
